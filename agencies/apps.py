@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AgenciesConfig(AppConfig):
+    name = "agencies"
+    verbose_name = _("Tỉnh và cơ quan")
+    default_auto_field = "django.db.models.BigAutoField"

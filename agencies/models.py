@@ -1,0 +1,278 @@
+"""Provinces, the agencies that carry out plan tasks, how tables name them, and who works where.
+
+Everything here is dated (valid_from / valid_to) because of the 2025 reorganisation: old plans
+must stay readable exactly as issued while open work follows the successor links to the
+province and agency that exist now.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from parindex.text import fold
+
+
+class DatedQuerySet(models.QuerySet):
+    def valid_on(self, day: datetime.date):
+        """Rows in force on `day` (open-ended bounds count as always)."""
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+
+class Province(models.Model):
+    """A province or centrally-run city, before or after the 2025 merger.
+
+    An old and a new unit may share a name and a code (Thái Nguyên 19 is both), so neither is a
+    key: `slug` is the natural key reference data is loaded by.
+    """
+
+    class Kind(models.TextChoices):
+        PROVINCE = "province", _("Tỉnh")
+        CITY = "city", _("Thành phố trực thuộc trung ương")
+
+    slug = models.SlugField(_("mã định danh"), max_length=80, unique=True)
+    code = models.CharField(_("mã thống kê"), max_length=3)
+    name = models.CharField(_("tên"), max_length=100)
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices, default=Kind.PROVINCE)
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("sáp nhập vào"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+    )
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tỉnh, thành phố")
+        verbose_name_plural = _("tỉnh, thành phố")
+        ordering = ["code", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                name="province_valid_range",
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_from__lte=models.F("valid_to")),
+            ),
+            # A province that was merged away has an end date.
+            models.CheckConstraint(
+                name="province_merged_has_end",
+                condition=Q(merged_into__isnull=True) | Q(valid_to__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        prefix = "TP " if self.kind == self.Kind.CITY else ""
+        suffix = f" (đến {self.valid_to:%d/%m/%Y})" if self.valid_to else ""
+        return f"{prefix}{self.name}{suffix}"
+
+    def current(self) -> "Province":
+        """The unit that holds this province's territory today (follows merger links)."""
+        unit, seen = self, set()
+        while unit.merged_into_id and unit.pk not in seen:
+            seen.add(unit.pk)
+            unit = unit.merged_into
+        return unit
+
+
+class Agency(models.Model):
+    """A body that leads or supports tasks: a sở, a provincial body, a local government, ..."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("Sở")
+        PROVINCIAL_BODY = "provincial_body", _("Cơ quan cấp tỉnh")
+        DISTRICT = "district", _("UBND cấp huyện")
+        COMMUNE = "commune", _("UBND cấp xã")
+        EXTERNAL = "external", _("Cơ quan ngoài hệ thống hành chính")
+        LEADERSHIP = "leadership", _("Lãnh đạo")
+
+    province = models.ForeignKey(
+        Province, verbose_name=_("tỉnh"), on_delete=models.PROTECT, related_name="agencies"
+    )
+    name = models.CharField(_("tên đầy đủ"), max_length=255)
+    short_name = models.CharField(_("tên viết tắt"), max_length=100, blank=True)
+    kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("cơ quan kế thừa"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        help_text=_("Cơ quan tiếp nhận nhiệm vụ khi cơ quan này sáp nhập, đổi tên hoặc giải thể."),
+    )
+    verified = models.BooleanField(
+        _("đã xác minh"),
+        default=True,
+        help_text=_("Cơ quan do nhập phụ lục tạo ra chưa được Sở Nội vụ xác minh."),
+    )
+    # Folded name (no case, no diacritics): what matching and search compare against.
+    search_name = models.CharField(_("tên chuẩn hóa"), max_length=255, editable=False)
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cơ quan")
+        verbose_name_plural = _("cơ quan")
+        ordering = ["province", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "search_name"], name="agency_unique_name"),
+            models.CheckConstraint(
+                name="agency_valid_range",
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_from__lte=models.F("valid_to")),
+            ),
+            models.CheckConstraint(
+                name="agency_not_own_successor", condition=~Q(successor=models.F("pk"))
+            ),
+        ]
+        indexes = [
+            # Agency pickers and the import's matcher look names up within a province.
+            models.Index(fields=["search_name"], name="agency_search_name_idx"),
+            # Unverified agencies awaiting review, per province.
+            models.Index(fields=["province", "verified"], name="agency_province_verified_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        super().save(*args, **kwargs)
+
+    def current(self) -> "Agency":
+        """The agency that holds this one's work today (follows successor links)."""
+        agency, seen = self, set()
+        while agency.successor_id and agency.pk not in seen:
+            seen.add(agency.pk)
+            agency = agency.successor
+        return agency
+
+
+class AgencyAlias(models.Model):
+    """Another way tables write an agency's name: "Sở KH&ĐT", "VP UBND tỉnh", "SỞ TƯ PHÁP"."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("cơ quan"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    alias = models.CharField(_("tên gọi khác"), max_length=255)
+    search_alias = models.CharField(max_length=255, editable=False)
+
+    class Meta:
+        verbose_name = _("tên gọi khác của cơ quan")
+        verbose_name_plural = _("tên gọi khác của cơ quan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "search_alias"], name="alias_unique_per_agency"
+            ),
+        ]
+        indexes = [models.Index(fields=["search_alias"], name="alias_search_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.alias} → {self.agency}"
+
+    def save(self, *args, **kwargs):
+        self.search_alias = fold(self.alias)
+        super().save(*args, **kwargs)
+
+
+class CollectiveName(models.Model):
+    """A name that stands for a set of a province's agencies ("Các sở, ban, ngành").
+
+    Members are the province's agencies of `member_kinds` in force on the day asked about, plus
+    any listed explicitly, so a 2022 plan expands to the departments of 2022 and a new commune
+    joins "UBND cấp xã" without anyone editing the list.
+    """
+
+    province = models.ForeignKey(
+        Province, verbose_name=_("tỉnh"), on_delete=models.CASCADE, related_name="collective_names"
+    )
+    name = models.CharField(_("tên chung"), max_length=255)
+    search_name = models.CharField(max_length=255, editable=False)
+    member_kinds = models.JSONField(
+        _("gồm các loại cơ quan"), default=list, blank=True, help_text=_("Ví dụ: department")
+    )
+    members = models.ManyToManyField(
+        Agency, verbose_name=_("thành viên bổ sung"), blank=True, related_name="collectives"
+    )
+
+    class Meta:
+        verbose_name = _("tên chung (nhóm cơ quan)")
+        verbose_name_plural = _("tên chung (nhóm cơ quan)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "search_name"], name="collective_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.province})"
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        super().save(*args, **kwargs)
+
+    def expand(self, on: datetime.date | None = None) -> models.QuerySet:
+        """The agencies this name stands for on a day (today when not given)."""
+        on = on or datetime.date.today()
+        by_kind = Q(province=self.province_id, kind__in=self.member_kinds)
+        listed = Q(pk__in=self.members.values("pk"))
+        return Agency.objects.valid_on(on).filter(by_kind | listed).order_by("kind", "name")
+
+
+class Membership(models.Model):
+    """A user's place: one agency and one role. Administrators may belong to no agency."""
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("Cán bộ cơ quan")
+        REVIEWER = "reviewer", _("Chuyên viên Sở Nội vụ")
+        LEADER = "leader", _("Lãnh đạo (chỉ xem)")
+        ADMIN = "admin", _("Quản trị hệ thống")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người dùng"),
+        on_delete=models.CASCADE,
+        related_name="membership",
+    )
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("cơ quan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    role = models.CharField(_("vai trò"), max_length=10, choices=Role.choices, default=Role.STAFF)
+
+    class Meta:
+        verbose_name = _("thành viên cơ quan")
+        verbose_name_plural = _("thành viên cơ quan")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_agency_unless_admin",
+                condition=Q(role="admin") | Q(agency__isnull=False),
+            ),
+        ]
+        indexes = [
+            # Reminders and "who has not reported" look up the staff of an agency.
+            models.Index(fields=["agency", "role"], name="membership_agency_role_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.agency or '—'}"
+
+    @property
+    def province_id(self) -> int | None:
+        return self.agency.province_id if self.agency_id else None

@@ -1,0 +1,76 @@
+from django.contrib import admin
+
+from parindex.models import Criterion, CriterionScore, Edition, Index, Result
+
+
+class EditionInline(admin.TabularInline):
+    model = Edition
+    extra = 0
+
+
+@admin.register(Index)
+class IndexAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "full_name", "publisher", "scale"]
+    search_fields = ["code", "name", "full_name"]
+    inlines = [EditionInline]
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+    fields = ["code", "name", "level", "parent", "max_score", "position"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = ["name", "index", "decision_number", "first_year", "last_year", "max_total"]
+    list_filter = ["index"]
+    search_fields = ["name", "decision_number"]
+    list_select_related = ["index"]
+    inlines = [CriterionInline]
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "edition", "max_score"]
+    list_filter = ["edition__index", "edition", "level"]
+    search_fields = ["code", "name"]
+    list_select_related = ["edition", "edition__index"]
+    autocomplete_fields = ["edition", "parent"]
+
+
+class CriterionScoreInline(admin.TabularInline):
+    model = CriterionScore
+    extra = 0
+    autocomplete_fields = ["criterion"]
+
+
+@admin.register(Result)
+class ResultAdmin(admin.ModelAdmin):
+    list_display = [
+        "province",
+        "index",
+        "year",
+        "total",
+        "maximum",
+        "rank",
+        "rank_of",
+        "band",
+        "total_change",
+        "rank_change",
+    ]
+    list_filter = ["index", "year"]
+    search_fields = ["province__name", "band"]
+    list_select_related = ["province", "index"]
+    autocomplete_fields = ["province"]
+    inlines = [CriterionScoreInline]
+
+
+@admin.register(CriterionScore)
+class CriterionScoreAdmin(admin.ModelAdmin):
+    list_display = ["result", "criterion", "achieved", "maximum"]
+    list_filter = ["result__index", "result__year"]
+    search_fields = ["criterion__code", "criterion__name", "result__province__name"]
+    list_select_related = ["result__province", "result__index", "criterion"]
+    autocomplete_fields = ["result", "criterion"]

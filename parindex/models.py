@@ -1,0 +1,212 @@
+"""The indices a province is scored on, their criteria trees, and the province's results.
+
+Criteria belong to an edition (a methodology valid for a range of years), not to the index,
+because each index's tree changes when the methodology does.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Index(models.Model):
+    class Code(models.TextChoices):
+        PAR = "PAR", "PAR INDEX"
+        SIPAS = "SIPAS", "SIPAS"
+        PAPI = "PAPI", "PAPI"
+
+    class Scale(models.TextChoices):
+        POINTS = "points", _("Điểm")
+        PERCENT = "percent", _("Phần trăm")
+
+    code = models.CharField(_("mã"), max_length=10, choices=Code.choices, unique=True)
+    name = models.CharField(_("tên"), max_length=100)
+    full_name = models.CharField(_("tên đầy đủ"), max_length=300)
+    publisher = models.CharField(_("cơ quan công bố"), max_length=200)
+    scale = models.CharField(_("thang đo"), max_length=10, choices=Scale.choices)
+
+    class Meta:
+        verbose_name = _("chỉ số")
+        verbose_name_plural = _("chỉ số")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def edition_for(self, year: int) -> "Edition | None":
+        return (
+            self.editions.filter(first_year__lte=year)
+            .filter(Q(last_year__isnull=True) | Q(last_year__gte=year))
+            .order_by("-first_year")
+            .first()
+        )
+
+
+class Edition(models.Model):
+    """An index's methodology for a range of years (e.g. PAR INDEX 2022–, Quyết định 876/QĐ-BNV)."""
+
+    index = models.ForeignKey(
+        Index, verbose_name=_("chỉ số"), on_delete=models.PROTECT, related_name="editions"
+    )
+    name = models.CharField(_("tên"), max_length=200)
+    decision_number = models.CharField(_("số quyết định"), max_length=100, blank=True)
+    first_year = models.PositiveSmallIntegerField(_("áp dụng từ năm"))
+    last_year = models.PositiveSmallIntegerField(_("áp dụng đến năm"), null=True, blank=True)
+    max_total = models.DecimalField(
+        _("điểm tối đa"), max_digits=8, decimal_places=4, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("phiên bản phương pháp")
+        verbose_name_plural = _("phiên bản phương pháp")
+        ordering = ["index", "first_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["index", "first_year"], name="edition_unique_start"),
+            models.CheckConstraint(
+                name="edition_year_range",
+                condition=Q(last_year__isnull=True) | Q(first_year__lte=models.F("last_year")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        years = f"{self.first_year}–{self.last_year or ''}"
+        return f"{self.index} {years}"
+
+
+class Criterion(models.Model):
+    """A node of an edition's tree: area (lĩnh vực / nội dung), criterion, sub-criterion."""
+
+    class Level(models.TextChoices):
+        AREA = "area", _("Lĩnh vực, nội dung")
+        CRITERION = "criterion", _("Tiêu chí")
+        SUB_CRITERION = "sub", _("Tiêu chí thành phần")
+
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("phiên bản"), on_delete=models.CASCADE, related_name="criteria"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("thuộc"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    code = models.CharField(_("mã"), max_length=20, help_text=_("Ví dụ: 1, 1.1, 1.1.2"))
+    name = models.CharField(_("tên"), max_length=500)
+    level = models.CharField(_("cấp"), max_length=10, choices=Level.choices)
+    max_score = models.DecimalField(
+        _("điểm tối đa"), max_digits=8, decimal_places=4, null=True, blank=True
+    )
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("tiêu chí")
+        verbose_name_plural = _("tiêu chí")
+        ordering = ["edition", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "code"], name="criterion_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.name}"
+
+
+class Result(models.Model):
+    """A province's published result for an index and a year."""
+
+    province = models.ForeignKey(
+        "agencies.Province",
+        verbose_name=_("tỉnh"),
+        on_delete=models.PROTECT,
+        related_name="results",
+    )
+    index = models.ForeignKey(
+        Index, verbose_name=_("chỉ số"), on_delete=models.PROTECT, related_name="results"
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    total = models.DecimalField(
+        _("tổng điểm"), max_digits=8, decimal_places=4, null=True, blank=True
+    )
+    maximum = models.DecimalField(
+        _("điểm tối đa"), max_digits=8, decimal_places=4, null=True, blank=True
+    )
+    rank = models.PositiveSmallIntegerField(_("xếp hạng"), null=True, blank=True)
+    rank_of = models.PositiveSmallIntegerField(_("trên tổng số"), null=True, blank=True)
+    band = models.CharField(_("xếp loại, nhóm"), max_length=50, blank=True)
+    total_change = models.DecimalField(
+        _("tăng/giảm điểm so với năm trước"), max_digits=8, decimal_places=4, null=True, blank=True
+    )
+    rank_change = models.SmallIntegerField(
+        _("tăng/giảm bậc so với năm trước"),
+        null=True,
+        blank=True,
+        help_text=_("Dương: tăng bậc (xếp hạng tốt hơn)."),
+    )
+    source = models.CharField(_("nguồn"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("kết quả chỉ số")
+        verbose_name_plural = _("kết quả chỉ số")
+        ordering = ["province", "index", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "index", "year"], name="result_unique_province_index_year"
+            ),
+            models.CheckConstraint(
+                name="result_rank_within",
+                condition=Q(rank__isnull=True)
+                | Q(rank_of__isnull=True)
+                | Q(rank__lte=models.F("rank_of")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.index} {self.year} – {self.province}"
+
+    @property
+    def lost(self) -> Decimal | None:
+        if self.total is None or self.maximum is None:
+            return None
+        return self.maximum - self.total
+
+
+class CriterionScore(models.Model):
+    """Achieved and maximum points of one criterion in a result; empty when not surveyed."""
+
+    result = models.ForeignKey(
+        Result, verbose_name=_("kết quả"), on_delete=models.CASCADE, related_name="scores"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("tiêu chí"), on_delete=models.PROTECT, related_name="scores"
+    )
+    achieved = models.DecimalField(
+        _("điểm đạt"), max_digits=8, decimal_places=4, null=True, blank=True
+    )
+    maximum = models.DecimalField(
+        _("điểm tối đa"), max_digits=8, decimal_places=4, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("điểm tiêu chí")
+        verbose_name_plural = _("điểm tiêu chí")
+        constraints = [
+            models.UniqueConstraint(fields=["result", "criterion"], name="score_unique_criterion"),
+            models.CheckConstraint(
+                name="score_not_above_maximum",
+                condition=Q(achieved__isnull=True)
+                | Q(maximum__isnull=True)
+                | Q(achieved__lte=models.F("maximum")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion.code}: {self.achieved}/{self.maximum}"
+
+    @property
+    def lost(self) -> Decimal | None:
+        if self.achieved is None or self.maximum is None:
+            return None
+        return self.maximum - self.achieved

@@ -1,0 +1,147 @@
+from django.contrib import admin
+
+from plans.models import Assignment, Evidence, ImportRun, Plan, ProgressUpdate, Section, Task
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    extra = 0
+    fields = ["position", "annex", "sheet", "number", "title"]
+
+
+class TaskInline(admin.TabularInline):
+    model = Task
+    extra = 0
+    fields = ["position", "section", "number", "description", "deadline_text", "due_on"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("section")
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["number", "year", "province", "title", "issued_on", "base_year", "target_year"]
+    list_filter = ["year", "indices", "province"]
+    search_fields = ["number", "title", "province__name"]
+    list_select_related = ["province"]
+    autocomplete_fields = ["province"]
+    filter_horizontal = ["indices"]
+    inlines = [SectionInline, TaskInline]
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "plan", "annex", "sheet", "position"]
+    list_filter = ["plan__year"]
+    search_fields = ["title", "number", "plan__number"]
+    list_select_related = ["plan"]
+    autocomplete_fields = ["plan"]
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 1
+    fields = ["agency", "role", "status", "completed_on", "review", "source_text"]
+    autocomplete_fields = ["agency"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agency")
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "description_short",
+        "plan",
+        "section",
+        "deadline_text",
+        "deadline_kind",
+        "due_on",
+        "withdrawn_at",
+    ]
+    list_filter = [
+        "deadline_kind",
+        ("withdrawn_at", admin.EmptyFieldListFilter),
+        "plan__year",
+        "plan__indices",
+    ]
+    search_fields = ["number", "description", "deadline_text", "plan__number"]
+    list_select_related = ["plan", "section"]
+    autocomplete_fields = ["plan", "section", "criteria"]
+    date_hierarchy = "due_on"
+    inlines = [AssignmentInline]
+
+    @admin.display(description="Nhiệm vụ")
+    def description_short(self, obj):
+        return obj.description[:100]
+
+
+class ProgressUpdateInline(admin.TabularInline):
+    model = ProgressUpdate
+    extra = 0
+    fields = ["created_at", "author", "kind", "status", "completed_on", "note", "period"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["task", "agency", "role", "status", "completed_on", "review", "updated_at"]
+    list_filter = ["role", "status", "review", "task__plan__year"]
+    search_fields = ["task__description", "task__number", "agency__name"]
+    list_select_related = ["task", "agency"]
+    autocomplete_fields = ["task", "agency", "reviewed_by"]
+    inlines = [ProgressUpdateInline]
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 0
+    readonly_fields = ["file", "original_name", "content_type", "size", "sha256"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(admin.ModelAdmin):
+    """Read-only: the history is append-only."""
+
+    list_display = ["created_at", "assignment", "author", "kind", "status", "period"]
+    list_filter = ["kind", "status", "period"]
+    search_fields = ["note", "assignment__agency__name", "assignment__task__description"]
+    list_select_related = ["assignment__task", "assignment__agency", "author"]
+    inlines = [EvidenceInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "file_name", "plan", "created_by", "dry_run", "succeeded"]
+    list_filter = ["dry_run", "succeeded"]
+    search_fields = ["file_name", "sha256", "plan__number"]
+    list_select_related = ["plan", "created_by"]
+    readonly_fields = [
+        "created_at",
+        "created_by",
+        "plan",
+        "file_name",
+        "sha256",
+        "dry_run",
+        "succeeded",
+        "summary",
+    ]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,367 @@
+"""Plans (kế hoạch khắc phục), their annex sections and tasks, who carries each task out, and
+what they reported.
+
+A task's deadline is kept twice on purpose: as written in the annex (`deadline_text`) and as
+understood (`deadline_kind`, `starts_on`, `due_on`, `recurrence`), because the text is the
+official wording and the interpretation may be corrected by a reviewer.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from plans.timeliness import DONE, timeliness_of
+
+
+class Plan(models.Model):
+    province = models.ForeignKey(
+        "agencies.Province", verbose_name=_("tỉnh"), on_delete=models.PROTECT, related_name="plans"
+    )
+    number = models.CharField(_("số hiệu"), max_length=50, help_text=_("Ví dụ: 22/KH-UBND"))
+    # Plan numbers restart every year, so the year is part of a plan's identity.
+    year = models.PositiveSmallIntegerField(_("năm ban hành"))
+    title = models.CharField(_("trích yếu"), max_length=1000, blank=True)
+    issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
+    signer = models.CharField(_("người ký"), max_length=200, blank=True)
+    base_year = models.PositiveSmallIntegerField(
+        _("năm kết quả căn cứ"),
+        null=True,
+        blank=True,
+        help_text=_("Năm của kết quả chỉ số mà kế hoạch khắc phục."),
+    )
+    target_year = models.PositiveSmallIntegerField(_("năm mục tiêu"), null=True, blank=True)
+    indices = models.ManyToManyField(
+        "parindex.Index", verbose_name=_("chỉ số"), blank=True, related_name="plans"
+    )
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("kế hoạch")
+        verbose_name_plural = _("kế hoạch")
+        ordering = ["-year", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "number", "year"], name="plan_unique_number_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Kế hoạch {self.number} ({self.year})"
+
+
+class Section(models.Model):
+    """A section of an annex table ("I SỞ NỘI VỤ CHỦ TRÌ THỰC HIỆN", "1 Tham gia của người dân")."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="sections"
+    )
+    annex = models.CharField(_("phụ lục"), max_length=200, blank=True)
+    sheet = models.CharField(_("trang tính"), max_length=100, blank=True)
+    number = models.CharField(_("số thứ tự"), max_length=20, blank=True)
+    title = models.CharField(_("tiêu đề"), max_length=1000, blank=True)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("mục")
+        verbose_name_plural = _("mục")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="section_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            " ".join(part for part in (self.number, self.title) if part) or f"Mục {self.position}"
+        )
+
+
+class Task(models.Model):
+    class DeadlineKind(models.TextChoices):
+        FIXED = "fixed", _("Ngày cụ thể")
+        RANGE = "range", _("Khoảng thời gian")
+        ONGOING = "ongoing", _("Thường xuyên")
+        RECURRING = "recurring", _("Định kỳ")
+        EVENT = "event", _("Theo sự kiện")
+        UNPARSED = "unparsed", _("Chưa hiểu được")
+
+    class Recurrence(models.TextChoices):
+        WEEKLY = "weekly", _("Hàng tuần")
+        MONTHLY = "monthly", _("Hàng tháng")
+        QUARTERLY = "quarterly", _("Hàng quý")
+        HALF_YEARLY = "half_yearly", _("6 tháng")
+        YEARLY = "yearly", _("Hàng năm")
+        REPORTING_PERIOD = "reporting_period", _("Theo kỳ báo cáo")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("mục"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    number = models.CharField(_("số thứ tự"), max_length=20, blank=True)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
+    description = models.TextField(_("nhiệm vụ, giải pháp"))
+    expected_result = models.TextField(_("kết quả, sản phẩm"), blank=True)
+    deadline_text = models.CharField(
+        _("thời gian thực hiện (nguyên văn)"), max_length=500, blank=True
+    )
+    deadline_kind = models.CharField(
+        _("loại thời hạn"),
+        max_length=10,
+        choices=DeadlineKind.choices,
+        default=DeadlineKind.UNPARSED,
+    )
+    starts_on = models.DateField(_("bắt đầu"), null=True, blank=True)
+    due_on = models.DateField(_("hạn hoàn thành"), null=True, blank=True)
+    recurrence = models.CharField(
+        _("định kỳ"), max_length=20, choices=Recurrence.choices, blank=True
+    )
+    criteria = models.ManyToManyField(
+        "parindex.Criterion", verbose_name=_("tiêu chí khắc phục"), blank=True, related_name="tasks"
+    )
+    source_sheet = models.CharField(_("trang tính nguồn"), max_length=100, blank=True)
+    source_row = models.PositiveIntegerField(_("dòng nguồn"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(
+        _("rút khỏi kế hoạch lúc"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Nhiệm vụ không còn trong phụ lục khi nhập lại; giữ lại cùng tiến độ đã báo cáo."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("nhiệm vụ")
+        verbose_name_plural = _("nhiệm vụ")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.CheckConstraint(
+                name="task_start_before_due",
+                condition=Q(starts_on__isnull=True)
+                | Q(due_on__isnull=True)
+                | Q(starts_on__lte=models.F("due_on")),
+            ),
+            # Ongoing and event deadlines have no due date: they are never overdue by themselves.
+            models.CheckConstraint(
+                name="task_undated_kinds_have_no_due",
+                condition=~Q(deadline_kind__in=["ongoing", "event", "unparsed"])
+                | Q(due_on__isnull=True),
+            ),
+        ]
+        indexes = [
+            # Tasks of a plan in annex order (plan pages, export, re-import).
+            models.Index(fields=["plan", "position"], name="task_plan_position_idx"),
+            # Due-date ranges, "due in the next 30 days", quarters.
+            models.Index(fields=["due_on"], name="task_due_on_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.description[:80]}" if self.number else self.description[:80]
+
+    def clean(self) -> None:
+        if self.section_id and self.plan_id and self.section.plan_id != self.plan_id:
+            raise ValidationError({"section": _("Mục phải thuộc cùng kế hoạch với nhiệm vụ.")})
+
+
+class Assignment(models.Model):
+    """One agency's part in a task: lead (chủ trì) or support (phối hợp), with its own progress."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Chủ trì")
+        SUPPORT = "support", _("Phối hợp")
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Chưa thực hiện")
+        IN_PROGRESS = "in_progress", _("Đang thực hiện")
+        DONE = DONE, _("Đã hoàn thành")
+
+    class Review(models.TextChoices):
+        NONE = "", _("Chưa gửi")
+        PENDING = "pending", _("Chờ xác nhận")
+        CONFIRMED = "confirmed", _("Đã xác nhận")
+        RETURNED = "returned", _("Trả lại")
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("nhiệm vụ"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    role = models.CharField(_("vai trò"), max_length=10, choices=Role.choices)
+    # How the agency was read from the annex: the collective name it was expanded from, if any.
+    source_text = models.CharField(_("ghi trong phụ lục"), max_length=500, blank=True)
+    status = models.CharField(
+        _("tiến độ"), max_length=12, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    completed_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    review = models.CharField(
+        _("xác nhận"), max_length=10, choices=Review.choices, default=Review.NONE, blank=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người xác nhận"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
+    review_note = models.TextField(_("ý kiến xác nhận / lý do trả lại"), blank=True)
+    # Incremented by every change; a save based on an older version is refused (optimistic lock).
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("phân công")
+        verbose_name_plural = _("phân công")
+        ordering = ["task", "role", "agency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "agency"], name="assignment_unique_agency_per_task"
+            ),
+            models.CheckConstraint(
+                name="assignment_done_has_date",
+                condition=~Q(status=DONE) | Q(completed_on__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="assignment_open_has_no_date",
+                condition=Q(status=DONE) | Q(completed_on__isnull=True),
+            ),
+        ]
+        indexes = [
+            # An agency's own list filtered by status (the staff home page and task list).
+            models.Index(fields=["agency", "status"], name="assignment_agency_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} – {self.get_role_display()} – {self.task}"
+
+    def timeliness(self, today) -> str:
+        return timeliness_of(
+            status=self.status, completed_on=self.completed_on, due_on=self.task.due_on, today=today
+        )
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    # The stored name is not the uploaded one: users' names can collide or carry paths.
+    return f"evidence/{instance.update.assignment_id}/{instance.sha256[:16]}"
+
+
+class ProgressUpdate(models.Model):
+    """An entry in an assignment's history. Append-only: entries are never edited or deleted."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Báo cáo tiến độ")
+        CONFIRM = "confirm", _("Xác nhận hoàn thành")
+        RETURN = "return", _("Trả lại")
+        IMPORT = "import", _("Nhập phụ lục")
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("phân công"), on_delete=models.CASCADE, related_name="updates"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người cập nhật"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="progress_updates",
+    )
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices, default=Kind.REPORT)
+    status = models.CharField(_("tiến độ"), max_length=12, choices=Assignment.Status.choices)
+    completed_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    note = models.TextField(_("kết quả thực hiện"), blank=True)
+    period = models.CharField(
+        _("kỳ báo cáo"),
+        max_length=10,
+        blank=True,
+        help_text=_("Ví dụ: 2024-Q1, 2024-H1, 2024-9M, 2024-Y"),
+    )
+    # What this entry changed, {"field": [old, new]}, so the history reads without diffing.
+    changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("cập nhật tiến độ")
+        verbose_name_plural = _("cập nhật tiến độ")
+        ordering = ["assignment", "-created_at"]
+        indexes = [
+            # An assignment's history, newest first; "last update" per assignment.
+            models.Index(fields=["assignment", "-created_at"], name="update_assignment_time_idx"),
+            # Who reported in a period.
+            models.Index(fields=["period", "assignment"], name="update_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} – {self.get_kind_display()} – {self.created_at:%d/%m/%Y}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValidationError(_("Lịch sử cập nhật không được sửa."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Lịch sử cập nhật không được xóa."))
+
+
+class Evidence(models.Model):
+    """A file attached to a progress update (tài liệu kiểm chứng)."""
+
+    update = models.ForeignKey(
+        ProgressUpdate,
+        verbose_name=_("cập nhật"),
+        on_delete=models.CASCADE,
+        related_name="evidence",
+    )
+    file = models.FileField(_("tệp"), upload_to=evidence_path, max_length=300)
+    original_name = models.CharField(_("tên tệp gốc"), max_length=255)
+    content_type = models.CharField(_("kiểu nội dung"), max_length=100)
+    size = models.PositiveBigIntegerField(_("dung lượng (byte)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("tài liệu kiểm chứng")
+        verbose_name_plural = _("tài liệu kiểm chứng")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ImportRun(models.Model):
+    """One run of the annex import, kept as the import history."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhập"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_runs",
+    )
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    plan = models.ForeignKey(
+        Plan,
+        verbose_name=_("kế hoạch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_runs",
+    )
+    file_name = models.CharField(_("tên tệp"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    dry_run = models.BooleanField(_("chạy thử"), default=False)
+    succeeded = models.BooleanField(_("thành công"), default=False)
+    summary = models.JSONField(_("tóm tắt"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("lần nhập phụ lục")
+        verbose_name_plural = _("lịch sử nhập phụ lục")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} – {self.created_at:%d/%m/%Y %H:%M}"

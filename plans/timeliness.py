@@ -1,0 +1,88 @@
+"""Timeliness: the one place that decides which official group an assignment counts in.
+
+Vietnamese task reports count work in exactly six groups. The group is never typed; it follows
+from the assignment's status and completion date, its task's due date, and today. The same
+rules are written once, as mutually exclusive conditions, and used three ways:
+
+- `timeliness_q(group, today)`: a filter (index-friendly: plain comparisons, no CASE);
+- `timeliness_case(today)`: an annotation, for counting by group in the database;
+- `timeliness_of(...)`: the same decision in Python, for one object in hand.
+
+A task with no due date (ongoing "Thường xuyên", recurring, event) is never overdue.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+DONE = "done"  # Assignment.Status.DONE; repeated here to keep this module import-light.
+
+
+class Timeliness(models.TextChoices):
+    DONE_ON_TIME = "done_on_time", _("Hoàn thành đúng hạn")
+    DONE_LATE = "done_late", _("Hoàn thành quá hạn")
+    ON_TRACK = "on_track", _("Đang thực hiện trong hạn")
+    DUE_SOON = "due_soon", _("Sắp đến hạn")
+    OVERDUE = "overdue", _("Quá hạn")
+    NO_DEADLINE = "no_deadline", _("Không có thời hạn")
+
+
+def _soon_days() -> int:
+    return settings.PARINDEX_DUE_SOON_DAYS
+
+
+def timeliness_of(
+    *,
+    status: str,
+    completed_on: datetime.date | None,
+    due_on: datetime.date | None,
+    today: datetime.date,
+    soon_days: int | None = None,
+) -> str:
+    soon_days = _soon_days() if soon_days is None else soon_days
+    if status == DONE:
+        if due_on is not None and completed_on is not None and completed_on > due_on:
+            return Timeliness.DONE_LATE
+        return Timeliness.DONE_ON_TIME
+    if due_on is None:
+        return Timeliness.NO_DEADLINE
+    if due_on < today:
+        return Timeliness.OVERDUE
+    if due_on <= today + datetime.timedelta(days=soon_days):
+        return Timeliness.DUE_SOON
+    return Timeliness.ON_TRACK
+
+
+def timeliness_q(
+    group: str, today: datetime.date, *, due: str = "task__due_on", soon_days: int | None = None
+) -> Q:
+    """Rows of `group`, for a queryset of assignments (`due` is the path to the due date)."""
+    soon_days = _soon_days() if soon_days is None else soon_days
+    soon = today + datetime.timedelta(days=soon_days)
+    done = Q(status=DONE)
+    no_due = Q(**{f"{due}__isnull": True})
+    conditions = {
+        Timeliness.DONE_ON_TIME: done & (no_due | Q(completed_on__lte=F(due))),
+        Timeliness.DONE_LATE: done & Q(completed_on__gt=F(due)),
+        Timeliness.NO_DEADLINE: ~done & no_due,
+        Timeliness.OVERDUE: ~done & Q(**{f"{due}__lt": today}),
+        Timeliness.DUE_SOON: ~done & Q(**{f"{due}__gte": today, f"{due}__lte": soon}),
+        Timeliness.ON_TRACK: ~done & Q(**{f"{due}__gt": soon}),
+    }
+    return conditions[Timeliness(group)]
+
+
+def timeliness_case(
+    today: datetime.date, *, due: str = "task__due_on", soon_days: int | None = None
+) -> Case:
+    """Each row's group as an expression: `.annotate(timeliness=timeliness_case(today))`."""
+    return Case(
+        *(
+            When(timeliness_q(group, today, due=due, soon_days=soon_days), then=Value(group.value))
+            for group in Timeliness
+        ),
+        output_field=models.CharField(),
+    )
