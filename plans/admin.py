@@ -145,3 +145,21 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    """Read-only list of evidence files; files are served only through the permission-checked
+    task pages, so the admin shows their names, not links."""
+
+    list_display = ["original_name", "content_type", "size", "update"]
+    search_fields = ["original_name", "sha256"]
+    list_select_related = ["update__assignment__task", "update__assignment__agency"]
+    fields = ["original_name", "content_type", "size", "sha256", "update"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

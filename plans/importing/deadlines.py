@@ -65,7 +65,9 @@ class Deadline:
 _FIRST_YEAR = 1990
 _LAST_YEAR = 2100
 
-_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
+_DASHES = str.maketrans(
+    {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
+)
 _CLAUSE_SPLIT = re.compile(r"[;\n\r]+")
 _BULLET = re.compile(r"^[\s\-+*\u2022\u00b7]+")
 _BLANK = "#"  # fills what has been read, so no later pattern reads it again
@@ -96,26 +98,29 @@ _QUARTER_NUMBER = r"(?:[ivx]+|\d{1,2})\b"
 _WRITTEN_DATE = re.compile(
     r"\b(?:ngay\s*)?(?P<day>\d{1,2})\s*thang\s*(?P<month>\d{1,2})\s*nam\s*(?P<year>\d{4})(?!\d)"
 )
+# One separator throughout: "20/6/2024", "20-6-2024", "20.6.2024"; "tháng 3-5/2023" is months.
 _NUMERIC_DATE = re.compile(
-    r"(?<![\d/.-])(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})[/.-](?P<year>\d{4})(?!\d)"
+    r"(?<![\d/.-])(?<!thang )(?P<day>\d{1,2})(?P<sep>[/.-])(?P<month>\d{1,2})(?P=sep)"
+    r"(?P<year>\d{4})(?!\d)"
 )
-# "ngày 15/12" with no year: only after "ngày", or "15/12" could be anything.
+# "ngày 15/12" with no year: only after "ngày", "trước" or "hạn"; a bare "15/12" could be anything.
 _DAY_WITHOUT_YEAR = re.compile(
-    r"(?<=ngay )(?P<day>\d{1,2})(?:[/.-]|\s*thang\s*)(?P<month>\d{1,2})(?![/.-]?\d)"
+    r"(?:(?<=ngay )|(?<=truoc )|(?<=han ))"
+    r"(?P<day>\d{1,2})(?:[/.-]|\s*thang\s*)(?P<month>\d{1,2})(?![/.-]?\d)"
 )
 _QUARTERS = re.compile(
     rf"\bquy\s*(?P<items>{_QUARTER_NUMBER}(?:{_LIST_JOINER}(?:quy\s*)?{_QUARTER_NUMBER})*)"
-    rf"(?:{_YEAR_SEPARATOR}(?P<year>\d{{4}})(?!\d))?"
+    rf"(?:{_YEAR_SEPARATOR}(?P<year>\d+))?"
 )
 _MONTHS = re.compile(
     rf"\bthang\s*(?P<items>\d{{1,2}}(?!\d)(?:{_LIST_JOINER}(?:thang\s*)?\d{{1,2}}(?!\d))*)"
-    rf"(?:{_YEAR_SEPARATOR}(?P<year>\d{{4}})(?!\d))?"
+    rf"(?:{_YEAR_SEPARATOR}(?P<year>\d+))?"
 )
-_BARE_MONTH = re.compile(r"(?<![\d/.-])(?P<month>\d{1,2})/(?P<year>\d{4})(?![\d/])")  # "01/2023"
-# "6 tháng đầu năm 2023", "6 tháng cuối năm", "nửa đầu năm 2023", "9 tháng năm 2023".
+_BARE_MONTH = re.compile(r"(?<![\d/.])(?P<month>\d{1,2})/(?P<year>\d{4})(?![\d/])")  # "01/2023"
+# "6 tháng đầu năm 2023", "sáu tháng cuối năm", "nửa đầu năm 2023", "9 tháng năm 2023".
 _PART_OF_YEAR = re.compile(
-    r"\b(?:(?P<months>\d{1,2})\s*thang|(?P<half>nua))\s*(?P<which>dau|cuoi)?\s*(?:cua\s*)?"
-    r"nam\b(?:\s*(?P<year>\d{4})(?!\d))?"
+    r"\b(?:(?P<months>\d{1,2}|sau)\s*thang|(?P<half>nua))\s*(?P<which>dau|cuoi)?\s*(?:cua\s*)?"
+    r"nam\b(?:\s*(?P<year>\d+))?"
 )
 _YEAR_RANGE = re.compile(
     r"(?<![\d/.-])(?:nam\s*)?(?P<first>\d{4})\s*(?:-|den|toi)\s*(?:nam\s*)?(?P<last>\d{4})(?![\d/])"
@@ -136,13 +141,17 @@ _FROM = {"tu"}
 _VAGUE = {"dau", "giua"}  # "đầu năm 2023", "giữa tháng 6": no day anyone could hold to
 _RANGE_JOINER = re.compile(r"^\s*(?:-|den|toi)(?:\s*(?:het|ngay))*\s*$")
 _OPEN_ENDED = re.compile(r"\b(?:tiep theo|tro di|tro ve sau)\b")  # "năm 2023 và các năm tiếp theo"
+# Digits around a "/" that no pattern could read ("20/6/24", "Quý IV/22"): a date typed wrong.
+_LEFTOVER_DATE = re.compile(r"\d\s*[/.-]\s*\d")
 
 # --- Recurring, ongoing, events -----------------------------------------------------------------
 
 _RECURRENCES = (
     (
         Recurrence.HALF_YEARLY,
-        re.compile(r"\b0?6 thang\s*(?:mot|1|/)\s*lan\b|\b(?:dinh ky|moi|hang) 0?6 thang\b"),
+        re.compile(
+            r"\b(?:0?6|sau) thang\s*(?:mot|1|/)\s*lan\b|\b(?:dinh ky|moi|hang) (?:0?6|sau) thang\b"
+        ),
     ),
     (Recurrence.WEEKLY, re.compile(r"\b(?:hang|moi) tuan\b")),
     (Recurrence.MONTHLY, re.compile(r"\b(?:hang|moi) thang\b")),
@@ -153,8 +162,10 @@ _RECURRENCES = (
 _REPORTING_PERIOD = re.compile(r"\bky bao cao\b|\bdinh ky\b")
 _ONGOING = re.compile(r"\bthuong xuyen\b|\blien tuc\b")
 _EVENT_LEAD = re.compile(
-    r"^(?:khi|sau|ngay sau|ngay khi|truoc va|trong qua trinh|kip thoi"
-    r"|theo (?:quy dinh|yeu cau|ke hoach|huong dan|chi dao|tien do))\b"
+    # "sau" is also "sáu" (six): "Sáu tháng đầu năm 2023", "sáu tháng một lần" are not "after".
+    r"^(?:khi|sau(?! thang (?:(?:dau |cuoi )?(?:cua )?nam|(?:mot|1|/)\s*lan))"
+    r"|ngay sau|ngay khi|truoc va|trong qua trinh|kip thoi"
+    rf"|theo (?:quy dinh|yeu cau|huong dan|chi dao|tien do|{_DOC_KEYWORD}))\b"
 )
 
 _ROMAN_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
@@ -282,6 +293,8 @@ def _find_parts(work: str, plan_year: int | None) -> tuple[list[_Part], bool]:
             except _Unreadable:
                 unreadable = True
         work = pattern.sub(lambda m: _BLANK * len(m.group()), work)
+    if _LEFTOVER_DATE.search(work):
+        unreadable = True
     parts.sort(key=lambda part: part.begin)
     return parts, unreadable
 
@@ -378,7 +391,7 @@ def _months(match: re.Match, plan_year: int | None) -> _Part:
 
 def _part_of_year(match: re.Match, plan_year: int | None) -> _Part:
     year = _year_of(match, plan_year)
-    months = 6 if match["half"] else int(match["months"])
+    months = 6 if match["half"] or match["months"] == "sau" else int(match["months"])
     if not 1 <= months <= 12 or (match["half"] and not match["which"]):
         raise _Unreadable  # "nửa năm": which half?
     if match["which"] == "cuoi":

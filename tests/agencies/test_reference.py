@@ -1,0 +1,149 @@
+"""Reference data: provinces before and after 2025, standard agencies, succession, collectives."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from agencies.models import Agency, AgencyAlias, CollectiveName, Province
+from parindex.models import Criterion, CriterionScore, Edition, Index, Result
+
+pytestmark = pytest.mark.django_db
+
+BEFORE = datetime.date(2025, 6, 30)
+AFTER = datetime.date(2025, 7, 1)
+
+
+def counts():
+    models = [Province, Agency, AgencyAlias, CollectiveName, Index, Edition, Criterion, Result,
+              CriterionScore]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_loading_twice_creates_no_duplicates():
+    before = counts()
+    call_command("load_reference", stdout=open("/dev/null", "w"))
+    call_command("load_reference", stdout=open("/dev/null", "w"))
+    assert counts() == before
+    assert before["Province"] == 63 + 23  # 11 of the 34 units are old provinces that continue
+
+
+def test_63_provinces_before_the_merger_and_34_after():
+    assert Province.objects.valid_on(BEFORE).count() == 63
+    assert Province.objects.valid_on(AFTER).count() == 34
+
+
+def test_bac_kan_was_merged_into_thai_nguyen():
+    bac_kan = Province.objects.get(code="06")
+    assert bac_kan.valid_to == BEFORE
+    assert bac_kan.merged_into.name == "Thái Nguyên"
+    assert bac_kan.merged_into.valid_from == AFTER
+    assert bac_kan.current() == bac_kan.merged_into
+
+
+def test_old_and_new_thai_nguyen_share_name_and_code_but_are_two_units():
+    both = Province.objects.filter(name="Thái Nguyên", code="19")
+    assert both.count() == 2
+    old, new = both.get(valid_from__isnull=True), both.get(valid_from=AFTER)
+    assert old.merged_into == new
+    assert set(new.merged_from.values_list("name", flat=True)) == {"Bắc Kạn", "Thái Nguyên"}
+
+
+def test_unchanged_province_continues_as_one_record():
+    cao_bang = Province.objects.get(code="04")
+    assert cao_bang.valid_to is None and cao_bang.merged_into is None
+    assert cao_bang.current() == cao_bang
+
+
+def test_planning_department_of_bac_kan_passes_to_finance_then_to_thai_nguyen():
+    bac_kan = Province.objects.get(code="06")
+    planning = Agency.objects.get(province=bac_kan, name="Sở Kế hoạch và Đầu tư")
+    assert planning.valid_to == datetime.date(2025, 2, 28)
+    assert planning.successor == Agency.objects.get(province=bac_kan, name="Sở Tài chính")
+    today = planning.current()
+    assert (today.name, today.province.name, today.province.valid_from) == (
+        "Sở Tài chính",
+        "Thái Nguyên",
+        AFTER,
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Sở Thông tin và Truyền thông", "Sở Khoa học và Công nghệ"),
+        ("Sở Tài nguyên và Môi trường", "Sở Nông nghiệp và Môi trường"),
+        ("Sở Nông nghiệp và Phát triển nông thôn", "Sở Nông nghiệp và Môi trường"),
+        ("Sở Giao thông vận tải", "Sở Xây dựng"),
+        ("Sở Lao động - Thương binh và Xã hội", "Sở Nội vụ"),
+    ],
+)
+def test_department_mergers_of_2025_in_an_unchanged_province(old, new):
+    cao_bang = Province.objects.get(code="04")
+    merged = Agency.objects.get(province=cao_bang, name=old)
+    assert merged.successor.name == new
+    assert merged.successor.province == cao_bang
+    assert merged.successor.valid_to is None
+
+
+def test_new_units_have_only_the_departments_that_exist_after_2025():
+    thai_nguyen = Province.objects.get(code="19", valid_from=AFTER)
+    names = set(thai_nguyen.agencies.values_list("name", flat=True))
+    assert "Sở Nông nghiệp và Môi trường" in names
+    assert "Sở Kế hoạch và Đầu tư" not in names
+    assert "Báo Thái Nguyên" in names
+
+
+def test_every_province_has_the_standard_bodies_from_one_list():
+    for province in Province.objects.valid_on(BEFORE):
+        assert province.agencies.filter(name="Sở Nội vụ").exists(), province
+
+
+def test_collective_name_expands_to_the_departments_of_the_day():
+    bac_kan = Province.objects.get(code="06")
+    departments = CollectiveName.objects.get(province=bac_kan, name="Các sở, ban, ngành")
+    in_2022 = set(departments.expand(datetime.date(2022, 7, 1)).values_list("name", flat=True))
+    in_april_2025 = set(
+        departments.expand(datetime.date(2025, 4, 1)).values_list("name", flat=True)
+    )
+    assert {"Sở Kế hoạch và Đầu tư", "Sở Tư pháp", "Văn phòng UBND tỉnh"} <= in_2022
+    assert "Sở Nông nghiệp và Môi trường" not in in_2022
+    assert "Sở Kế hoạch và Đầu tư" not in in_april_2025
+    assert "Sở Nông nghiệp và Môi trường" in in_april_2025
+    # External bodies (Công an, Cục Thuế) are not "sở, ban, ngành".
+    assert "Cục Thuế tỉnh" not in in_2022
+
+
+def test_districts_of_bac_kan_end_with_the_district_level():
+    bac_kan = Province.objects.get(code="06")
+    districts = CollectiveName.objects.get(province=bac_kan, name="UBND cấp huyện")
+    assert districts.expand(datetime.date(2022, 1, 1)).count() == 8
+    assert districts.expand(AFTER).count() == 0
+
+
+def test_abbreviations_are_aliases_matched_without_case_or_diacritics():
+    bac_kan = Province.objects.get(code="06")
+    alias = AgencyAlias.objects.get(agency__province=bac_kan, search_alias="so kh&dt")
+    assert alias.agency.name == "Sở Kế hoạch và Đầu tư"
+
+
+def test_bac_kan_results_from_the_seeds():
+    par = Result.objects.get(index__code="PAR", year=2021, province__code="06")
+    assert (float(par.total), par.rank, par.rank_of, par.rank_change) == (84.69, 54, 63, 5)
+    assert float(par.total_change) == 6.12
+    sipas = Result.objects.get(index__code="SIPAS", year=2021, province__code="06")
+    assert (float(sipas.total), sipas.rank, sipas.rank_change) == (88.27, 20, -3)
+    papi = Result.objects.get(index__code="PAPI", year=2016, province__code="06")
+    assert (float(papi.total), float(papi.maximum), papi.band) == (35.61, 60, "Trung bình thấp")
+    scores = {s.criterion.name: float(s.achieved) for s in papi.scores.select_related("criterion")}
+    assert scores["Tham gia của người dân ở cấp cơ sở"] == 5.35
+    assert scores["Cung ứng dịch vụ công"] == 6.68
+    assert len(scores) == 6
+
+
+def test_editions_pick_the_methodology_of_the_year():
+    papi = Index.objects.get(code="PAPI")
+    assert papi.edition_for(2016).criteria.count() == 6
+    assert papi.edition_for(2018).criteria.count() == 8
+    par = Index.objects.get(code="PAR")
+    assert par.edition_for(2023).decision_number == "876/QĐ-BNV"

@@ -1,0 +1,76 @@
+"""Shared fixtures: reference data loaded once per test session, and named personas.
+
+Personas (all in Bắc Kạn, the province of the seed plans):
+- `reviewer`: Sở Nội vụ reviewer; `leader`: read-only provincial leadership;
+- `staff_tuphap` and `staff_taichinh`: staff of two different agencies;
+- `administrator`: system administrator; `other_reviewer`: Sở Nội vụ reviewer of Cao Bằng.
+"""
+
+import pytest
+from django.core.management import call_command
+
+from agencies.models import Agency, Membership, Province
+from agencies.services import user_with_membership_upsert
+
+PASSWORD = "test-pass-123"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_reference", stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def bac_kan(db) -> Province:
+    return Province.objects.get(slug="06-bac-kan")
+
+
+@pytest.fixture
+def cao_bang(db) -> Province:
+    return Province.objects.get(slug="04-cao-bang")
+
+
+def agency(province: Province, name: str) -> Agency:
+    return Agency.objects.get(province=province, name=name)
+
+
+def _persona(username, role, agency_obj):
+    return user_with_membership_upsert(
+        username=username, password=PASSWORD, full_name=username, role=role, agency=agency_obj
+    )
+
+
+@pytest.fixture
+def reviewer(bac_kan):
+    return _persona("noivu", Membership.Role.REVIEWER, agency(bac_kan, "Sở Nội vụ"))
+
+
+@pytest.fixture
+def leader(bac_kan):
+    return _persona("lanhdao", Membership.Role.LEADER, agency(bac_kan, "Lãnh đạo UBND tỉnh"))
+
+
+@pytest.fixture
+def staff_tuphap(bac_kan):
+    return _persona("tuphap", Membership.Role.STAFF, agency(bac_kan, "Sở Tư pháp"))
+
+
+@pytest.fixture
+def staff_taichinh(bac_kan):
+    return _persona("taichinh", Membership.Role.STAFF, agency(bac_kan, "Sở Tài chính"))
+
+
+@pytest.fixture
+def administrator(db):
+    return _persona("quantri", Membership.Role.ADMIN, None)
+
+
+@pytest.fixture
+def other_reviewer(cao_bang):
+    return _persona("noivu_caobang", Membership.Role.REVIEWER, agency(cao_bang, "Sở Nội vụ"))

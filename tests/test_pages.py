@@ -1,0 +1,66 @@
+"""What `make run` serves: the login page, the admin, and pages that require login."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from agencies.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_is_vietnamese(client):
+    page = client.get(reverse("login"))
+    assert page.status_code == 200
+    assert "Đăng nhập" in page.text
+    assert '<html lang="vi">' in page.text
+
+
+def test_home_requires_login(client):
+    page = client.get("/")
+    assert page.status_code == 302
+    assert page.url.startswith(reverse("login"))
+
+
+def test_staff_member_logs_in_and_sees_home(client, staff_tuphap):
+    assert client.login(username="tuphap", password="test-pass-123")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Kế hoạch khắc phục chỉ số" in page.text
+
+
+def test_logout_is_post_only(client, staff_tuphap):
+    client.force_login(staff_tuphap)
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_admin_login_page_is_served(client):
+    assert client.get("/admin/login/").status_code == 200
+
+
+def test_seed_demo_creates_the_five_demo_users_and_can_run_twice(client, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    roles = dict(Membership.objects.values_list("user__username", "role"))
+    assert roles == {
+        "admin": "admin",
+        "noivu": "reviewer",
+        "lanhdao": "leader",
+        "tuphap": "staff",
+        "taichinh": "staff",
+    }
+    agencies = dict(Membership.objects.values_list("user__username", "agency__name"))
+    assert agencies["noivu"] == "Sở Nội vụ"
+    assert agencies["taichinh"] == "Sở Tài chính"
+    assert client.login(username="admin", password="demo12345")
+    assert client.get("/admin/").status_code == 200
+
+
+def test_seed_demo_refuses_when_debug_is_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+    assert not Membership.objects.exists()
