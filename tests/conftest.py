@@ -6,6 +6,8 @@ Personas (all in Bắc Kạn, the province of the seed plans):
 - `administrator`: system administrator; `other_reviewer`: Sở Nội vụ reviewer of Cao Bằng.
 """
 
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -18,7 +20,7 @@ PASSWORD = "test-pass-123"
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("load_reference", stdout=open("/dev/null", "w"))
+        call_command("load_reference", stdout=io.StringIO())
 
 
 @pytest.fixture(autouse=True)

@@ -124,7 +124,9 @@ def test_one_result_per_province_index_and_year(bac_kan):
 
 def test_rank_cannot_exceed_the_number_ranked(bac_kan):
     par = Index.objects.get(code="PAR")
-    refused(lambda: Result.objects.create(province=bac_kan, index=par, year=2019, rank=64, rank_of=63))
+    refused(
+        lambda: Result.objects.create(province=bac_kan, index=par, year=2019, rank=64, rank_of=63)
+    )
 
 
 def test_criterion_score_cannot_exceed_its_maximum_and_may_be_empty(bac_kan):

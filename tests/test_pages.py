@@ -1,5 +1,7 @@
 """What `make run` serves: the login page, the admin, and pages that require login."""
 
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -42,8 +44,8 @@ def test_admin_login_page_is_served(client):
 
 def test_seed_demo_creates_the_five_demo_users_and_can_run_twice(client, settings):
     settings.DEBUG = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
     roles = dict(Membership.objects.values_list("user__username", "role"))
     assert roles == {
         "admin": "admin",

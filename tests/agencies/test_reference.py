@@ -1,6 +1,7 @@
 """Reference data: provinces before and after 2025, standard agencies, succession, collectives."""
 
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
@@ -15,15 +16,24 @@ AFTER = datetime.date(2025, 7, 1)
 
 
 def counts():
-    models = [Province, Agency, AgencyAlias, CollectiveName, Index, Edition, Criterion, Result,
-              CriterionScore]
+    models = [
+        Province,
+        Agency,
+        AgencyAlias,
+        CollectiveName,
+        Index,
+        Edition,
+        Criterion,
+        Result,
+        CriterionScore,
+    ]
     return {model.__name__: model.objects.count() for model in models}
 
 
 def test_loading_twice_creates_no_duplicates():
     before = counts()
-    call_command("load_reference", stdout=open("/dev/null", "w"))
-    call_command("load_reference", stdout=open("/dev/null", "w"))
+    call_command("load_reference", stdout=io.StringIO())
+    call_command("load_reference", stdout=io.StringIO())
     assert counts() == before
     assert before["Province"] == 63 + 23  # 11 of the 34 units are old provinces that continue
 

@@ -24,8 +24,14 @@ CASES = [
     ("open, due tomorrow", OPEN, None, "16/07/2022", "fixed", Timeliness.DUE_SOON),
     ("open, due on the last soon day", OPEN, None, "22/07/2022", "range", Timeliness.DUE_SOON),
     ("open, due the day after", OPEN, None, "23/07/2022", "range", Timeliness.ON_TRACK),
-    ("not started, far away", Assignment.Status.NOT_STARTED, None, "31/12/2022", "range",
-     Timeliness.ON_TRACK),
+    (
+        "not started, far away",
+        Assignment.Status.NOT_STARTED,
+        None,
+        "31/12/2022",
+        "range",
+        Timeliness.ON_TRACK,
+    ),
     ("open, ongoing (Thường xuyên)", OPEN, None, None, "ongoing", Timeliness.NO_DEADLINE),
     ("open, event (Khi ...)", OPEN, None, None, "event", Timeliness.NO_DEADLINE),
     ("open, recurring", OPEN, None, None, "recurring", Timeliness.NO_DEADLINE),
@@ -49,7 +55,7 @@ def test_database_annotation_and_filters_agree_with_python(bac_kan):
     plan = make_plan(bac_kan)
     agencies = list(bac_kan.agencies.order_by("pk")[: len(CASES)])
     expected = {}
-    for i, (what, status, completed, due, kind, group) in enumerate(CASES):
+    for i, (_what, status, completed, due, kind, group) in enumerate(CASES):
         task = make_task(plan, due_on=_date(due), kind=kind, number=str(i))
         assignment = make_assignment(
             task, agencies[i], status=status, completed_on=_date(completed)
