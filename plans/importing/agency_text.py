@@ -230,9 +230,12 @@ def _head_length(piece: str) -> int:
         if starts("ban"):
             rest = piece[3:]
             next_word = re.match(r" +(\w+)", rest)
-            if next_word and next_word.group(1)[0].isupper():
-                if fold(next_word.group(1)) != "nganh":
-                    return 3
+            if (
+                next_word
+                and next_word.group(1)[0].isupper()
+                and fold(next_word.group(1)) != "nganh"
+            ):
+                return 3
     return 0
 
 
@@ -332,13 +335,21 @@ def _split_run_on(text: str, piece: _Piece, mask: list[bool]) -> list[_Piece]:
     for match in _RUN_ON_CAC.finditer(segment):
         cut = piece.start + match.start()
         before = text[piece.start : cut]
-        if not before or not before[-1].islower() or mask[cut] or before.count("(") > before.count(")"):
+        if (
+            not before
+            or not before[-1].islower()
+            or mask[cut]
+            or before.count("(") > before.count(")")
+        ):
             continue
         last_word = fold(before.split()[-1])
         if last_word in _RUN_ON_STOP_WORDS or not _starts_new_agency(before):
             continue
         second = _Piece(piece.start + match.end(), piece.end, "\n")
-        return [_Piece(piece.start, cut, piece.sep, piece.bullet), *_split_run_on(text, second, mask)]
+        return [
+            _Piece(piece.start, cut, piece.sep, piece.bullet),
+            *_split_run_on(text, second, mask),
+        ]
     return [piece]
 
 
@@ -374,7 +385,7 @@ def _factor_colon(text: str, piece: _Piece, mask: list[bool]) -> tuple[str, int]
 
 
 def _factor_display(head: str) -> str | None:
-    """"các Sở" → "Sở", "UBND các huyện" → "UBND huyện"; None if `head` is not a factor."""
+    """ "các Sở" → "Sở", "UBND các huyện" → "UBND huyện"; None if `head` is not a factor."""
     if not head:
         return None
     has_cac = bool(_CAC_WORD.search(head))
@@ -400,7 +411,7 @@ def _factor_display(head: str) -> str | None:
 
 
 def _level_prefix(name: str) -> str | None:
-    """"UBND cấp huyện" → "UBND", so that "cấp xã" after it reads "UBND cấp xã"."""
+    """ "UBND cấp huyện" → "UBND", so that "cấp xã" after it reads "UBND cấp xã"."""
     folded, index = _fold_with_map(name)
     matches = list(_LEVEL_IN_NAME.finditer(folded))
     if not matches:
