@@ -62,13 +62,19 @@ class Section(models.Model):
     number = models.CharField(_("số thứ tự"), max_length=20, blank=True)
     title = models.CharField(_("tiêu đề"), max_length=1000, blank=True)
     position = models.PositiveIntegerField(_("thứ tự"), default=0)
+    # Identity across re-imports: sheet, section number and occurrence (see plans.importing.sync).
+    import_key = models.CharField(_("khóa nhập"), max_length=300, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("mục")
         verbose_name_plural = _("mục")
         ordering = ["plan", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "position"], name="section_unique_position"),
+            models.UniqueConstraint(
+                fields=["plan", "import_key"],
+                condition=~Q(import_key=""),
+                name="section_unique_import_key",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,8 +127,13 @@ class Task(models.Model):
     criteria = models.ManyToManyField(
         "parindex.Criterion", verbose_name=_("tiêu chí khắc phục"), blank=True, related_name="tasks"
     )
+    # Score statements found in the task text ("năm 2022 đạt 8,963/9,5 điểm"), offered to
+    # reviewers for recording as the criterion's result.
+    score_statements = models.JSONField(_("điểm số nêu trong nội dung"), default=list, blank=True)
     source_sheet = models.CharField(_("trang tính nguồn"), max_length=100, blank=True)
     source_row = models.PositiveIntegerField(_("dòng nguồn"), null=True, blank=True)
+    # Identity across re-imports: section key, task number and occurrence (duplicates kept apart).
+    import_key = models.CharField(_("khóa nhập"), max_length=300, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(
         _("rút khỏi kế hoạch lúc"),
         null=True,
@@ -137,6 +148,11 @@ class Task(models.Model):
         verbose_name_plural = _("nhiệm vụ")
         ordering = ["plan", "position"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "import_key"],
+                condition=~Q(import_key=""),
+                name="task_unique_import_key",
+            ),
             models.CheckConstraint(
                 name="task_start_before_due",
                 condition=Q(starts_on__isnull=True)
@@ -352,8 +368,19 @@ class ImportRun(models.Model):
         on_delete=models.SET_NULL,
         related_name="import_runs",
     )
+    province = models.ForeignKey(
+        "agencies.Province",
+        verbose_name=_("tỉnh"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_runs",
+    )
     file_name = models.CharField(_("tên tệp"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # What the user asked for (plan number, title, date, year, sheets): a preview's confirmation
+    # re-runs the import with exactly these.
+    params = models.JSONField(_("tham số"), default=dict, blank=True)
     dry_run = models.BooleanField(_("chạy thử"), default=False)
     succeeded = models.BooleanField(_("thành công"), default=False)
     summary = models.JSONField(_("tóm tắt"), default=dict, blank=True)

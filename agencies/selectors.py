@@ -1,0 +1,34 @@
+"""Reads for provinces and agencies."""
+
+import datetime
+
+from agencies.models import Province
+from parindex.text import fold
+
+
+class ProvinceNotFound(Exception):
+    """The message says, in Vietnamese, what was looked for and what to type instead."""
+
+
+def province_by_name(name: str, *, year: int | None = None) -> Province:
+    """A province by name, slug or code; an old and a new unit sharing a name are told apart by
+    the year (the unit in force in the middle of that year)."""
+    wanted = fold(name).removeprefix("tinh ").removeprefix("tp ").removeprefix("thanh pho ")
+    candidates = [
+        p
+        for p in Province.objects.all()
+        if p.slug == name or p.code == name or fold(p.name) == wanted
+    ]
+    if year is not None and len(candidates) > 1:
+        mid_year = datetime.date(year, 7, 1)
+        in_force = Province.objects.valid_on(mid_year).filter(pk__in=[p.pk for p in candidates])
+        candidates = list(in_force) or candidates
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ProvinceNotFound(f"Không tìm thấy tỉnh “{name}”.")
+    slugs = ", ".join(p.slug for p in candidates)
+    raise ProvinceNotFound(
+        f"Có nhiều đơn vị tên “{name}” (trước và sau sáp nhập 2025): hãy ghi rõ năm kế hoạch "
+        f"hoặc dùng mã định danh: {slugs}."
+    )

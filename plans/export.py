@@ -1,0 +1,121 @@
+"""A plan written back as annex workbooks, in the layout the import reads.
+
+Rows are produced by `plan_annex_rows` and written with openpyxl's write-only mode, so a plan
+of any size exports in constant memory, and importing the export into the same plan reports
+every task unchanged (tested).
+"""
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+
+from plans.models import Assignment, Plan, Task
+
+HEADER = [
+    "TT",
+    "Nhiệm vụ, giải pháp",
+    "Kết quả, sản phẩm",
+    "Cơ quan chủ trì",
+    "Cơ quan phối hợp",
+    "Thời gian thực hiện",
+]
+WIDTHS = [7, 70, 30, 30, 30, 22]
+# Text starting with these is a formula to a spreadsheet; such cells are written as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class AnnexRow:
+    kind: str  # "title", "header", "section", "task", "blank"
+    values: list
+
+
+def _agency_text(assignments: list[Assignment], role: str) -> str:
+    """The agencies as the annex named them: a collective name once, not each member."""
+    names: list[str] = []
+    for assignment in assignments:
+        if assignment.role != role:
+            continue
+        name = assignment.source_text or assignment.agency.name
+        if name not in names:
+            names.append(name)
+    return "; ".join(names)
+
+
+def plan_annex_rows(plan: Plan) -> Iterator[tuple[str, AnnexRow]]:
+    """(sheet name, row) pairs in annex order; withdrawn tasks are left out."""
+    tasks = (
+        Task.objects.filter(plan=plan, withdrawn_at__isnull=True)
+        .select_related("section")
+        .prefetch_related("assignments__agency")
+        .order_by("position")
+    )
+    plan_line = f"(Kèm theo Kế hoạch số {plan.number}"
+    if plan.issued_on:
+        day = plan.issued_on
+        plan_line += f" ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    plan_line += f" của UBND tỉnh {plan.province.name})"
+    if not plan.issued_on:
+        plan_line = plan_line[:-1] + f", năm {plan.year})"
+
+    source_sheet, sheet, section = None, None, None
+    for task in tasks.iterator(chunk_size=2000):
+        if task.section.sheet != source_sheet or sheet is None:
+            source_sheet, section = task.section.sheet, None
+            sheet = source_sheet or "Phụ lục"
+            yield sheet, AnnexRow("title", [task.section.annex or sheet])
+            yield sheet, AnnexRow("title", [plan_line])
+            yield sheet, AnnexRow("blank", [])
+            yield sheet, AnnexRow("header", HEADER)
+        if task.section_id != section:
+            section = task.section_id
+            yield sheet, AnnexRow("section", [task.section.number, task.section.title])
+        assignments = list(task.assignments.all())
+        yield (
+            sheet,
+            AnnexRow(
+                "task",
+                [
+                    task.number,
+                    task.description,
+                    task.expected_result,
+                    _agency_text(assignments, Assignment.Role.LEAD),
+                    _agency_text(assignments, Assignment.Role.SUPPORT),
+                    task.deadline_text,
+                ],
+            ),
+        )
+
+
+def _cell(sheet, value, *, bold=False, wrap=False):
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        cell.data_type = "s"  # never a formula
+    if bold:
+        cell.font = Font(bold=True)
+    if wrap:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return cell
+
+
+def plan_export_xlsx(plan: Plan) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheets = {}
+    for name, row in plan_annex_rows(plan):
+        if name not in sheets:
+            sheets[name] = workbook.create_sheet(title=name[:31])
+            for index, width in enumerate(WIDTHS):
+                sheets[name].column_dimensions[chr(ord("A") + index)].width = width
+        sheet = sheets[name]
+        bold = row.kind in {"title", "header", "section"}
+        sheet.append([_cell(sheet, v, bold=bold, wrap=row.kind == "task") for v in row.values])
+    if not sheets:
+        sheet = workbook.create_sheet("Phụ lục")
+        sheet.append(HEADER)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,325 @@
+"""The annex import, end to end: workbook → header → rows → agencies → deadlines → save.
+
+`annex_import` is the one entry point used by the command line and the web preview/confirm.
+It never writes on bad input; a dry run (the preview) does every step, including the save, in a
+transaction that is rolled back, so what the preview announces is exactly what confirming does.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from agencies.models import Province
+from plans.importing.deadlines import DeadlineKind, parse_deadline
+from plans.importing.header import LOOKED_FOR, find_header
+from plans.importing.resolve import ALIASED, EXPANDED, MATCHED, AgencyResolver
+from plans.importing.scores import find_score_statements
+from plans.importing.sync import ImportedSection, ImportedTask, plan_sync, score_as_dict
+from plans.importing.title import TitleDetails, details_from_lines, title_lines
+from plans.importing.walk import SheetWalk, walk_sheet
+from plans.importing.workbook import WorkbookError, read_workbook
+from plans.models import ImportRun, Plan
+
+
+class ImportRefused(Exception):
+    """Input the import cannot take; the message is for the user, in Vietnamese."""
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    file_name: str = ""
+    sha256: str = ""
+    plan: dict = field(default_factory=dict)
+    sheets: list[dict] = field(default_factory=list)
+    tasks: dict = field(
+        default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0}
+    )
+    rows: list[dict] = field(default_factory=list)
+    agencies: dict = field(
+        default_factory=lambda: {"matched": 0, "aliased": 0, "expanded": 0, "unverified": []}
+    )
+    deadlines: dict = field(
+        default_factory=lambda: {
+            "dated": 0,
+            "ongoing": 0,
+            "recurring": 0,
+            "event": 0,
+            "unparsed": [],
+        }
+    )
+    warnings: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    plan_id: int | None = None
+    import_run_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_json(self) -> dict:
+        keys = [
+            "dry_run",
+            "plan",
+            "sheets",
+            "tasks",
+            "rows",
+            "agencies",
+            "deadlines",
+            "warnings",
+            "errors",
+        ]
+        return {key: getattr(self, key) for key in keys}
+
+
+def _iso(day: datetime.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def annex_import(
+    *,
+    data: bytes,
+    file_name: str,
+    province: Province,
+    plan_number: str = "",
+    plan_title: str = "",
+    plan_date: datetime.date | None = None,
+    year: int | None = None,
+    sheet_names: list[str] | None = None,
+    dry_run: bool = False,
+    user=None,
+) -> ImportReport:
+    report = ImportReport(
+        dry_run=dry_run, file_name=file_name, sha256=hashlib.sha256(data).hexdigest()
+    )
+    try:
+        walks, details = _read_tables(data, file_name, sheet_names, report)
+        number = plan_number.strip() or details.number
+        issued_on = plan_date or details.issued_on
+        year = year or (issued_on.year if issued_on else None) or details.year
+        if not number:
+            raise ImportRefused(
+                "Không tìm thấy số hiệu kế hoạch trong tệp: hãy nhập số hiệu (ví dụ 22/KH-UBND)."
+            )
+        if not year:
+            raise ImportRefused("Không xác định được năm của kế hoạch: hãy nhập năm ban hành.")
+        plan_values = {"title": plan_title or "", "issued_on": issued_on}
+        resolver = AgencyResolver(province, issued_on or datetime.date(year, 1, 1))
+        imported = _interpret(walks, resolver, year, report)
+        _save(
+            report,
+            province,
+            number,
+            year,
+            plan_values,
+            imported,
+            walks,
+            resolver,
+            sheet_names,
+            dry_run,
+        )
+    except ImportRefused as refused:
+        report.errors.append(str(refused))
+        return report
+    run = ImportRun.objects.create(
+        created_by=user if user is not None and user.is_authenticated else None,
+        plan_id=None if dry_run and report.plan.get("created") else report.plan_id,
+        file_name=file_name[:255],
+        sha256=report.sha256,
+        dry_run=dry_run,
+        succeeded=True,
+        summary={k: v for k, v in report.as_json().items() if k != "rows"},
+    )
+    report.import_run_id = run.pk
+    return report
+
+
+def _read_tables(data, file_name, sheet_names, report) -> tuple[list[SheetWalk], TitleDetails]:
+    try:
+        workbook = read_workbook(
+            data,
+            filename=file_name,
+            max_bytes=settings.PARINDEX_UPLOAD_MAX_BYTES,
+            max_rows=settings.PARINDEX_IMPORT_MAX_ROWS,
+            sheet_names=sheet_names,
+        )
+    except WorkbookError as error:
+        raise ImportRefused(error.message) from None
+
+    walks: list[SheetWalk] = []
+    details = TitleDetails()
+    problems: list[str] = []
+    for sheet in workbook.sheets:
+        if not any(cell.value not in (None, "") for row in sheet.rows for cell in row):
+            problems.append(f"Trang tính “{sheet.name}” trống.")
+            continue
+        header = find_header(sheet)
+        if header is None:
+            problems.append(
+                f"Trang tính “{sheet.name}”: không tìm thấy dòng tiêu đề của bảng nhiệm vụ. "
+                f"Đã tìm các cột: {LOOKED_FOR}."
+            )
+            continue
+        sheet_details = details_from_lines(title_lines(sheet, header.first_row))
+        for attribute in ("number", "issued_on", "year", "province_name"):
+            if not getattr(details, attribute) and getattr(sheet_details, attribute):
+                setattr(details, attribute, getattr(sheet_details, attribute))
+        walk = walk_sheet(sheet, header, position_start=sum(len(w.sections) for w in walks))
+        walk.annex = sheet_details.annex
+        walks.append(walk)
+        report.warnings.extend(w.as_dict() for w in walk.warnings)
+        for column, text in header.ignored.items():
+            report.warnings.append(
+                {
+                    "sheet": sheet.name,
+                    "cell": sheet.ref(header.first_row, column),
+                    "message": f"Cột “{text}” không được nhập (không phải cột của bảng nhiệm vụ).",
+                }
+            )
+    # A workbook may hold a cover sheet or notes: those are skipped, unless the user named them
+    # or nothing usable is left.
+    if problems and (sheet_names or not walks):
+        raise ImportRefused(" ".join(problems))
+    for problem in problems:
+        report.warnings.append({"sheet": "", "cell": "", "message": problem + " Đã bỏ qua."})
+    total = sum(len(w.tasks) for w in walks)
+    if total == 0:
+        raise ImportRefused("Không có nhiệm vụ nào trong tệp (bảng chỉ có tiêu đề).")
+    if total > settings.PARINDEX_IMPORT_MAX_ROWS:
+        raise ImportRefused(
+            f"Tệp có {total} nhiệm vụ, vượt giới hạn {settings.PARINDEX_IMPORT_MAX_ROWS} dòng mỗi lần nhập."
+        )
+    return walks, details
+
+
+def _interpret(walks, resolver: AgencyResolver, year: int, report) -> list[ImportedTask]:
+    imported = []
+    counts = report.agencies
+    for walk in walks:
+        for task in walk.tasks:
+            deadline = parse_deadline(task.deadline_value, plan_year=year)
+            lead = resolver.resolve_text(task.lead_text)
+            support = resolver.resolve_text(task.support_text)
+            lead_names = {item.name for item in lead}
+            support = [item for item in support if item.name not in lead_names]
+            for item in lead + support:
+                key = {MATCHED: "matched", ALIASED: "aliased", EXPANDED: "expanded"}.get(item.how)
+                if key:
+                    counts[key] += 1
+            scores = find_score_statements(f"{task.description}\n{task.expected_result}")
+            imported.append(
+                ImportedTask(
+                    parsed=task, deadline=deadline, lead=lead, support=support, scores=scores
+                )
+            )
+            _count_deadline(report, deadline, task)
+            if not lead:
+                report.warnings.append(
+                    {
+                        "sheet": task.sheet,
+                        "cell": task.description_cell,
+                        "message": "Nhiệm vụ chưa có cơ quan chủ trì.",
+                    }
+                )
+    report.agencies["unverified"] = [item.name for item in resolver.new_agencies]
+    return imported
+
+
+def _count_deadline(report, deadline, task) -> None:
+    group = {
+        DeadlineKind.FIXED: "dated",
+        DeadlineKind.RANGE: "dated",
+        DeadlineKind.ONGOING: "ongoing",
+        DeadlineKind.RECURRING: "recurring",
+        DeadlineKind.EVENT: "event",
+    }.get(deadline.kind)
+    if group:
+        report.deadlines[group] += 1
+    elif deadline.text:
+        report.deadlines["unparsed"].append(deadline.text)
+        report.warnings.append(
+            {
+                "sheet": task.sheet,
+                "cell": task.deadline_cell,
+                "message": f"Chưa hiểu được thời gian thực hiện “{deadline.text}”: giữ nguyên văn bản.",
+            }
+        )
+
+
+def _save(
+    report, province, number, year, plan_values, imported, walks, resolver, sheet_names, dry_run
+):
+    with transaction.atomic():
+        plan, created = Plan.objects.get_or_create(
+            province=province, number=number, year=year, defaults=plan_values
+        )
+        if not created:
+            changed = [k for k, v in plan_values.items() if v and getattr(plan, k) != v]
+            for key in changed:
+                setattr(plan, key, plan_values[key])
+            if changed:
+                plan.save(update_fields=changed)
+        resolver.create_new_agencies()
+        sections = [
+            ImportedSection(parsed=section, annex=walk.annex)
+            for walk in walks
+            for section in walk.sections
+        ]
+        counts = plan_sync(
+            plan=plan,
+            sections=sections,
+            tasks=imported,
+            sheets_in_scope={walk.sheet for walk in walks} if sheet_names else None,
+        )
+        report.tasks.update(counts)
+        report.plan = {
+            "number": number,
+            "province": str(province),
+            "year": year,
+            "created": created,
+        }
+        report.plan_id = plan.pk
+        report.sheets = [_sheet_summary(walk) for walk in walks]
+        report.rows = [_row(item) for item in imported]
+        if dry_run:
+            transaction.set_rollback(True)
+
+
+def _sheet_summary(walk: SheetWalk) -> dict:
+    return {
+        "name": walk.sheet,
+        "header_row": walk.header.row,
+        "columns": walk.header.letters(),
+        "sections": len(walk.sections),
+        "tasks": len(walk.tasks),
+    }
+
+
+def _row(item: ImportedTask) -> dict:
+    task, deadline = item.parsed, item.deadline
+    return {
+        "sheet": task.sheet,
+        "row": task.row,
+        "section": task.section.number,
+        "section_title": task.section.title,
+        "number": task.number,
+        "description": task.description,
+        "expected_result": task.expected_result,
+        "lead": [a.name for a in item.lead],
+        "support": [a.name for a in item.support],
+        "lead_how": {a.name: a.how for a in item.lead},
+        "support_how": {a.name: a.how for a in item.support},
+        "lead_from_section": task.lead_from_section,
+        "deadline": {
+            "text": deadline.text,
+            "kind": deadline.kind,
+            "start": _iso(deadline.start),
+            "due": _iso(deadline.due),
+            "recurrence": deadline.recurrence,
+        },
+        "scores": [score_as_dict(s) for s in item.scores],
+        "status": item.outcome,
+    }
