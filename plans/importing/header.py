@@ -119,7 +119,7 @@ def find_header(sheet: Sheet) -> Header | None:
 def _second_row_adds_roles(sheet: Sheet, top: int, below: int, columns: dict[str, int]) -> bool:
     """Only read two rows as one header when the second row names columns the first lacks."""
     single, _ = _map(_texts(sheet, top))
-    return len(columns) > len(single)
+    return bool(single) and len(columns) > len(single)
 
 
 def is_repeated_header(sheet: Sheet, row: int, header: Header) -> bool:

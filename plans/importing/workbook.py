@@ -26,7 +26,7 @@ What is refused, always with a `WorkbookError` whose ``message`` is a Vietnamese
 what is wrong and what to do: files over ``max_bytes`` (checked before any parsing), files that
 unpack to far more than that, .xlsb, .ods, CSV, Word and PDF files, password-protected files,
 truncated or corrupt files, a sheet with more than ``max_rows`` rows holding values, and a value
-outside the first ``max_rows`` rows or ``max_columns`` columns (see below). No other exception
+below row ``2 * max_rows`` or right of column ``max_columns`` (see below). No other exception
 leaves `read_workbook`, whatever the bytes (a `MemoryError` included, logged and wrapped).
 
 Hostile or sloppy files. The grid covers only the used area: from A1 to the last row and the
@@ -34,7 +34,9 @@ last column that hold a value. Formatted but empty cells, declared dimensions an
 rows (LibreOffice sometimes writes all 1 048 576) are streamed past and never materialised.
 A value far below the table (say a stray "x" in A1000000) is *not* silently dropped, as the
 domain forbids losing what the user typed, and is *not* materialised either (it would mean a
-million rows): the file is refused with the cell's address so the user can delete it. Merged
+million rows): the file is refused with the cell's address so the user can delete it. The
+bound is twice ``max_rows``, so that a table under title and blank rows still gets the "too many
+rows" message rather than this one; below it a value counts like any other. Merged
 ranges are clipped to the used area; a range that overlaps one already applied is ignored (Excel
 cannot produce overlapping ranges; the first range in file order wins); ranges lying wholly
 outside the data are ignored; and if the ranges together cover more than a few times the used
@@ -82,6 +84,8 @@ Value = str | int | float | datetime.date | datetime.datetime | None
 
 # A value beyond this column is refused (annex tables have about 4 to 12 columns).
 MAX_COLUMNS = 100
+# A value below row FAR_ROW_FACTOR * max_rows is refused (the table itself is max_rows at most).
+FAR_ROW_FACTOR = 2
 # A .xlsx whose parts unpack to more than max(factor * max_bytes, floor) bytes is refused.
 UNZIPPED_FACTOR = 10
 UNZIPPED_FLOOR = 64 * 1024 * 1024
@@ -142,8 +146,8 @@ TOO_MANY_ROWS = (
     "phụ lục thành nhiều tệp hoặc xoá các dòng không cần thiết rồi tải lên lại."
 )
 FAR_ROW = (
-    "Trang tính “{sheet}” có dữ liệu ở ô {ref}, nằm ngoài giới hạn {limit} dòng: nếu ô này "
-    "được gõ nhầm, hãy xoá nó (hoặc xoá các dòng thừa bên dưới bảng) rồi tải lên lại."
+    "Trang tính “{sheet}” có dữ liệu ở ô {ref}, quá xa bên dưới bảng (ngoài {limit} dòng đầu): "
+    "nếu ô này được gõ nhầm, hãy xoá nó (hoặc xoá các dòng thừa bên dưới bảng) rồi tải lên lại."
 )
 FAR_COLUMN = (
     "Trang tính “{sheet}” có dữ liệu ở ô {ref}, nằm ngoài giới hạn {limit} cột: nếu ô này "
@@ -596,6 +600,11 @@ class _Limits:
     max_columns: int
 
     @property
+    def last_row(self) -> int:
+        """The lowest row a value may sit in: the grid never grows past twice the row limit."""
+        return FAR_ROW_FACTOR * self.max_rows
+
+    @property
     def max_cells(self) -> int:
         return self.max_rows * self.max_columns
 
@@ -636,10 +645,10 @@ class _Grid:
                 raise WorkbookError(
                     TOO_MANY_ROWS.format(sheet=self.name, limit=_number(limits.max_rows))
                 )
-            if row > limits.max_rows:
+            if row > limits.last_row:
                 raise WorkbookError(
                     FAR_ROW.format(
-                        sheet=self.name, ref=Sheet.ref(row, col), limit=_number(limits.max_rows)
+                        sheet=self.name, ref=Sheet.ref(row, col), limit=_number(limits.last_row)
                     )
                 )
             self.value_rows.add(row)
