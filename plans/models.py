@@ -382,6 +382,15 @@ class ImportRun(models.Model):
     # re-runs the import with exactly these.
     params = models.JSONField(_("tham số"), default=dict, blank=True)
     dry_run = models.BooleanField(_("chạy thử"), default=False)
+    # The preview (dry run) this run confirmed, so a preview is confirmed at most once.
+    confirms = models.OneToOneField(
+        "self",
+        verbose_name=_("xác nhận bản xem trước"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="confirmation",
+    )
     succeeded = models.BooleanField(_("thành công"), default=False)
     summary = models.JSONField(_("tóm tắt"), default=dict, blank=True)
 

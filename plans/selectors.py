@@ -2,20 +2,25 @@
 
 from django.db.models import Count, Q
 
-from plans.models import Plan
+from agencies.roles import is_administrator, province_id_of
+from plans.models import ImportRun, Plan
 
 
 def plans_visible_to(*, user):
     """Administrators see every plan; everyone else, their own province's plans."""
     plans = Plan.objects.select_related("province")
-    if user.is_superuser:
+    if is_administrator(user):
         return plans
-    membership = getattr(user, "membership", None)
-    if membership is None:
-        return plans.none()
-    if membership.role == membership.Role.ADMIN:
-        return plans
-    return plans.filter(province_id=membership.agency.province_id)
+    province_id = province_id_of(user)
+    return plans.filter(province_id=province_id) if province_id else plans.none()
+
+
+def import_runs_visible_to(*, user):
+    runs = ImportRun.objects.select_related("province", "plan", "created_by")
+    if is_administrator(user):
+        return runs
+    province_id = province_id_of(user)
+    return runs.filter(province_id=province_id) if province_id else runs.none()
 
 
 def plan_overview(*, user):

@@ -91,6 +91,7 @@ def annex_import(
     sheet_names: list[str] | None = None,
     dry_run: bool = False,
     user=None,
+    confirms: ImportRun | None = None,
 ) -> ImportReport:
     report = ImportReport(
         dry_run=dry_run, file_name=file_name, sha256=hashlib.sha256(data).hexdigest()
@@ -126,12 +127,21 @@ def annex_import(
         return report
     run = ImportRun.objects.create(
         created_by=user if user is not None and user.is_authenticated else None,
+        province=province,
         plan_id=None if dry_run and report.plan.get("created") else report.plan_id,
         file_name=file_name[:255],
         sha256=report.sha256,
+        params={
+            "plan_number": plan_number,
+            "plan_title": plan_title,
+            "plan_date": _iso(plan_date),
+            "year": year,
+            "sheet_names": sheet_names or [],
+        },
         dry_run=dry_run,
+        confirms=confirms,
         succeeded=True,
-        summary={k: v for k, v in report.as_json().items() if k != "rows"},
+        summary=report.as_json(),
     )
     report.import_run_id = run.pk
     return report

@@ -615,8 +615,7 @@ class _Grid:
     def __init__(self, name: str, limits: _Limits):
         self.name = name
         self.limits = limits
-        self.values: dict[tuple[int, int], Cell] = {}
-        self.value_rows: set[int] = set()
+        self.rows: dict[int, list[Cell]] = {}  # row -> its cells up to its last value
         self.merges: list[tuple[int, int, int, int]] = []
         self.cells_seen = 0
 
@@ -640,8 +639,9 @@ class _Grid:
                     sheet=self.name, ref=Sheet.ref(row, col), limit=_number(limits.max_columns)
                 )
             )
-        if row not in self.value_rows:
-            if len(self.value_rows) >= limits.max_rows:
+        cells = self.rows.get(row)
+        if cells is None:
+            if len(self.rows) >= limits.max_rows:
                 raise WorkbookError(
                     TOO_MANY_ROWS.format(sheet=self.name, limit=_number(limits.max_rows))
                 )
@@ -651,8 +651,10 @@ class _Grid:
                         sheet=self.name, ref=Sheet.ref(row, col), limit=_number(limits.last_row)
                     )
                 )
-            self.value_rows.add(row)
-        self.values[row, col] = Cell(value, bold=bold)
+            cells = self.rows[row] = []
+        if len(cells) < col:
+            cells.extend([EMPTY] * (col - len(cells)))
+        cells[col - 1] = Cell(value, bold=bold)
 
     def add_merge_ref(self, ref: str) -> None:
         try:
@@ -672,13 +674,15 @@ class _Grid:
             self.merges.append((min_row, min_col, max_row, max_col))
 
     def sheet(self) -> Sheet:
-        if not self.values:
+        if not self.rows:
             return Sheet(self.name, [])
-        nrows = max(row for row, _ in self.values)
-        ncols = max(col for _, col in self.values)
-        rows = [[EMPTY] * ncols for _ in range(nrows)]
-        for (row, col), cell in self.values.items():
-            rows[row - 1][col - 1] = cell
+        nrows = max(self.rows)
+        ncols = max(len(cells) for cells in self.rows.values())
+        rows = []
+        for row in range(1, nrows + 1):
+            cells = self.rows.pop(row, None) or []
+            cells.extend([EMPTY] * (ncols - len(cells)))
+            rows.append(cells)
         self._apply_merges(rows, nrows, ncols)
         return Sheet(self.name, rows)
 
