@@ -1,0 +1,143 @@
+"""Bad input to the import: a clear Vietnamese message, and nothing written."""
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from agencies.models import Agency
+from plans.models import Assignment, ImportRun, Plan, Section, Task
+from tests.plans.test_import import PLAN_2022, build_workbook, run_import
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return [m.objects.count() for m in (Plan, Section, Task, Assignment, Agency, ImportRun)]
+
+
+def refused(path, *extra) -> str:
+    before = snapshot()
+    document = run_import(
+        path, "--plan-number", "1/KH-UBND", "--year", "2023", *extra, expect_ok=False
+    )
+    assert snapshot() == before
+    assert document["errors"], document
+    return " ".join(document["errors"])
+
+
+def write(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_a_file_that_is_not_a_workbook(tmp_path):
+    message = refused(write(tmp_path, "phu-luc.xlsx", b"\x00\x01 random bytes " * 50))
+    assert "không phải là bảng tính Excel" in message
+
+
+def test_a_corrupt_workbook(tmp_path):
+    data = PLAN_2022.read_bytes()
+    message = refused(write(tmp_path, "phu-luc.xlsx", data[: len(data) // 2]))
+    assert "bị hỏng" in message
+
+
+def test_a_password_protected_workbook(tmp_path):
+    msoffcrypto = pytest.importorskip("msoffcrypto", reason="installed by requirements.txt")
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    encrypted = io.BytesIO()
+    with open(PLAN_2022, "rb") as plain:
+        OOXMLFile(plain).encrypt("matkhau", encrypted)
+    assert msoffcrypto
+    message = refused(write(tmp_path, "phu-luc.xlsx", encrypted.getvalue()))
+    assert "mật khẩu" in message
+
+
+def test_an_empty_sheet(tmp_path):
+    path = build_workbook(tmp_path, [])
+    message = refused(path)
+    assert "trống" in message
+
+
+def test_a_sheet_without_a_recognisable_header_says_what_was_looked_for(tmp_path):
+    path = build_workbook(tmp_path, [["Họ tên", "Địa chỉ"], ["Nguyễn Văn A", "Bắc Kạn"]])
+    message = refused(path)
+    assert "không tìm thấy dòng tiêu đề" in message
+    assert "Cơ quan (đơn vị) chủ trì" in message and "Thời gian thực hiện" in message
+
+
+def test_a_named_sheet_that_does_not_exist(tmp_path):
+    message = refused(PLAN_2022, "--sheet", "Phụ lục IX")
+    assert "Phụ lục IX" in message and "Phụ lục I" in message
+
+
+def test_a_file_over_the_size_limit(tmp_path, settings):
+    settings.PARINDEX_UPLOAD_MAX_BYTES = 5 * 1024
+    message = refused(PLAN_2022)
+    assert "lớn hơn giới hạn" in message
+
+
+def test_a_file_over_the_row_limit(tmp_path, settings):
+    settings.PARINDEX_IMPORT_MAX_ROWS = 50
+    message = refused(PLAN_2022)
+    assert "50" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "words"),
+    [
+        ("phu-luc.csv", "TT,Nhiệm vụ,Cơ quan chủ trì\n1,Nhiệm vụ,Sở Nội vụ\n".encode(), "CSV"),
+        (
+            "phu-luc.xlsb",
+            None,  # built below: a zip with xl/workbook.bin
+            ".xlsb",
+        ),
+        ("phu-luc.ods", None, ".ods"),
+    ],
+)
+def test_other_spreadsheet_formats(tmp_path, name, data, words):
+    if data is None:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            if name.endswith(".ods"):
+                archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+                archive.writestr("content.xml", "<office:document-content/>")
+            else:
+                archive.writestr("[Content_Types].xml", "<Types/>")
+                archive.writestr("xl/workbook.bin", b"\x00\x01")
+        data = buffer.getvalue()
+    message = refused(write(tmp_path, name, data))
+    assert words in message
+
+
+def test_a_header_with_no_tasks_below(tmp_path):
+    path = build_workbook(tmp_path, [["TT", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian"]])
+    message = refused(path)
+    assert "Không có nhiệm vụ nào" in message
+
+
+def test_no_year_anywhere(tmp_path):
+    path = build_workbook(
+        tmp_path, [["TT", "Nhiệm vụ", "Thời gian"], ["1", "Nhiệm vụ", "Thường xuyên"]]
+    )
+    before = snapshot()
+    document = run_import(path, "--plan-number", "1/KH-UBND", expect_ok=False)
+    assert snapshot() == before
+    assert "năm" in document["errors"][0]
+
+
+def test_formulas_are_read_as_their_values(tmp_path):
+    # openpyxl cannot store a cached value, so a formula it writes reads as empty: the import
+    # must neither crash nor store the formula text.
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["TT", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian"])
+    sheet.append(["1", "Nhiệm vụ có công thức", '=CONCAT("Sở ","Nội vụ")', "Quý I/2023"])
+    path = tmp_path / "formula.xlsx"
+    workbook.save(path)
+    document = run_import(path, "--plan-number", "2/KH", "--year", "2023", "--dry-run")
+    assert document["rows"][0]["lead"] == []
+    assert not any("=" in name for name in document["agencies"]["unverified"])
