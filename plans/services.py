@@ -2,11 +2,13 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 
 from plans.importing.pipeline import ImportReport, annex_import
-from plans.models import ImportRun
+from plans.models import Assignment, ImportRun, ProgressUpdate
 
 
 def _upload_path(sha256: str) -> str:
@@ -41,3 +43,48 @@ def import_confirm(*, preview: ImportRun, user) -> ImportReport:
         user=user,
         confirms=preview,
     )
+
+
+@transaction.atomic
+def assignment_record_progress(
+    *,
+    assignment: Assignment,
+    author,
+    status: str,
+    note: str = "",
+    completed_on: datetime.date | None = None,
+    period: str = "",
+) -> ProgressUpdate:
+    """Record an agency's progress on its assignment, as one entry in the append-only history."""
+    if status != Assignment.Status.DONE:
+        completed_on = None
+    elif completed_on is None:
+        raise ValidationError({"completed_on": "Hãy nhập ngày hoàn thành."})
+    changes = {}
+    for field, new in (("status", status), ("completed_on", completed_on)):
+        old = getattr(assignment, field)
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+    assignment.status, assignment.completed_on = status, completed_on
+    if status == Assignment.Status.DONE:
+        assignment.review = Assignment.Review.PENDING
+    assignment.version += 1
+    assignment.full_clean()
+    assignment.save()
+    update = ProgressUpdate(
+        assignment=assignment,
+        author=author,
+        kind=ProgressUpdate.Kind.REPORT,
+        status=status,
+        completed_on=completed_on,
+        note=note,
+        period=period,
+        changes=changes,
+    )
+    update.full_clean()
+    update.save()
+    return update
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from agencies.models import Membership
+from plans.models import Assignment, Plan, ProgressUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,11 @@ def test_seed_demo_creates_the_five_demo_users_and_can_run_twice(client, setting
     assert agencies["taichinh"] == "Sở Tài chính"
     assert client.login(username="admin", password="demo12345")
     assert client.get("/admin/").status_code == 200
+    # Both seed workbooks imported once, with some progress recorded once.
+    plans = {(p.number, p.year): p.tasks.count() for p in Plan.objects.all()}
+    assert plans == {("/KH-UBND", 2022): 70, ("22/KH-UBND", 2018): 32}
+    assert ProgressUpdate.objects.count() == 5
+    assert Assignment.objects.filter(status="done").count() == 3
 
 
 def test_seed_demo_refuses_when_debug_is_off(settings):
