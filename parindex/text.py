@@ -5,12 +5,14 @@ everything that compares names goes through `fold` so "SỞ NỘI VỤ", "so noi
 "Sở  Nội vụ" are the same key.
 """
 
+import functools
 import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ → d included) and collapse whitespace."""
     if not text:

@@ -13,6 +13,7 @@ No Django here: the importer and the tests call these functions on plain strings
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -248,6 +249,13 @@ def _starts_new_agency(piece: str) -> bool:
 
 
 def _protected_keys(protected: Iterable[str]) -> list[str]:
+    # Callers pass the same (long) list of known names for every cell of an import.
+    frozen = tuple(protected or ())
+    return list(_protected_keys_cached(frozen))
+
+
+@functools.lru_cache(maxsize=8)
+def _protected_keys_cached(protected: tuple[str, ...]) -> tuple[str, ...]:
     keys = list(_BUILTIN_PROTECTED_FOLDED)
     for name in protected or ():
         if not name:
@@ -263,7 +271,7 @@ def _protected_keys(protected: Iterable[str]) -> list[str]:
             tail = name[head:].strip()
             if any(sep in tail for sep in ",;:"):
                 keys.append(fold(tail))
-    return keys
+    return tuple(keys)
 
 
 def _protected_mask(text: str, keys: list[str]) -> list[bool]:

@@ -79,6 +79,7 @@ class AgencyResolver:
         }
         self._expanded: dict[int, list[Agency]] = {}
         self._new: dict[str, ResolvedAgency] = {}
+        self._by_text: dict[str, list[ResolvedAgency]] = {}  # the same cells recur row after row
         self.protected = [a.name for a in agencies] + [c.name for c in self._collectives.values()]
         self.protected += list(
             AgencyAlias.objects.filter(agency__province=province).values_list("alias", flat=True)
@@ -114,6 +115,11 @@ class AgencyResolver:
 
     def resolve_text(self, text: str) -> list[ResolvedAgency]:
         """Every agency a cell names, in order, each once."""
+        if text not in self._by_text:
+            self._by_text[text] = self._resolve_text(text)
+        return list(self._by_text[text])
+
+    def _resolve_text(self, text: str) -> list[ResolvedAgency]:
         resolved: list[ResolvedAgency] = []
         seen: set[str] = set()
         for name in split_agency_text(text, protected=self.protected):

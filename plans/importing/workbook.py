@@ -73,7 +73,7 @@ from xml.etree.ElementTree import ParseError
 
 import xlrd
 from openpyxl import load_workbook
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml.functions import iterparse
 from xlrd.compdoc import CompDoc
@@ -479,6 +479,7 @@ def _stream_xlsx_sheet(source, parser: WorkSheetParser, bold_styles: set[int], g
     stack = []
     row = 0
     rows_seen = 0
+    skipped_ref = None  # address of the last empty cell skipped, in case the next has none
     for event, element in iterparse(source, events=("start", "end")):
         if event == "start":
             stack.append(element)
@@ -491,13 +492,27 @@ def _stream_xlsx_sheet(source, parser: WorkSheetParser, bold_styles: set[int], g
                 declared = element.get("r")
                 row = _row_number(declared) if declared else row + 1
                 parser.col_counter = 0
+                skipped_ref = None
             continue
         stack.pop()
         parent = stack[-1] if stack else None
         if element.tag == _CELL and parent is not None and parent.tag == _ROW:
-            parser.row_counter = row
-            cell = parser.parse_cell(element)
-            grid.add(cell["row"], cell["column"], cell["value"], cell["style_id"] in bold_styles)
+            ref = element.get("r")
+            if ref is None and skipped_ref is not None:
+                parser.col_counter = coordinate_to_tuple(skipped_ref)[1]  # resume after it
+            skipped_ref = None
+            if len(element) == 0:  # formatted but empty (no <v>, <f>, <is>): count, skip parsing
+                grid.count_cells(1)
+                if ref is None:
+                    parser.col_counter += 1
+                else:
+                    skipped_ref = ref
+            else:
+                parser.row_counter = row
+                cell = parser.parse_cell(element)
+                grid.add(
+                    cell["row"], cell["column"], cell["value"], cell["style_id"] in bold_styles
+                )
             parent.clear()
         elif element.tag == _MERGE_CELL:
             grid.add_merge_ref(element.get("ref") or "")

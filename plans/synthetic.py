@@ -1,0 +1,101 @@
+"""Synthetic annex workbooks shaped like real ones, for benchmarks and scale tests.
+
+Deterministic for a given seed: sections of 50 tasks under bold merged section rows, a lead
+column mixing agency names, abbreviations and collective names, support lists, deadlines in
+the forms real tables use (with some merged down the column), and a few continuation rows.
+"""
+
+import io
+import random
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+LEADS = [
+    "Sở Nội vụ",
+    "Sở Tư pháp",
+    "Sở Tài chính",
+    "Văn phòng UBND tỉnh",
+    "Sở KH&ĐT",
+    "Sở TT&TT",
+    "Thanh tra tỉnh",
+    "Sở Y tế",
+    "Các sở, ban, ngành",
+    "UBND cấp huyện",
+    "Sở Giáo dục và Đào tạo",
+    "Công an tỉnh",
+]
+SUPPORTS = [
+    "",
+    "Sở Nội vụ",
+    "Các sở, ban, ngành, UBND cấp huyện",
+    "Văn phòng UBND tỉnh; các Sở: Tư pháp; Tài chính",
+    "Các cơ quan có liên quan",
+    "Sở Tài chính; Sở Khoa học và Công nghệ",
+]
+DEADLINES = [
+    "Thường xuyên",
+    "Quý III-IV/{year}",
+    "Quý IV/{year}",
+    "Tháng 01/{next}",
+    "hết tháng 12/{year}",
+    "Định kỳ hàng quý",
+    "6 tháng cuối năm {year}",
+    "Khi có văn bản hướng dẫn",
+    "trước ngày 20/6/{year}",
+]
+WORDS = (
+    "tăng cường kiểm tra đôn đốc thực hiện công khai thủ tục hành chính nâng cao chất lượng "
+    "dịch vụ công trực tuyến cải cách tổ chức bộ máy chế độ công vụ tài chính công chính quyền số"
+).split()
+
+
+def synthetic_annex(tasks: int, *, year: int = 2023, seed: int = 1, per_section: int = 50) -> bytes:
+    rng = random.Random(seed)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Phụ lục"
+    bold = Font(bold=True)
+    sheet.append(["PHỤ LỤC"])
+    sheet.append(
+        [f"(Kèm theo Kế hoạch số 99/KH-UBND ngày 15 tháng 01 năm {year} của UBND tỉnh Bắc Kạn)"]
+    )
+    sheet.append([])
+    sheet.append(
+        [
+            "TT",
+            "Nhiệm vụ, giải pháp",
+            "Kết quả, sản phẩm",
+            "Cơ quan chủ trì",
+            "Cơ quan phối hợp",
+            "Thời gian thực hiện",
+        ]
+    )
+    row = 4
+    for number in range(tasks):
+        if number % per_section == 0:
+            row += 1
+            section = number // per_section + 1
+            sheet.append(
+                [str(section), f"Nhóm nhiệm vụ {section}: " + " ".join(rng.choices(WORDS, k=6))]
+            )
+            sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
+            sheet.cell(row, 1).font = sheet.cell(row, 2).font = bold
+        deadline = rng.choice(DEADLINES).format(year=year, next=year + 1)
+        row += 1
+        sheet.append(
+            [
+                f"{section}.{number % per_section + 1}",
+                " ".join(rng.choices(WORDS, k=rng.randint(15, 40))).capitalize(),
+                rng.choice(["", "Báo cáo kết quả", "Văn bản chỉ đạo"]),
+                rng.choice(LEADS),
+                rng.choice(SUPPORTS),
+                deadline,
+            ]
+        )
+        if rng.random() < 0.05:  # a row continuing the task above
+            row += 1
+            sheet.append([None, "- " + " ".join(rng.choices(WORDS, k=8))])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
