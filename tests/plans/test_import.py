@@ -446,3 +446,16 @@ def test_section_number_and_title_in_one_cell(tmp_path):
         ("3", "Trách nhiệm giải trình với nhân dân", "3.1"),
         ("4", "Kiểm soát tham nhũng trong khu vực công", "4.1"),
     ]
+
+
+def test_synthetic_benchmark_workbook_imports_every_task(tmp_path):
+    from plans.synthetic import synthetic_annex
+
+    path = tmp_path / "synthetic.xlsx"
+    path.write_bytes(synthetic_annex(120, per_section=50))
+    document = run_import(path, "--plan-number", "BENCH", "--year", "2023")
+    assert [(s["sections"], s["tasks"]) for s in document["sheets"]] == [(3, 120)]
+    assert document["tasks"]["created"] == 120
+    assert document["deadlines"]["unparsed"] == []
+    again = run_import(path, "--plan-number", "BENCH", "--year", "2023")
+    assert again["tasks"]["unchanged"] == 120
