@@ -11,6 +11,8 @@ import random
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from plans.export import HEADER
+
 LEADS = [
     "Sở Nội vụ",
     "Sở Tư pháp",
@@ -58,16 +60,7 @@ def synthetic_annex(tasks: int, *, year: int = 2023, seed: int = 1, per_section:
         [f"(Kèm theo Kế hoạch số 99/KH-UBND ngày 15 tháng 01 năm {year} của UBND tỉnh Bắc Kạn)"]
     )
     sheet.append([])
-    sheet.append(
-        [
-            "TT",
-            "Nhiệm vụ, giải pháp",
-            "Kết quả, sản phẩm",
-            "Cơ quan chủ trì",
-            "Cơ quan phối hợp",
-            "Thời gian thực hiện",
-        ]
-    )
+    sheet.append(HEADER)
     row = 4
     for number in range(tasks):
         if number % per_section == 0:
