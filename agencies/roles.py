@@ -3,7 +3,7 @@
 Views and selectors ask these questions; templates only show what the answers allowed.
 """
 
-from agencies.models import Membership, Province
+from agencies.models import Agency, Membership, Province
 
 
 def membership_of(user) -> Membership | None:
@@ -42,3 +42,46 @@ def import_provinces(user):
     if can_import(user):
         return Province.objects.filter(pk=province_id_of(user))
     return Province.objects.none()
+
+
+def is_reviewer(user) -> bool:
+    membership = membership_of(user)
+    return membership is not None and membership.role == Membership.Role.REVIEWER
+
+
+def is_leader(user) -> bool:
+    membership = membership_of(user)
+    return membership is not None and membership.role == Membership.Role.LEADER
+
+
+def is_staff_member(user) -> bool:
+    membership = membership_of(user)
+    return membership is not None and membership.role == Membership.Role.STAFF
+
+
+def acting_agency_ids(user) -> set[int]:
+    """The agency a staff member works for, plus every agency whose work passed to it
+    (department mergers and the 2025 province merger): open work reaches who exists now."""
+    membership = membership_of(user)
+    if membership is None or not membership.agency_id:
+        return set()
+    return {membership.agency_id} | predecessor_ids(Agency, membership.agency_id)
+
+
+def province_ids_of(user) -> set[int]:
+    """The user's province and every province merged into it."""
+    province_id = province_id_of(user)
+    if province_id is None:
+        return set()
+    return {province_id} | predecessor_ids(Province, province_id, link="merged_into")
+
+
+def predecessor_ids(model, pk: int, *, link: str = "successor") -> set[int]:
+    """Every row that leads to `pk` through `link`, transitively (a few queries, small sets)."""
+    found: set[int] = set()
+    frontier = {pk}
+    while frontier:
+        step = set(model.objects.filter(**{f"{link}__in": frontier}).values_list("pk", flat=True))
+        frontier = step - found - {pk}
+        found |= frontier
+    return found

@@ -2,7 +2,8 @@
 
 import datetime
 
-from agencies.models import Province
+from agencies.models import Agency, Province
+from agencies.roles import is_administrator, province_ids_of
 from parindex.text import fold
 
 
@@ -32,3 +33,15 @@ def province_by_name(name: str, *, year: int | None = None) -> Province:
         f"Có nhiều đơn vị tên “{name}” (trước và sau sáp nhập 2025): hãy ghi rõ năm kế hoạch "
         f"hoặc dùng mã định danh: {slugs}."
     )
+
+
+def agency_choices(*, user, text: str, limit: int = 20) -> list[dict]:
+    """Agencies whose name contains the typed text (no case, no diacritics), in the user's
+    provinces (all for administrators)."""
+    folded = fold(text)
+    agencies = Agency.objects.select_related("province").order_by("province__code", "name")
+    if not is_administrator(user):
+        agencies = agencies.filter(province_id__in=province_ids_of(user))
+    if folded:
+        agencies = agencies.filter(search_name__contains=folded)
+    return [{"id": a.pk, "name": a.name, "province": str(a.province)} for a in agencies[:limit]]

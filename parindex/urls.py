@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from parindex import views
+from plans.views import home
 
 admin.site.site_header = "parindex – Quản trị"
 admin.site.site_title = "parindex"
 admin.site.index_title = "Quản trị hệ thống"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),

@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
@@ -91,7 +92,10 @@ def plan_annex_rows(plan: Plan) -> Iterator[tuple[str, AnnexRow]]:
         )
 
 
-def _cell(sheet, value, *, bold=False, wrap=False):
+def safe_cell(sheet, value, *, bold=False, wrap=False):
+    """A write-only cell; text a spreadsheet would run as a formula is stored as text."""
+    if isinstance(value, Promise):  # translated labels
+        value = str(value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         cell.data_type = "s"  # never a formula
@@ -112,10 +116,60 @@ def plan_export_xlsx(plan: Plan) -> bytes:
                 sheets[name].column_dimensions[chr(ord("A") + index)].width = width
         sheet = sheets[name]
         bold = row.kind in {"title", "header", "section"}
-        sheet.append([_cell(sheet, v, bold=bold, wrap=row.kind == "task") for v in row.values])
+        sheet.append([safe_cell(sheet, v, bold=bold, wrap=row.kind == "task") for v in row.values])
     if not sheets:
         sheet = workbook.create_sheet("Phụ lục")
         sheet.append(HEADER)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+ASSIGNMENT_HEADER = [
+    "Kế hoạch",
+    "Mục",
+    "TT",
+    "Nhiệm vụ",
+    "Cơ quan",
+    "Vai trò",
+    "Tiến độ",
+    "Ngày hoàn thành",
+    "Hạn hoàn thành",
+    "Thời gian thực hiện (nguyên văn)",
+    "Thời hạn",
+]
+
+
+def assignments_export_xlsx(assignments, *, today) -> bytes:
+    """The task list as a workbook: one row per assignment, the same rows as the page."""
+    from plans.tables import TIMELINESS_LABELS
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Nhiệm vụ")
+    for index, width in enumerate([16, 30, 7, 70, 30, 10, 16, 14, 14, 24, 22]):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.append([safe_cell(sheet, value, bold=True) for value in ASSIGNMENT_HEADER])
+    roles, statuses = dict(Assignment.Role.choices), dict(Assignment.Status.choices)
+    for a in assignments.iterator(chunk_size=2000):
+        task = a.task
+        sheet.append(
+            [
+                safe_cell(sheet, value)
+                for value in (
+                    f"{task.plan.number} ({task.plan.year})",
+                    str(task.section),
+                    task.number,
+                    task.description,
+                    a.agency.name,
+                    roles[a.role],
+                    statuses[a.status],
+                    a.completed_on,
+                    task.due_on,
+                    task.deadline_text,
+                    TIMELINESS_LABELS[a.timeliness],
+                )
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

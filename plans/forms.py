@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Province
+from plans.models import Assignment
 
 
 class ImportForm(forms.Form):
@@ -41,3 +42,59 @@ class ImportForm(forms.Form):
                 _("Tệp lớn hơn giới hạn %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
             )
         return upload
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class ProgressForm(forms.Form):
+    status = forms.ChoiceField(label=_("Tiến độ"), choices=Assignment.Status.choices)
+    completed_on = forms.DateField(
+        label=_("Ngày hoàn thành"),
+        required=False,
+        help_text=_("dd/mm/yyyy, khi đã hoàn thành"),
+        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
+    )
+    note = forms.CharField(
+        label=_("Kết quả thực hiện"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    period = forms.ChoiceField(label=_("Kỳ báo cáo"), required=False)
+    files = MultipleFileField(
+        label=_("Tài liệu kiểm chứng"),
+        required=False,
+        help_text=_("PDF, Word, Excel hoặc ảnh; mỗi tệp tối đa %(mb)s MB."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, periods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = [("", "—"), *periods]
+        mb = settings.PARINDEX_UPLOAD_MAX_BYTES // (1024 * 1024)
+        self.fields["files"].help_text = self.fields["files"].help_text % {"mb": mb}
+        self.fields["files"].widget.attrs["accept"] = ".pdf,.docx,.xlsx,.png,.jpg,.jpeg,.gif,.webp"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == Assignment.Status.DONE and not data.get("completed_on"):
+            self.add_error("completed_on", _("Hãy nhập ngày hoàn thành."))
+        return data
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", _("Xác nhận")), ("return", _("Trả lại"))])
+    note = forms.CharField(
+        label=_("Ý kiến / lý do trả lại"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)

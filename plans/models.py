@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from parindex.text import fold
 from plans.timeliness import DONE, timeliness_of
 
 
@@ -134,6 +135,8 @@ class Task(models.Model):
     source_row = models.PositiveIntegerField(_("dòng nguồn"), null=True, blank=True)
     # Identity across re-imports: section key, task number and occurrence (duplicates kept apart).
     import_key = models.CharField(_("khóa nhập"), max_length=300, blank=True, editable=False)
+    # Folded number + description + expected result: what accent-insensitive search looks in.
+    search_text = models.TextField(_("nội dung chuẩn hóa"), blank=True, editable=False)
     withdrawn_at = models.DateTimeField(
         _("rút khỏi kế hoạch lúc"),
         null=True,
@@ -175,6 +178,13 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.description[:80]}" if self.number else self.description[:80]
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.folded_text()
+        super().save(*args, **kwargs)
+
+    def folded_text(self) -> str:
+        return fold(" ".join((self.number, self.description, self.expected_result)))
 
     def clean(self) -> None:
         if self.section_id and self.plan_id and self.section.plan_id != self.plan_id:
@@ -301,6 +311,9 @@ class ProgressUpdate(models.Model):
     )
     # What this entry changed, {"field": [old, new]}, so the history reads without diffing.
     changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
+    # The assignment's version after this entry: a refused concurrent save lists the entries
+    # newer than the version its author had loaded.
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
 
     class Meta:
         verbose_name = _("cập nhật tiến độ")

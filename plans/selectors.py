@@ -1,9 +1,21 @@
 """Reads for plans: each returns data scoped to what the user may see."""
 
-from django.db.models import Count, Q
+import datetime
 
-from agencies.roles import is_administrator, province_id_of
-from plans.models import ImportRun, Plan
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404
+
+from agencies.roles import (
+    acting_agency_ids,
+    is_administrator,
+    is_leader,
+    is_reviewer,
+    is_staff_member,
+    province_id_of,
+    province_ids_of,
+)
+from plans.models import Assignment, ImportRun, Plan, ProgressUpdate, Task
+from plans.timeliness import Timeliness, timeliness_case, timeliness_q
 
 
 def plans_visible_to(*, user):
@@ -11,8 +23,7 @@ def plans_visible_to(*, user):
     plans = Plan.objects.select_related("province")
     if is_administrator(user):
         return plans
-    province_id = province_id_of(user)
-    return plans.filter(province_id=province_id) if province_id else plans.none()
+    return plans.filter(province_id__in=province_ids_of(user))
 
 
 def import_runs_visible_to(*, user):
@@ -28,3 +39,111 @@ def plan_overview(*, user):
     return plans_visible_to(user=user).annotate(
         task_count=Count("tasks", filter=Q(tasks__withdrawn_at__isnull=True))
     )
+
+
+def assignments_visible_to(*, user):
+    """Assignments a user may see: staff, their agency's (and its predecessors'); reviewers and
+    leaders, their province's (and merged provinces'); administrators, all. Withdrawn tasks
+    are not work any more and are left out."""
+    assignments = Assignment.objects.filter(task__withdrawn_at__isnull=True)
+    if is_administrator(user):
+        return assignments
+    if is_reviewer(user) or is_leader(user):
+        return assignments.filter(task__plan__province_id__in=province_ids_of(user))
+    if is_staff_member(user):
+        return assignments.filter(agency_id__in=acting_agency_ids(user))
+    return assignments.none()
+
+
+def tasks_visible_to(*, user):
+    """Tasks a user may open: those with an assignment they may see (staff), or of their
+    province (reviewers, leaders)."""
+    tasks = Task.objects.filter(withdrawn_at__isnull=True)
+    if is_administrator(user):
+        return tasks
+    if is_reviewer(user) or is_leader(user):
+        return tasks.filter(plan__province_id__in=province_ids_of(user))
+    if is_staff_member(user):
+        return tasks.filter(
+            pk__in=Assignment.objects.filter(agency_id__in=acting_agency_ids(user)).values(
+                "task_id"
+            )
+        )
+    return tasks.none()
+
+
+def assignment_list(*, user, today):
+    """The task list: one row per visible assignment, with what the table shows, in a fixed
+    number of queries whatever the number of rows."""
+    return (
+        assignments_visible_to(user=user)
+        .select_related("task", "task__plan", "task__section", "agency")
+        .annotate(timeliness=timeliness_case(today))
+        .order_by("task__due_on", "task__plan_id", "task__position", "pk")
+    )
+
+
+def can_change_assignment(*, user, assignment) -> bool:
+    """Only staff of the assignment's agency (or its successor) report on it."""
+    return is_staff_member(user) and assignment.agency_id in acting_agency_ids(user)
+
+
+def can_review(*, user, assignment) -> bool:
+    return (is_reviewer(user) and assignment.task.plan.province_id in province_ids_of(user)) or (
+        is_administrator(user)
+    )
+
+
+def timeliness_counts(assignments, *, today) -> dict[str, int]:
+    """Assignments per official group, counted by the database in one query."""
+    return assignments.aggregate(
+        **{group.value: Count("pk", filter=timeliness_q(group, today)) for group in Timeliness}
+    )
+
+
+def home_overview(*, user, today, limit: int = 10) -> dict:
+    """What the home page shows: counts by group, due in 30 days, overdue, returned."""
+    visible = assignments_visible_to(user=user)
+    rows = visible.select_related("task", "task__plan", "agency").annotate(
+        timeliness=timeliness_case(today)
+    )
+    soon = today + datetime.timedelta(days=30)
+    open_work = ~Q(status=Assignment.Status.DONE)
+    return {
+        "counts": timeliness_counts(visible, today=today),
+        "due_soon": list(
+            rows.filter(open_work, task__due_on__gte=today, task__due_on__lte=soon).order_by(
+                "task__due_on"
+            )[:limit]
+        ),
+        "overdue": list(
+            rows.filter(timeliness_q(Timeliness.OVERDUE, today)).order_by("task__due_on")[:limit]
+        ),
+        "returned": list(
+            rows.filter(review=Assignment.Review.RETURNED).order_by("-reviewed_at")[:limit]
+        ),
+        "due_soon_end": soon,
+    }
+
+
+def task_detail(*, user, pk):
+    """A task the user may see, with its assignments, their history and evidence."""
+    updates = (
+        ProgressUpdate.objects.select_related("author")
+        .prefetch_related("evidence")
+        .order_by("-created_at")
+    )
+    tasks = (
+        tasks_visible_to(user=user)
+        .select_related("plan", "plan__province", "section")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related(
+                    "agency", "reviewed_by"
+                ).prefetch_related(Prefetch("updates", queryset=updates)),
+            ),
+            "criteria",
+        )
+    )
+    return get_object_or_404(tasks, pk=pk)

@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
+from plans.evidence import evidence_content_type, sha256_of
 from plans.importing.pipeline import ImportReport, annex_import
-from plans.models import Assignment, ImportRun, ProgressUpdate
+from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate
 
 
 def _upload_path(sha256: str) -> str:
@@ -45,6 +47,33 @@ def import_confirm(*, preview: ImportRun, user) -> ImportReport:
     )
 
 
+class ConcurrentUpdate(Exception):
+    """Someone saved the assignment after the user loaded it; `newer` lists what they did."""
+
+    def __init__(self, newer):
+        super().__init__("Phân công đã được người khác cập nhật trong lúc bạn nhập.")
+        self.newer = newer
+
+
+def _save_if_version(assignment: Assignment, expected_version: int | None, fields: dict) -> None:
+    """Compare-and-swap on the version: the whole check is one UPDATE, on any database."""
+    if expected_version is None:
+        expected_version = assignment.version
+    updated = Assignment.objects.filter(pk=assignment.pk, version=expected_version).update(
+        version=expected_version + 1, updated_at=timezone.now(), **fields
+    )
+    if not updated:
+        newer = list(
+            assignment.updates.filter(version__gt=expected_version)
+            .select_related("author")
+            .order_by("created_at")
+        )
+        raise ConcurrentUpdate(newer)
+    for name, value in fields.items():
+        setattr(assignment, name, value)
+    assignment.version = expected_version + 1
+
+
 @transaction.atomic
 def assignment_record_progress(
     *,
@@ -54,23 +83,32 @@ def assignment_record_progress(
     note: str = "",
     completed_on: datetime.date | None = None,
     period: str = "",
+    files: list | None = None,
+    expected_version: int | None = None,
 ) -> ProgressUpdate:
-    """Record an agency's progress on its assignment, as one entry in the append-only history."""
+    """Record an agency's progress on its assignment, as one entry in the append-only history.
+
+    Refused (ConcurrentUpdate) when the assignment changed since `expected_version` was read;
+    refused (ValidationError) when a file is not acceptable evidence. Nothing is saved then.
+    """
+    if status not in Assignment.Status.values:
+        raise ValidationError({"status": "Tiến độ không hợp lệ."})
     if status != Assignment.Status.DONE:
         completed_on = None
     elif completed_on is None:
         raise ValidationError({"completed_on": "Hãy nhập ngày hoàn thành."})
+    evidence = [_evidence_from_upload(upload) for upload in files or []]
     changes = {}
     for field, new in (("status", status), ("completed_on", completed_on)):
         old = getattr(assignment, field)
         if old != new:
             changes[field] = [_plain(old), _plain(new)]
-    assignment.status, assignment.completed_on = status, completed_on
+    fields = {"status": status, "completed_on": completed_on}
     if status == Assignment.Status.DONE:
-        assignment.review = Assignment.Review.PENDING
-    assignment.version += 1
-    assignment.full_clean()
-    assignment.save()
+        fields["review"] = Assignment.Review.PENDING
+    elif assignment.review == Assignment.Review.PENDING:
+        fields["review"] = Assignment.Review.NONE
+    _save_if_version(assignment, expected_version, fields)
     update = ProgressUpdate(
         assignment=assignment,
         author=author,
@@ -80,10 +118,67 @@ def assignment_record_progress(
         note=note,
         period=period,
         changes=changes,
+        version=assignment.version,
     )
     update.full_clean()
     update.save()
+    for item in evidence:
+        item.update = update
+        item.file.save(item.sha256, item._content, save=False)
+        item.save()
     return update
+
+
+@transaction.atomic
+def assignment_review(
+    *,
+    assignment: Assignment,
+    reviewer,
+    confirm: bool,
+    note: str = "",
+    expected_version: int | None = None,
+) -> ProgressUpdate:
+    """Sở Nội vụ confirms a completion, or returns it with a reason (the status goes back)."""
+    if assignment.status != Assignment.Status.DONE:
+        raise ValidationError("Chỉ xác nhận hoặc trả lại phân công đã báo hoàn thành.")
+    if not confirm and not note.strip():
+        raise ValidationError({"note": "Hãy ghi lý do trả lại."})
+    fields = {
+        "review": Assignment.Review.CONFIRMED if confirm else Assignment.Review.RETURNED,
+        "reviewed_by": reviewer,
+        "reviewed_at": timezone.now(),
+        "review_note": note,
+    }
+    changes = {"review": [assignment.review, fields["review"]]}
+    if not confirm:
+        fields["status"], fields["completed_on"] = Assignment.Status.IN_PROGRESS, None
+        changes["status"] = [assignment.status, Assignment.Status.IN_PROGRESS]
+    _save_if_version(assignment, expected_version, fields)
+    update = ProgressUpdate(
+        assignment=assignment,
+        author=reviewer,
+        kind=ProgressUpdate.Kind.CONFIRM if confirm else ProgressUpdate.Kind.RETURN,
+        status=assignment.status,
+        completed_on=assignment.completed_on,
+        note=note,
+        changes=changes,
+        version=assignment.version,
+    )
+    update.save()
+    return update
+
+
+def _evidence_from_upload(upload) -> Evidence:
+    data = upload.read()
+    content_type = evidence_content_type(data)
+    item = Evidence(
+        original_name=upload.name[:255],
+        content_type=content_type,
+        size=len(data),
+        sha256=sha256_of(data),
+    )
+    item._content = ContentFile(data)
+    return item
 
 
 def _plain(value):

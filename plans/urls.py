@@ -5,6 +5,13 @@ from plans import views
 app_name = "plans"
 
 urlpatterns = [
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/export.xlsx", views.task_export, name="task_export"),
+    path("tasks/<int:pk>/", views.task_detail_view, name="task_detail"),
+    path("assignments/<int:pk>/progress/", views.assignment_progress, name="assignment_progress"),
+    path("assignments/<int:pk>/review/", views.assignment_review_view, name="assignment_review"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+    path("agencies/lookup/", views.agency_lookup, name="agency_lookup"),
     path("imports/", views.import_list, name="import_list"),
     path("imports/new/", views.import_new, name="import_new"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),

@@ -1,18 +1,44 @@
-"""Plan pages: the annex import (upload, preview, confirm, history) and the plan export."""
+"""Plan pages: home, the task list and task page, progress and review, the annex import
+(upload, preview, confirm, history) and the plan export."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
 
+from agencies.models import Agency
 from agencies.roles import can_import, import_provinces
-from plans.export import plan_export_xlsx
-from plans.forms import ImportForm
-from plans.models import Task
-from plans.selectors import import_runs_visible_to, plans_visible_to
-from plans.services import import_confirm, import_preview
+from agencies.selectors import agency_choices
+from plans.export import assignments_export_xlsx, plan_export_xlsx
+from plans.filters import AssignmentFilter
+from plans.forms import ImportForm, ProgressForm, ReviewForm
+from plans.models import Assignment, Evidence, Task
+from plans.periods import current_period, period_choices
+from plans.selectors import (
+    assignment_list,
+    assignments_visible_to,
+    can_change_assignment,
+    can_review,
+    home_overview,
+    import_runs_visible_to,
+    plan_overview,
+    plans_visible_to,
+    task_detail,
+    tasks_visible_to,
+)
+from plans.services import (
+    ConcurrentUpdate,
+    assignment_record_progress,
+    assignment_review,
+    import_confirm,
+    import_preview,
+)
+from plans.tables import TIMELINESS_LABELS, AssignmentTable
+from plans.timeliness import Timeliness
 
 
 def _require_importer(user) -> None:
@@ -136,3 +162,212 @@ def plan_export(request, pk):
         f'attachment; filename="ke-hoach-{safe_number}-{plan.year}.xlsx"'
     )
     return response
+
+
+# The task pages -------------------------------------------------------------------------
+
+
+def _filtered_assignments(request, today):
+    base = assignment_list(user=request.user, today=today)
+    filterset = AssignmentFilter(request.GET or None, queryset=base, request=request, today=today)
+    if filterset.is_bound and not filterset.is_valid():
+        # A wrong parameter shows its message and no rows, rather than a silently wider list.
+        return filterset, base.none()
+    return filterset, filterset.qs
+
+
+@login_required
+def home(request):
+    today = timezone.localdate()
+    overview = home_overview(user=request.user, today=today)
+    groups = [(group, label, overview["counts"][group]) for group, label in Timeliness.choices]
+    return render(
+        request,
+        "plans/home.html",
+        {
+            "overview": overview,
+            "groups": groups,
+            "today": today,
+            "plans": plan_overview(user=request.user),
+        },
+    )
+
+
+@login_required
+def task_list(request):
+    today = timezone.localdate()
+    filterset, rows = _filtered_assignments(request, today)
+    table = AssignmentTable(rows)
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    agency_id = (
+        filterset.form.cleaned_data.get("agency")
+        if filterset.is_bound and filterset.is_valid()
+        else None
+    )
+    chosen_agency = Agency.objects.filter(pk=agency_id).first() if agency_id else None
+    return render(
+        request,
+        "plans/task_list.html",
+        {
+            "filter": filterset,
+            "table": table,
+            "chosen_agency": chosen_agency,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def task_export(request):
+    today = timezone.localdate()
+    filterset, rows = _filtered_assignments(request, today)
+    response = HttpResponse(
+        assignments_export_xlsx(
+            rows.order_by("task__plan_id", "task__position", "agency__name"), today=today
+        ),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="nhiem-vu-{today:%Y%m%d}.xlsx"'
+    return response
+
+
+def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=None):
+    today = timezone.localdate()
+    assignments = list(task.assignments.all())
+    years = {task.plan.year, today.year, *(range(task.plan.year, today.year + 1))}
+    periods = period_choices(years)
+    forms_by_assignment = forms_by_assignment or {}
+    rows = []
+    for assignment in assignments:
+        own = can_change_assignment(user=request.user, assignment=assignment)
+        review = (
+            can_review(user=request.user, assignment=assignment)
+            and assignment.status == Assignment.Status.DONE
+        )
+        form = forms_by_assignment.get(assignment.pk)
+        if own and form is None:
+            form = ProgressForm(
+                periods=periods,
+                initial={
+                    "status": assignment.status,
+                    "completed_on": assignment.completed_on,
+                    "version": assignment.version,
+                    "period": current_period(today),
+                },
+            )
+        review_form = ReviewForm(initial={"version": assignment.version}) if review else None
+        rows.append(
+            {
+                "assignment": assignment,
+                "timeliness": TIMELINESS_LABELS[assignment.timeliness(today)],
+                "timeliness_code": assignment.timeliness(today),
+                "form": form if own else None,
+                "review_form": review_form,
+            }
+        )
+    history = sorted(
+        (update for assignment in assignments for update in assignment.updates.all()),
+        key=lambda update: update.created_at,
+        reverse=True,
+    )
+    context = {"task": task, "rows": rows, "history": history, "conflict": conflict, "today": today}
+    return render(request, "plans/task_detail.html", context, status=status)
+
+
+@login_required
+def task_detail_view(request, pk):
+    return _task_page(request, task_detail(user=request.user, pk=pk))
+
+
+def _own_assignment(request, pk) -> Assignment:
+    """The assignment, if its task is visible (else 404) and the user may change it (else 403)."""
+    assignment = get_object_or_404(
+        assignments_visible_to(user=request.user).select_related("task"), pk=pk
+    )
+    return assignment
+
+
+@require_POST
+@login_required
+def assignment_progress(request, pk):
+    assignment = _own_assignment(request, pk)
+    if not can_change_assignment(user=request.user, assignment=assignment):
+        raise PermissionDenied
+    task = task_detail(user=request.user, pk=assignment.task_id)
+    years = range(task.plan.year, timezone.localdate().year + 1)
+    form = ProgressForm(request.POST, request.FILES, periods=period_choices(years))
+    if not form.is_valid():
+        return _task_page(request, task, forms_by_assignment={assignment.pk: form}, status=400)
+    data = form.cleaned_data
+    try:
+        assignment_record_progress(
+            assignment=assignment,
+            author=request.user,
+            status=data["status"],
+            note=data["note"],
+            completed_on=data["completed_on"],
+            period=data["period"],
+            files=data["files"],
+            expected_version=data["version"],
+        )
+    except ConcurrentUpdate as conflict:
+        task = task_detail(user=request.user, pk=assignment.task_id)
+        return _task_page(
+            request, task, forms_by_assignment={assignment.pk: form}, status=409, conflict=conflict
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _task_page(request, task, forms_by_assignment={assignment.pk: form}, status=400)
+    messages.success(request, "Đã lưu tiến độ.")
+    return redirect("plans:task_detail", pk=assignment.task_id)
+
+
+@require_POST
+@login_required
+def assignment_review_view(request, pk):
+    assignment = _own_assignment(request, pk)
+    if not can_review(user=request.user, assignment=assignment):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Yêu cầu không hợp lệ.")
+        return redirect("plans:task_detail", pk=assignment.task_id)
+    try:
+        assignment_review(
+            assignment=assignment,
+            reviewer=request.user,
+            confirm=form.cleaned_data["decision"] == "confirm",
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ConcurrentUpdate:
+        messages.error(request, "Phân công vừa được cập nhật; hãy xem lại trước khi xác nhận.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Đã ghi ý kiến xác nhận.")
+    return redirect("plans:task_detail", pk=assignment.task_id)
+
+
+@login_required
+def evidence_download(request, pk):
+    evidence = get_object_or_404(
+        Evidence.objects.filter(update__assignment__task__in=tasks_visible_to(user=request.user)),
+        pk=pk,
+    )
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def agency_lookup(request):
+    """Agencies matching a typed name, for the task list's agency filter (at most 20)."""
+    return JsonResponse(
+        {"results": agency_choices(user=request.user, text=request.GET.get("q", ""))}
+    )

@@ -29,7 +29,7 @@ def test_staff_member_logs_in_and_sees_home(client, staff_tuphap):
     assert client.login(username="tuphap", password="test-pass-123")
     page = client.get("/")
     assert page.status_code == 200
-    assert "Kế hoạch khắc phục chỉ số" in page.text
+    assert "Tình hình thực hiện nhiệm vụ" in page.text
 
 
 def test_logout_is_post_only(client, staff_tuphap):

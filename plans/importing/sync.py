@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from parindex.text import fold
 from plans.importing.deadlines import Deadline
 from plans.importing.resolve import ResolvedAgency
 from plans.importing.scores import ScoreStatement
@@ -35,7 +36,7 @@ CONTENT_FIELDS = [
     "recurrence",
     "score_statements",
 ]
-BOOKKEEPING_FIELDS = ["position", "source_sheet", "source_row"]
+BOOKKEEPING_FIELDS = ["position", "source_sheet", "source_row", "search_text"]
 
 
 @dataclass
@@ -99,6 +100,7 @@ def _task_values(item: ImportedTask, section: Section, position: int) -> dict:
         "due_on": deadline.due,
         "recurrence": deadline.recurrence or "",
         "score_statements": [score_as_dict(s) for s in item.scores],
+        "search_text": fold(" ".join((parsed.number, parsed.description, parsed.expected_result))),
         "position": position,
         "source_sheet": parsed.sheet[:100],
         "source_row": parsed.row,

@@ -1,0 +1,112 @@
+"""The task list's filters: every one a GET parameter, so any view of the list is a link."""
+
+import datetime
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from parindex.models import Index
+from parindex.text import fold
+from plans.models import Assignment
+from plans.selectors import plans_visible_to
+from plans.timeliness import Timeliness, timeliness_q
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+_QUARTER = re.compile(r"^(?P<year>\d{4})-Q(?P<quarter>[1-4])$")
+
+
+def quarter_bounds(text: str) -> tuple[datetime.date, datetime.date]:
+    match = _QUARTER.match(text.strip().upper())
+    if not match:
+        raise forms.ValidationError("Quý phải có dạng NĂM-Qn, ví dụ 2023-Q3.")
+    year, quarter = int(match["year"]), int(match["quarter"])
+    start = datetime.date(year, 3 * quarter - 2, 1)
+    end = datetime.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - datetime.timedelta(
+        days=1
+    )
+    return start, end
+
+
+class QuarterField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value:
+            quarter_bounds(value)
+        return value
+
+
+class QuarterFilter(django_filters.CharFilter):
+    field_class = QuarterField
+
+
+def _plans(request):
+    return plans_visible_to(user=request.user) if request else Assignment.objects.none()
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Tìm", method="filter_text")
+    plan = django_filters.ModelChoiceFilter(
+        label="Kế hoạch", field_name="task__plan", queryset=_plans, empty_label="Tất cả"
+    )
+    index = django_filters.ChoiceFilter(
+        label="Chỉ số",
+        field_name="task__plan__indices__code",
+        choices=Index.Code.choices,
+        empty_label="Tất cả",
+    )
+    section = django_filters.NumberFilter(label="Mục", field_name="task__section_id")
+    agency = django_filters.NumberFilter(label="Cơ quan", field_name="agency_id")
+    role = django_filters.ChoiceFilter(
+        label="Vai trò", choices=Assignment.Role.choices, empty_label="Tất cả"
+    )
+    status = django_filters.ChoiceFilter(
+        label="Tiến độ", choices=Assignment.Status.choices, empty_label="Tất cả"
+    )
+    timeliness = django_filters.ChoiceFilter(
+        label="Thời hạn",
+        choices=Timeliness.choices,
+        method="filter_timeliness",
+        empty_label="Tất cả",
+    )
+    due_after = django_filters.DateFilter(
+        label="Hạn từ ngày",
+        field_name="task__due_on",
+        lookup_expr="gte",
+        input_formats=DATE_FORMATS,
+    )
+    due_before = django_filters.DateFilter(
+        label="Hạn đến ngày",
+        field_name="task__due_on",
+        lookup_expr="lte",
+        input_formats=DATE_FORMATS,
+    )
+    quarter = QuarterFilter(label="Quý (vd 2023-Q3)", method="filter_quarter")
+    criterion = django_filters.NumberFilter(label="Tiêu chí", field_name="task__criteria")
+
+    class Meta:
+        model = Assignment
+        fields = []
+
+    def __init__(self, *args, today: datetime.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        for name in ("due_after", "due_before"):
+            self.filters[name].field.error_messages["invalid"] = "Ngày phải có dạng dd/mm/yyyy."
+
+    def filter_text(self, queryset, name, value):
+        folded = fold(value)
+        if not folded:
+            return queryset
+        return queryset.filter(
+            Q(task__search_text__contains=folded) | Q(agency__search_name__contains=folded)
+        )
+
+    def filter_timeliness(self, queryset, name, value):
+        return queryset.filter(timeliness_q(value, self.today))
+
+    def filter_quarter(self, queryset, name, value):
+        start, end = quarter_bounds(value)
+        return queryset.filter(task__due_on__gte=start, task__due_on__lte=end)

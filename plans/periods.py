@@ -1,0 +1,27 @@
+"""Reporting periods (kỳ báo cáo): quý I, 6 tháng, 9 tháng, năm, coded "2024-Q1", "2024-H1",
+"2024-9M", "2024-Y"."""
+
+import datetime
+
+PERIOD_KINDS = [
+    ("Q1", "Quý I/{year}"),
+    ("H1", "6 tháng {year}"),
+    ("9M", "9 tháng {year}"),
+    ("Y", "Năm {year}"),
+]
+
+
+def period_choices(years) -> list[tuple[str, str]]:
+    return [
+        (f"{year}-{code}", label.format(year=year))
+        for year in sorted(set(years))
+        for code, label in PERIOD_KINDS
+    ]
+
+
+def current_period(today: datetime.date) -> str:
+    """The period a report written today most likely belongs to."""
+    code = {1: "Q1", 2: "Q1", 3: "Q1", 4: "H1", 5: "H1", 6: "H1", 7: "9M", 8: "9M", 9: "9M"}.get(
+        today.month, "Y"
+    )
+    return f"{today.year}-{code}"

@@ -1,0 +1,66 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+
+from plans.models import Assignment
+from plans.timeliness import Timeliness
+
+TIMELINESS_LABELS = dict(Timeliness.choices)
+
+
+class AssignmentTable(tables.Table):
+    number = tables.Column(
+        "TT", accessor="task__number", order_by=("task__plan_id", "task__position")
+    )
+    description = tables.Column(
+        "Nhiệm vụ", accessor="task__description", order_by=("task__description",)
+    )
+    agency = tables.Column("Cơ quan", accessor="agency__name", order_by=("agency__name",))
+    role = tables.Column("Vai trò", accessor="role")
+    status = tables.Column("Tiến độ", accessor="status")
+    due = tables.Column("Hạn", accessor="task__due_on", order_by=("task__due_on",), empty_values=())
+    timeliness = tables.Column("Thời hạn", accessor="timeliness")
+    plan = tables.Column(
+        "Kế hoạch",
+        accessor="task__plan__number",
+        order_by=("task__plan__year", "task__plan__number"),
+    )
+
+    class Meta:
+        model = Assignment
+        fields = ()
+        sequence = (
+            "number",
+            "description",
+            "agency",
+            "role",
+            "status",
+            "due",
+            "timeliness",
+            "plan",
+        )
+        attrs = {"class": "list tasks"}
+        empty_text = "Không có nhiệm vụ nào khớp bộ lọc."
+        order_by = ("due",)
+
+    def render_description(self, record, value):
+        url = reverse("plans:task_detail", args=[record.task_id])
+        text = value if len(value) <= 160 else value[:157] + "…"
+        return format_html('<a href="{}">{}</a>', url, text)
+
+    def render_due(self, record, value):
+        return value.strftime("%d/%m/%Y") if value else record.task.deadline_text or "—"
+
+    def render_timeliness(self, value):
+        return format_html(
+            '<span class="t t-{}">{}</span>', value, TIMELINESS_LABELS.get(value, value)
+        )
+
+    def render_role(self, record):
+        return record.get_role_display()
+
+    def render_status(self, record):
+        return record.get_status_display()
+
+    def render_plan(self, record):
+        return f"{record.task.plan.number} ({record.task.plan.year})"
