@@ -59,21 +59,38 @@ def is_staff_member(user) -> bool:
     return membership is not None and membership.role == Membership.Role.STAFF
 
 
-def acting_agency_ids(user) -> set[int]:
+def _per_user(function):
+    """Remember a role answer on the user object: it is asked for every row of a page, and the
+    user object lives for one request."""
+
+    def cached(user):
+        key = f"_parindex_{function.__name__}"
+        if key not in user.__dict__:
+            user.__dict__[key] = function(user)
+        return user.__dict__[key]
+
+    cached.__name__ = function.__name__
+    cached.__doc__ = function.__doc__
+    return cached
+
+
+@_per_user
+def acting_agency_ids(user) -> frozenset[int]:
     """The agency a staff member works for, plus every agency whose work passed to it
     (department mergers and the 2025 province merger): open work reaches who exists now."""
     membership = membership_of(user)
     if membership is None or not membership.agency_id:
-        return set()
-    return {membership.agency_id} | predecessor_ids(Agency, membership.agency_id)
+        return frozenset()
+    return frozenset({membership.agency_id} | predecessor_ids(Agency, membership.agency_id))
 
 
-def province_ids_of(user) -> set[int]:
+@_per_user
+def province_ids_of(user) -> frozenset[int]:
     """The user's province and every province merged into it."""
     province_id = province_id_of(user)
     if province_id is None:
-        return set()
-    return {province_id} | predecessor_ids(Province, province_id, link="merged_into")
+        return frozenset()
+    return frozenset({province_id} | predecessor_ids(Province, province_id, link="merged_into"))
 
 
 def predecessor_ids(model, pk: int, *, link: str = "successor") -> set[int]:

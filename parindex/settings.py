@@ -177,6 +177,21 @@ PARINDEX_DUE_SOON_DAYS = env_int("PARINDEX_DUE_SOON_DAYS", 7)
 PARINDEX_UPLOAD_MAX_BYTES = env_int("PARINDEX_UPLOAD_MAX_MB", 20) * 1024 * 1024
 PARINDEX_IMPORT_MAX_ROWS = env_int("PARINDEX_IMPORT_MAX_ROWS", 20_000)
 
+# Email (reminders). The console backend prints mail in development; set EMAIL_HOST for SMTP.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "parindex <no-reply@localhost>")
+# Where links in emails point (the address users open the app at).
+PARINDEX_BASE_URL = env_str("PARINDEX_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -20,7 +20,6 @@ from plans.models import Assignment, Evidence, Task
 from plans.periods import current_period, period_choices
 from plans.selectors import (
     assignment_list,
-    assignments_visible_to,
     can_change_assignment,
     can_review,
     home_overview,
@@ -280,11 +279,11 @@ def task_detail_view(request, pk):
 
 
 def _own_assignment(request, pk) -> Assignment:
-    """The assignment, if its task is visible (else 404) and the user may change it (else 403)."""
-    assignment = get_object_or_404(
-        assignments_visible_to(user=request.user).select_related("task"), pk=pk
-    )
-    return assignment
+    """The assignment if its task is visible to the user (else 404); the caller then checks the
+    user may act on it (else 403): another agency's assignment on a task one sees is forbidden,
+    another province's is not found."""
+    visible = Assignment.objects.filter(task__in=tasks_visible_to(user=request.user))
+    return get_object_or_404(visible.select_related("task", "task__plan"), pk=pk)
 
 
 @require_POST
