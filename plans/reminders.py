@@ -1,0 +1,350 @@
+"""Email reminders (nhắc việc): each agency's staff are told what is overdue and what falls due
+in the next few days.
+
+One email per agency, addressed to all its staff with an email address: the content is the
+agency's work, the same for each of them, and one thread lets colleagues answer one another.
+Work passes to successors (department mergers, the 2025 province merger), so an agency's
+reminder also lists the open work of every agency whose work passed to it — the same work its
+staff see and report on in the app (`agencies.roles.acting_agency_ids`).
+
+The data is collected in a fixed number of queries whatever the number of agencies and tasks:
+the staff, the successor links, and the open assignments due by the end of the window (with
+their task, plan and agency); everything else is grouped in Python.
+
+- `reminders_collect(today, days)`: what each agency would receive;
+- `reminders_send(today, days)`: sends it (the `send_reminders` command);
+- `reminder_send_to_agencies(agency_ids, today, days)`: the same, only to whoever acts for the
+  given agencies (for a "remind the agencies that have not reported" button).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.text import Truncator
+
+from agencies.models import Agency, Membership
+from plans.models import Assignment
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DAYS = 7
+DESCRIPTION_CHARS = 120
+BODY_TEMPLATE = "plans/email/reminder.txt"
+
+
+def base_url() -> str:
+    return getattr(settings, "PARINDEX_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def task_url(task_id: int) -> str:
+    return base_url() + reverse("plans:task_detail", args=[task_id])
+
+
+def short_description(text: str, chars: int = DESCRIPTION_CHARS) -> str:
+    """The description on one line, cut at a word boundary with an ellipsis."""
+    return Truncator(" ".join(text.split())).chars(chars)
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """One task in a reminder, with the recipient agency's part(s) in it."""
+
+    task_id: int
+    number: str
+    description: str
+    plan: str
+    roles: str  # "Chủ trì", or "Phối hợp (giao cho Sở Kế hoạch và Đầu tư)"; several joined by "; "
+    due_on: datetime.date
+    days: int  # days overdue (overdue list) or days left (due-soon list)
+    url: str
+
+    @property
+    def due_text(self) -> str:
+        return f"{self.due_on:%d/%m/%Y}"
+
+
+@dataclass
+class AgencyReminder:
+    agency: Agency
+    recipients: list[str]
+    overdue: list[ReminderItem]
+    due_soon: list[ReminderItem]
+    today: datetime.date
+    days: int
+    # The agencies whose work this agency carries (itself and its predecessors).
+    acting_ids: frozenset[int] = frozenset()
+
+    @property
+    def subject(self) -> str:
+        parts = []
+        if self.overdue:
+            parts.append(f"{len(self.overdue)} nhiệm vụ quá hạn")
+        if self.due_soon:
+            parts.append(f"{len(self.due_soon)} nhiệm vụ đến hạn trong {self.days} ngày")
+        return f"[parindex] {', '.join(parts)} – {self.agency.name}"
+
+    @property
+    def body(self) -> str:
+        text = render_to_string(
+            BODY_TEMPLATE,
+            {
+                "agency": self.agency,
+                "has_predecessors": len(self.acting_ids) > 1,
+                "province": self.agency.province.name,
+                "overdue": self.overdue,
+                "due_soon": self.due_soon,
+                "today": self.today,
+                "days": self.days,
+                "task_list_url": base_url() + reverse("plans:task_list"),
+            },
+        )
+        return text.strip() + "\n"
+
+    def summary(self) -> str:
+        return (
+            f"{self.agency.name} ({self.agency.province.name}): {len(self.overdue)} quá hạn, "
+            f"{len(self.due_soon)} đến hạn trong {self.days} ngày → {', '.join(self.recipients)}"
+        )
+
+    def message(self, connection=None) -> EmailMessage:
+        # From: DEFAULT_FROM_EMAIL.
+        return EmailMessage(
+            subject=self.subject, body=self.body, to=self.recipients, connection=connection
+        )
+
+
+@dataclass
+class ReminderResult:
+    dry_run: bool = False
+    sent: list[AgencyReminder] = field(default_factory=list)
+    failed: list[tuple[AgencyReminder, str]] = field(default_factory=list)
+    # reminder_send_to_agencies only: requested agencies no email went out for (nobody with an
+    # email address acts for them, or they have nothing overdue or due in the window).
+    unreached_agency_ids: set[int] = field(default_factory=set)
+
+    @property
+    def emails(self) -> int:
+        return len(self.sent)
+
+    @property
+    def recipients(self) -> int:
+        return sum(len(reminder.recipients) for reminder in self.sent)
+
+    @property
+    def overdue(self) -> int:
+        return sum(len(reminder.overdue) for reminder in self.sent)
+
+    @property
+    def due_soon(self) -> int:
+        return sum(len(reminder.due_soon) for reminder in self.sent)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "emails": self.emails,
+            "recipients": self.recipients,
+            "overdue": self.overdue,
+            "due_soon": self.due_soon,
+            "failed": len(self.failed),
+        }
+
+
+def _staff_emails() -> dict[int, list[str]]:
+    """Agency id → its active staff members' email addresses (one query)."""
+    rows = (
+        Membership.objects.filter(
+            role=Membership.Role.STAFF, agency__isnull=False, user__is_active=True
+        )
+        .exclude(user__email="")
+        .values_list("agency_id", "user__email")
+    )
+    emails: dict[int, dict[str, str]] = defaultdict(dict)
+    for agency_id, email in rows:
+        email = email.strip()
+        if email:
+            emails[agency_id].setdefault(email.lower(), email)
+    return {
+        agency_id: sorted(by_folded.values(), key=str.lower)
+        for agency_id, by_folded in emails.items()
+    }
+
+
+def _acting_ids(agency_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Each agency with the agencies whose work passed to it, transitively (one query; the same
+    answer as `agencies.roles.predecessor_ids`, for many agencies at once)."""
+    predecessors: dict[int, set[int]] = defaultdict(set)
+    for pk, successor_id in Agency.objects.filter(successor__isnull=False).values_list(
+        "pk", "successor_id"
+    ):
+        predecessors[successor_id].add(pk)
+    acting = {}
+    for agency_id in agency_ids:
+        found = {agency_id}
+        frontier = [agency_id]
+        while frontier:
+            step = predecessors.get(frontier.pop(), set()) - found
+            found |= step
+            frontier.extend(step)
+        acting[agency_id] = frozenset(found)
+    return acting
+
+
+def _agency_note(assignment: Assignment, recipient: Agency) -> str:
+    """Whose assignment this is when it is not the recipient's own (a predecessor's)."""
+    if assignment.agency_id == recipient.pk:
+        return ""
+    name = assignment.agency.name
+    if assignment.agency.province_id != recipient.province_id:
+        name = f"{name}, {assignment.agency.province.name}"
+    return f" (giao cho {name})"
+
+
+def _item(task, assignments, recipient: Agency, today: datetime.date) -> ReminderItem:
+    ordered = sorted(assignments, key=lambda a: (a.role != Assignment.Role.LEAD, a.agency.name))
+    roles = "; ".join(str(a.get_role_display()) + _agency_note(a, recipient) for a in ordered)
+    return ReminderItem(
+        task_id=task.pk,
+        number=task.number or "(không số)",
+        description=short_description(task.description),
+        plan=str(task.plan),
+        roles=roles,
+        due_on=task.due_on,
+        days=abs((task.due_on - today).days),
+        url=task_url(task.pk),
+    )
+
+
+def reminders_collect(
+    today: datetime.date, days: int = DEFAULT_DAYS, *, agency_ids: Iterable[int] | None = None
+) -> list[AgencyReminder]:
+    """What each agency with staff would receive: its open assignments (and its predecessors')
+    overdue or due in `days` days, one line per task. Agencies with nothing to say are left out.
+
+    `agency_ids` limits the reminders to the agencies acting for any of those agencies (the
+    agency itself, when it has staff, and its successors)."""
+    if days < 0:
+        raise ValueError("days must be 0 or more")
+    staff = _staff_emails()
+    acting = _acting_ids(staff)
+    if agency_ids is not None:
+        wanted = set(agency_ids)
+        acting = {pk: ids for pk, ids in acting.items() if ids & wanted}
+    if not acting:
+        return []
+    assignments = (
+        Assignment.objects.filter(
+            agency_id__in=set().union(*acting.values()),
+            task__withdrawn_at__isnull=True,
+            task__due_on__isnull=False,
+            task__due_on__lte=today + datetime.timedelta(days=days),
+        )
+        .exclude(status=Assignment.Status.DONE)
+        .select_related("task", "task__plan", "agency", "agency__province")
+        .order_by("task_id", "pk")
+    )
+    by_agency: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in assignments:
+        by_agency[assignment.agency_id].append(assignment)
+    agencies = Agency.objects.select_related("province").in_bulk(list(acting))
+
+    reminders = []
+    for agency_id, ids in acting.items():
+        by_task: dict[int, list[Assignment]] = {}
+        for pk in ids:
+            for assignment in by_agency.get(pk, ()):
+                by_task.setdefault(assignment.task_id, []).append(assignment)
+        if not by_task:
+            continue
+        tasks = sorted(
+            by_task.values(),
+            key=lambda rows: (
+                rows[0].task.due_on,
+                -rows[0].task.plan.year,
+                rows[0].task.plan.number,
+                rows[0].task.position,
+                rows[0].task_id,
+            ),
+        )
+        items = [_item(rows[0].task, rows, agencies[agency_id], today) for rows in tasks]
+        reminders.append(
+            AgencyReminder(
+                agency=agencies[agency_id],
+                recipients=staff[agency_id],
+                overdue=[item for item in items if item.due_on < today],
+                due_soon=[item for item in items if item.due_on >= today],
+                today=today,
+                days=days,
+                acting_ids=ids,
+            )
+        )
+    reminders.sort(key=lambda r: (r.agency.province.name, r.agency.name, r.agency.pk))
+    return reminders
+
+
+def _deliver(reminders: list[AgencyReminder], *, dry_run: bool, connection=None) -> ReminderResult:
+    result = ReminderResult(dry_run=dry_run)
+    if dry_run:
+        result.sent = list(reminders)
+        return result
+    if not reminders:
+        return result
+    connection = connection or get_connection()
+    try:
+        connection.open()  # one SMTP session for the whole run
+    except Exception as exc:  # SMTP, socket and TLS errors alike: nothing can be sent
+        logger.exception("reminders: could not connect to the mail server")
+        result.failed = [(reminder, str(exc)) for reminder in reminders]
+        return result
+    try:
+        for reminder in reminders:
+            try:
+                reminder.message(connection).send()
+            except Exception as exc:  # one agency's failure must not stop the others
+                logger.exception("reminders: sending to %s failed", reminder.agency)
+                result.failed.append((reminder, str(exc)))
+            else:
+                logger.info("reminders: sent to %s", reminder.summary())
+                result.sent.append(reminder)
+    finally:
+        connection.close()
+    return result
+
+
+def reminders_send(
+    today: datetime.date,
+    days: int = DEFAULT_DAYS,
+    *,
+    dry_run: bool = False,
+    agency_ids: Iterable[int] | None = None,
+    connection=None,
+) -> ReminderResult:
+    """Email every agency with staff its overdue and due-soon work (or, with `dry_run`, only
+    say what would be sent). Agencies with nothing overdue or due get no email."""
+    reminders = reminders_collect(today, days, agency_ids=agency_ids)
+    return _deliver(reminders, dry_run=dry_run, connection=connection)
+
+
+def reminder_send_to_agencies(
+    agency_ids: Iterable[int],
+    today: datetime.date,
+    days: int = DEFAULT_DAYS,
+    *,
+    dry_run: bool = False,
+    connection=None,
+) -> ReminderResult:
+    """Remind the given agencies (e.g. those that have not reported): the staff of each, and of
+    its successors, receive their agency's usual reminder. `unreached_agency_ids` says which
+    of the given agencies nobody was emailed for."""
+    wanted = set(agency_ids)
+    result = reminders_send(today, days, dry_run=dry_run, agency_ids=wanted, connection=connection)
+    reached = set().union(*(reminder.acting_ids for reminder in result.sent))
+    result.unreached_agency_ids = wanted - reached
+    return result
