@@ -97,6 +97,16 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_select_related = ["task", "agency"]
     autocomplete_fields = ["task", "agency", "reviewed_by"]
     inlines = [ProgressUpdateInline]
+    # Links from elsewhere filter by agency or province without listing thousands of choices.
+    extra_lookups = {
+        "agency__id__exact",
+        "task__plan__province__id__exact",
+        "task__due_on__gte",
+        "task__due_on__lte",
+    }
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in self.extra_lookups or super().lookup_allowed(lookup, value, request)
 
 
 class EvidenceInline(admin.TabularInline):
