@@ -1,0 +1,68 @@
+"""The synthetic dataset generator, at province scale (shape only, no timing)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Max, Min
+
+from plans.models import Assignment, Plan, ProgressUpdate, Task
+
+pytestmark = pytest.mark.django_db
+
+
+def test_province_scale_dataset_has_the_shape_of_real_plans():
+    out = io.StringIO()
+    call_command("generate_scale_data", "--scale", "province", "--seed", "3", stdout=out)
+    plans = Plan.objects.all()
+    assert plans.values("province").distinct().count() == 1
+    per_year = plans.values("year").annotate(n=Count("pk"))
+    assert {row["year"] for row in per_year} == {2021, 2022, 2023, 2024, 2025}
+    assert all(2 <= row["n"] <= 4 for row in per_year)
+    per_plan = (
+        Task.objects.values("plan").annotate(n=Count("pk")).aggregate(lo=Min("n"), hi=Max("n"))
+    )
+    assert 50 <= per_plan["lo"] and per_plan["hi"] <= 150
+    per_task = (
+        Assignment.objects.values("task")
+        .annotate(n=Count("pk"))
+        .aggregate(lo=Min("n"), hi=Max("n"))
+    )
+    assert per_task["lo"] >= 1 and per_task["hi"] <= 40
+    assert not Assignment.objects.filter(status="done", completed_on__isnull=True).exists()
+    assert ProgressUpdate.objects.exists()
+    assert set(Task.objects.values_list("deadline_kind", flat=True)) == {
+        "ongoing",
+        "range",
+        "fixed",
+        "recurring",
+        "event",
+    }
+    summary = out.getvalue()
+    assert f"{Task.objects.count()} nhiệm vụ" in summary
+    assert f"{Assignment.objects.count()} phân công" in summary
+
+
+def test_same_seed_gives_the_same_dataset():
+    call_command(
+        "generate_scale_data",
+        "--scale",
+        "province",
+        "--seed",
+        "7",
+        "--no-updates",
+        stdout=io.StringIO(),
+    )
+    first = list(Task.objects.order_by("pk").values_list("number", "description", "due_on")[:200])
+    Plan.objects.all().delete()
+    call_command(
+        "generate_scale_data",
+        "--scale",
+        "province",
+        "--seed",
+        "7",
+        "--no-updates",
+        stdout=io.StringIO(),
+    )
+    second = list(Task.objects.order_by("pk").values_list("number", "description", "due_on")[:200])
+    assert first == second
