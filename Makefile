@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test setup lint format
+.PHONY: run test setup chromium lint format
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("parindex cần Python 3.11 trở lên (needs Python 3.11+)") if sys.version_info < (3, 11) else None'
@@ -24,7 +26,19 @@ run: setup
 	@echo "Quản trị: http://127.0.0.1:8000/admin/ (tài khoản admin)."
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: setup
+# Debian's Chromium, for the browser tests; installed once with apt-get (as root, else via sudo).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Cài Chromium cho kiểm thử trình duyệt (installing Debian's chromium for the browser tests)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "parindex: cần quyền root để cài Chromium (needs root or sudo): apt-get install chromium" >&2; exit 1; fi; \
+	  $$SUDO sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null' \
+	    || { echo "parindex: không cài được Chromium (apt-get install chromium failed); the browser tests need $(CHROMIUM)" >&2; exit 1; }; \
+	fi
+	@test -x $(CHROMIUM) || { echo "parindex: không thấy $(CHROMIUM) sau khi cài (chromium installed but $(CHROMIUM) is missing)" >&2; exit 1; }
+
+test: setup chromium
 	$(PY) -m pytest
 
 lint: setup

@@ -25,3 +25,10 @@ def current_period(today: datetime.date) -> str:
         today.month, "Y"
     )
     return f"{today.year}-{code}"
+
+
+def period_label(code: str) -> str:
+    """ "2024-H1" → "6 tháng 2024"; unknown codes are shown as they are."""
+    year, _, kind = code.partition("-")
+    labels = dict(PERIOD_KINDS)
+    return labels[kind].format(year=year) if kind in labels and year.isdigit() else code

@@ -139,8 +139,13 @@ def assignment_review(
     expected_version: int | None = None,
 ) -> ProgressUpdate:
     """Sở Nội vụ confirms a completion, or returns it with a reason (the status goes back)."""
-    if assignment.status != Assignment.Status.DONE:
-        raise ValidationError("Chỉ xác nhận hoặc trả lại phân công đã báo hoàn thành.")
+    if (
+        assignment.status != Assignment.Status.DONE
+        or assignment.review == Assignment.Review.CONFIRMED
+    ):
+        raise ValidationError(
+            "Chỉ xác nhận hoặc trả lại phân công đã báo hoàn thành và chưa được xác nhận."
+        )
     if not confirm and not note.strip():
         raise ValidationError({"note": "Hãy ghi lý do trả lại."})
     fields = {

@@ -40,6 +40,7 @@ class AssignmentTable(tables.Table):
             "plan",
         )
         attrs = {"class": "list tasks"}
+        template_name = "plans/_table.html"
         empty_text = "Không có nhiệm vụ nào khớp bộ lọc."
         order_by = ("due",)
 

@@ -17,7 +17,7 @@ from plans.export import assignments_export_xlsx, plan_export_xlsx
 from plans.filters import AssignmentFilter
 from plans.forms import ImportForm, ProgressForm, ReviewForm
 from plans.models import Assignment, Evidence, Task
-from plans.periods import current_period, period_choices
+from plans.periods import current_period, period_choices, period_label
 from plans.selectors import (
     assignment_list,
     can_change_assignment,
@@ -242,6 +242,7 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
         review = (
             can_review(user=request.user, assignment=assignment)
             and assignment.status == Assignment.Status.DONE
+            and assignment.review != Assignment.Review.CONFIRMED
         )
         form = forms_by_assignment.get(assignment.pk)
         if own and form is None:
@@ -251,7 +252,10 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
                     "status": assignment.status,
                     "completed_on": assignment.completed_on,
                     "version": assignment.version,
-                    "period": current_period(today),
+                    # Reports on an old plan are usually for its own year.
+                    "period": current_period(today)
+                    if task.plan.year >= today.year
+                    else f"{task.plan.year}-Y",
                 },
             )
         review_form = ReviewForm(initial={"version": assignment.version}) if review else None
@@ -269,8 +273,35 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
         key=lambda update: update.created_at,
         reverse=True,
     )
+    for update in history:
+        update.change_lines = _change_lines(update.changes)
+        update.period_label = period_label(update.period) if update.period else ""
     context = {"task": task, "rows": rows, "history": history, "conflict": conflict, "today": today}
     return render(request, "plans/task_detail.html", context, status=status)
+
+
+CHANGE_LABELS = {"status": "Tiến độ", "completed_on": "Ngày hoàn thành", "review": "Xác nhận"}
+CHANGE_VALUES = {
+    "status": dict(Assignment.Status.choices),
+    "review": dict(Assignment.Review.choices),
+}
+
+
+def _change_lines(changes: dict) -> list[tuple[str, str, str]]:
+    """{"status": ["not_started", "done"]} → [("Tiến độ", "Chưa thực hiện", "Đã hoàn thành")]."""
+
+    def shown(field, value):
+        if value in (None, ""):
+            return "—"
+        if field == "completed_on":
+            year, month, day = str(value).split("-")
+            return f"{day}/{month}/{year}"
+        return str(CHANGE_VALUES.get(field, {}).get(value, value))
+
+    return [
+        (CHANGE_LABELS.get(field, field), shown(field, old), shown(field, new))
+        for field, (old, new) in changes.items()
+    ]
 
 
 @login_required

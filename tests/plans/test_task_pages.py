@@ -480,3 +480,36 @@ def test_home_counts_by_group(client, world, staff_tuphap, django_assert_max_num
     }
     assert [a.task.number for a in response.context["overview"]["due_soon"]] == ["1"]
     assert [a.task.number for a in response.context["overview"]["overdue"]] == ["1.1"]
+
+
+def test_a_confirmed_completion_cannot_be_confirmed_again(client, world, reviewer):
+    assignment = world["a"]["t4_tp"]
+    client.force_login(reviewer)
+    _review(client, assignment, "confirm")
+    assignment.refresh_from_db()
+    page = client.get(reverse("plans:task_detail", args=[assignment.task_id])).text
+    assert 'value="confirm"' not in page  # no review form any more
+    _review(client, assignment, "confirm")
+    _review(client, assignment, "return", note="muộn")
+    assignment.refresh_from_db()
+    assert (assignment.review, assignment.status) == ("confirmed", "done")
+    assert assignment.updates.count() == 1
+
+
+def test_history_reads_in_vietnamese(client, world, staff_tuphap):
+    client.force_login(staff_tuphap)
+    assignment = world["a"]["t1_tp"]
+    response = _progress(
+        client, assignment, status="done", completed_on="20/12/2022", period=f"{TODAY.year}-H1"
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("plans:task_detail", args=[assignment.task_id])).text
+    assert "Tiến độ: Chưa thực hiện → Đã hoàn thành" in page
+    assert "Ngày hoàn thành: — → 20/12/2022" in page
+    assert f"kỳ 6 tháng {TODAY.year}" in page
+
+
+def test_pagination_is_vietnamese(as_reviewer, world):
+    _grow(world, 30)
+    page = as_reviewer.get(reverse("plans:task_list")).text
+    assert "Trang sau" in page and ">next<" not in page

@@ -1,0 +1,105 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against pytest-django's live server.
+
+The live server answers from another thread, so it only sees committed data: these tests are
+transactional, and the database is flushed after each one, the session's reference data
+included. The `demo` fixture therefore loads what `make run` loads (reference data, then the
+demo users and plans of `seed_demo`) for every test, in about four seconds: keep these tests few.
+
+Playwright's sync API keeps an asyncio loop running while it is started, and Django refuses
+ORM calls then (SynchronousOnlyOperation). So Playwright starts per test, after the data is
+loaded, and stops before the database is flushed; the tests themselves use only the browser.
+
+Chromium is Debian's (`make test` installs it); Playwright's own browser download is not used.
+A missing /usr/bin/chromium fails these tests: it never skips them.
+"""
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps calling home, which a closed network
+# refuses; the sandbox needs user namespaces that containers often lack.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+TIMEOUT_MS = 15_000
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. Run `make test` "
+            "(it installs it) or, as root, `apt-get install -y chromium`.",
+            pytrace=False,
+        )
+    return CHROMIUM
+
+
+@pytest.fixture
+def demo(chromium, transactional_db, live_server, settings, tmp_path) -> str:
+    """The demo data of `make run`, served by the live server; returns the server's URL."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # evidence uploaded by the tests goes here
+    settings.DEBUG = True  # seed_demo refuses to create its public passwords otherwise
+    call_command("load_reference", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    settings.DEBUG = False
+    return live_server.url
+
+
+@pytest.fixture
+def browser(chromium, demo):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, demo):
+    """A page in a fresh browser context on the live server (relative URLs work). The test fails
+    on a JavaScript error, a server error, or a stylesheet, script or image that did not load."""
+    context = browser.new_context(base_url=demo, viewport=DESKTOP, locale="vi-VN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+
+    def check_response(response):
+        asset = response.request.resource_type in {"stylesheet", "script", "image", "font"}
+        if response.status >= 500 or (asset and response.status >= 400):
+            problems.append(f"HTTP {response.status} for {response.request.method} {response.url}")
+
+    page.on("response", check_response)
+    yield page
+    context.close()
+    assert not problems, "The browser met problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page PNG under test-artifacts/screenshots/ (for people to look at)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
