@@ -22,7 +22,7 @@ def test_province_scale_dataset_has_the_shape_of_real_plans():
     per_plan = (
         Task.objects.values("plan").annotate(n=Count("pk")).aggregate(lo=Min("n"), hi=Max("n"))
     )
-    assert 50 <= per_plan["lo"] and per_plan["hi"] <= 150
+    assert per_plan["lo"] >= 50 and per_plan["hi"] <= 150
     per_task = (
         Assignment.objects.values("task")
         .annotate(n=Count("pk"))
