@@ -22,6 +22,7 @@ from django.utils import timezone
 from agencies.models import Agency, Province
 from parindex.text import fold
 from plans.models import Assignment, Plan, ProgressUpdate, Section, Task
+from plans.synthetic import WORDS
 
 YEARS = range(2021, 2026)
 DEADLINE_TEXT = {
@@ -32,63 +33,6 @@ DEADLINE_TEXT = {
     "event": "Khi có văn bản hướng dẫn",
 }
 KINDS = [("ongoing", 45), ("range", 35), ("fixed", 10), ("recurring", 5), ("event", 5)]
-WORDS = [
-    "tăng",
-    "cường",
-    "kiểm",
-    "tra",
-    "đôn",
-    "đốc",
-    "thực",
-    "hiện",
-    "công",
-    "khai",
-    "thủ",
-    "tục",
-    "hành",
-    "chính",
-    "nâng",
-    "cao",
-    "chất",
-    "lượng",
-    "dịch",
-    "vụ",
-    "công",
-    "trực",
-    "tuyến",
-    "cải",
-    "cách",
-    "tổ",
-    "chức",
-    "bộ",
-    "máy",
-    "chế",
-    "độ",
-    "công",
-    "vụ",
-    "tài",
-    "chính",
-    "công",
-    "chính",
-    "quyền",
-    "số",
-    "tuyên",
-    "truyền",
-    "phổ",
-    "biến",
-    "pháp",
-    "luật",
-    "giải",
-    "quyết",
-    "phản",
-    "ánh",
-    "kiến",
-    "nghị",
-    "người",
-    "dân",
-    "doanh",
-    "nghiệp",
-]
 
 
 class Command(BaseCommand):
