@@ -72,3 +72,31 @@ def test_seed_demo_refuses_when_debug_is_off(settings):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
     assert not Membership.objects.exists()
+
+
+def test_password_change_page(client, staff_tuphap):
+    client.force_login(staff_tuphap)
+    page = client.get(reverse("password_change"))
+    assert page.status_code == 200 and "Đổi mật khẩu" in page.text
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "test-pass-123",
+            "new_password1": "Mat-khau-moi-2026",
+            "new_password2": "Mat-khau-moi-2026",
+        },
+    )
+    assert response.status_code == 302
+    client.logout()
+    assert client.login(username="tuphap", password="Mat-khau-moi-2026")
+
+
+def test_every_page_requires_login(client):
+    for name in (
+        "plans:task_list",
+        "plans:task_export",
+        "plans:agency_lookup",
+        "plans:import_list",
+    ):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), name
