@@ -9,6 +9,9 @@ rules are written once, as mutually exclusive conditions, and used three ways:
 - `timeliness_of(...)`: the same decision in Python, for one object in hand.
 
 A task with no due date (ongoing "Thường xuyên", recurring, event) is never overdue.
+
+`today` may be a past day (a reporting period's cut-off): work counts as done only if it was
+completed by then, so a report for "6 tháng" reads the same whenever it is produced.
 """
 
 import datetime
@@ -43,8 +46,8 @@ def timeliness_of(
     soon_days: int | None = None,
 ) -> str:
     soon_days = _soon_days() if soon_days is None else soon_days
-    if status == DONE:
-        if due_on is not None and completed_on is not None and completed_on > due_on:
+    if status == DONE and completed_on is not None and completed_on <= today:
+        if due_on is not None and completed_on > due_on:
             return Timeliness.DONE_LATE
         return Timeliness.DONE_ON_TIME
     if due_on is None:
@@ -62,7 +65,7 @@ def timeliness_q(
     """Rows of `group`, for a queryset of assignments (`due` is the path to the due date)."""
     soon_days = _soon_days() if soon_days is None else soon_days
     soon = today + datetime.timedelta(days=soon_days)
-    done = Q(status=DONE)
+    done = Q(status=DONE, completed_on__lte=today)
     no_due = Q(**{f"{due}__isnull": True})
     conditions = {
         Timeliness.DONE_ON_TIME: done & (no_due | Q(completed_on__lte=F(due))),

@@ -16,8 +16,9 @@ DONE, OPEN = Assignment.Status.DONE, Assignment.Status.IN_PROGRESS
 CASES = [
     # (what, status, completed_on, due_on, deadline kind, expected)
     ("done before due", DONE, "10/07/2022", "31/07/2022", "fixed", Timeliness.DONE_ON_TIME),
-    ("done on the due date", DONE, "31/07/2022", "31/07/2022", "fixed", Timeliness.DONE_ON_TIME),
-    ("done a day late", DONE, "01/08/2022", "31/07/2022", "fixed", Timeliness.DONE_LATE),
+    ("done on the due date", DONE, "14/07/2022", "14/07/2022", "fixed", Timeliness.DONE_ON_TIME),
+    ("done a day late", DONE, "01/07/2022", "30/06/2022", "fixed", Timeliness.DONE_LATE),
+    ("done after the day asked about", DONE, "20/07/2022", "31/07/2022", "fixed", Timeliness.ON_TRACK),
     ("done, ongoing task", DONE, "01/07/2022", None, "ongoing", Timeliness.DONE_ON_TIME),
     ("open, due yesterday", OPEN, None, "14/07/2022", "fixed", Timeliness.OVERDUE),
     ("open, due today", OPEN, None, "15/07/2022", "fixed", Timeliness.DUE_SOON),
