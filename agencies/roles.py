@@ -102,3 +102,18 @@ def predecessor_ids(model, pk: int, *, link: str = "successor") -> set[int]:
         frontier = step - found - {pk}
         found |= frontier
     return found
+
+
+def can_see_dashboard(user) -> bool:
+    """Sở Nội vụ, leaders and administrators; agency staff have their home page instead."""
+    return is_administrator(user) or is_reviewer(user) or is_leader(user)
+
+
+def dashboard_provinces(user):
+    if is_administrator(user):
+        return (
+            Province.objects.filter(plans__isnull=False).distinct().order_by("code", "valid_from")
+        )
+    if can_see_dashboard(user):
+        return Province.objects.filter(pk__in=province_ids_of(user)).order_by("code", "valid_from")
+    return Province.objects.none()

@@ -1,6 +1,8 @@
-from agencies.roles import can_import
+from agencies.roles import can_import, can_see_dashboard
 
 
 def navigation(request):
     """What the top bar offers this user (the views enforce the same rules)."""
-    return {"nav_can_import": can_import(request.user)} if hasattr(request, "user") else {}
+    if not hasattr(request, "user"):
+        return {}
+    return {"nav_can_import": can_import(request.user), "nav_can_see_dashboard": can_see_dashboard(request.user)}

@@ -174,6 +174,11 @@ LOGOUT_REDIRECT_URL = "login"
 # Domain settings (see docs in README.md).
 # An open assignment due within this many days counts as "sắp đến hạn".
 PARINDEX_DUE_SOON_DAYS = env_int("PARINDEX_DUE_SOON_DAYS", 7)
+# Reporting periods' data cut-off (day, month), after Nghị định 09/2019/NĐ-CP: a year's
+# reports run from 15/12 of the year before to 14/03 (quý I), 14/06 (6 tháng), 14/09 (9 tháng)
+# and 14/12 (năm).
+PARINDEX_PERIOD_START = (15, 12)
+PARINDEX_PERIOD_CUTOFFS = {"Q1": (14, 3), "H1": (14, 6), "9M": (14, 9), "Y": (14, 12)}
 PARINDEX_UPLOAD_MAX_BYTES = env_int("PARINDEX_UPLOAD_MAX_MB", 20) * 1024 * 1024
 PARINDEX_IMPORT_MAX_ROWS = env_int("PARINDEX_IMPORT_MAX_ROWS", 20_000)
 

@@ -85,6 +85,14 @@ class AssignmentFilter(django_filters.FilterSet):
     )
     quarter = QuarterFilter(label="Quý (vd 2023-Q3)", method="filter_quarter")
     criterion = django_filters.NumberFilter(label="Tiêu chí", field_name="task__criteria")
+    # Used by the dashboard's links: a province and plan year, the day timeliness is read at
+    # (a period's cut-off), and "no report for this period".
+    province = django_filters.NumberFilter(label="Tỉnh", field_name="task__plan__province_id")
+    year = django_filters.NumberFilter(label="Năm kế hoạch", field_name="task__plan__year")
+    as_of = django_filters.DateFilter(
+        label="Tính đến ngày", method="filter_nothing", input_formats=DATE_FORMATS
+    )
+    not_reported = django_filters.CharFilter(label="Chưa báo cáo kỳ", method="filter_not_reported")
 
     class Meta:
         model = Assignment
@@ -105,7 +113,15 @@ class AssignmentFilter(django_filters.FilterSet):
         )
 
     def filter_timeliness(self, queryset, name, value):
-        return queryset.filter(timeliness_q(value, self.today))
+        return queryset.filter(
+            timeliness_q(value, self.form.cleaned_data.get("as_of") or self.today)
+        )
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # as_of only changes how timeliness is read
+
+    def filter_not_reported(self, queryset, name, value):
+        return queryset.exclude(updates__period=value)
 
     def filter_quarter(self, queryset, name, value):
         start, end = quarter_bounds(value)

@@ -3,7 +3,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Province
-from plans.models import Assignment
+from parindex.models import Index
+from plans.models import Assignment, Plan
 
 
 class ImportForm(forms.Form):
@@ -98,3 +99,38 @@ class ReviewForm(forms.Form):
         label=_("Ý kiến / lý do trả lại"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DashboardForm(forms.Form):
+    """Which province, plan year and reporting period the dashboard shows (GET parameters)."""
+
+    PERIODS = [("Q1", _("Quý I")), ("H1", _("6 tháng")), ("9M", _("9 tháng")), ("Y", _("Năm"))]
+
+    province = forms.ModelChoiceField(label=_("Tỉnh"), queryset=Province.objects.none())
+    year = forms.IntegerField(label=_("Năm kế hoạch"), min_value=2000, max_value=2100)
+    period = forms.ChoiceField(label=_("Kỳ báo cáo"), choices=PERIODS)
+    plan = forms.ModelChoiceField(
+        label=_("Kế hoạch"), queryset=Plan.objects.none(), required=False, empty_label=_("Tất cả")
+    )
+    index = forms.ChoiceField(
+        label=_("Chỉ số"), choices=[("", _("Tất cả")), *Index.Code.choices], required=False
+    )
+
+    def __init__(self, data, *, provinces, today, **kwargs):
+        province = provinces.first()
+        latest = (
+            Plan.objects.filter(province__in=provinces)
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .first()
+        )
+        defaults = {
+            "province": province.pk if province else None,
+            "year": latest or today.year,
+            "period": "Y",
+        }
+        super().__init__({**defaults, **(data.dict() if data else {})}, **kwargs)
+        self.fields["province"].queryset = provinces
+        self.fields["plan"].queryset = Plan.objects.filter(province__in=provinces).order_by(
+            "-year", "number"
+        )

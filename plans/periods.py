@@ -3,6 +3,8 @@
 
 import datetime
 
+from django.conf import settings
+
 PERIOD_KINDS = [
     ("Q1", "Quý I/{year}"),
     ("H1", "6 tháng {year}"),
@@ -32,3 +34,18 @@ def period_label(code: str) -> str:
     year, _, kind = code.partition("-")
     labels = dict(PERIOD_KINDS)
     return labels[kind].format(year=year) if kind in labels and year.isdigit() else code
+
+
+def period_bounds(code: str) -> tuple[datetime.date, datetime.date]:
+    """The data window of a period, from the settings' cut-offs: "2024-H1" → 15/12/2023–14/06/2024."""
+    year, _, kind = code.partition("-")
+    if not year.isdigit() or kind not in settings.PARINDEX_PERIOD_CUTOFFS:
+        raise ValueError(
+            f"Kỳ báo cáo “{code}” không hợp lệ (ví dụ 2024-Q1, 2024-H1, 2024-9M, 2024-Y)."
+        )
+    start_day, start_month = settings.PARINDEX_PERIOD_START
+    end_day, end_month = settings.PARINDEX_PERIOD_CUTOFFS[kind]
+    return (
+        datetime.date(int(year) - 1, start_month, start_day),
+        datetime.date(int(year), end_month, end_day),
+    )

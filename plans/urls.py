@@ -5,6 +5,7 @@ from plans import views
 app_name = "plans"
 
 urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/export.xlsx", views.task_export, name="task_export"),
     path("tasks/<int:pk>/", views.task_detail_view, name="task_detail"),

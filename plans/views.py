@@ -1,6 +1,8 @@
 """Plan pages: home, the task list and task page, progress and review, the annex import
 (upload, preview, confirm, history) and the plan export."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,11 +13,12 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from agencies.models import Agency
-from agencies.roles import can_import, import_provinces
+from agencies.roles import can_import, can_see_dashboard, dashboard_provinces, import_provinces
 from agencies.selectors import agency_choices
+from plans.dashboard import DashboardScope, dashboard_by, dashboard_by_agency, dashboard_totals
 from plans.export import assignments_export_xlsx, plan_export_xlsx
-from plans.filters import AssignmentFilter
-from plans.forms import ImportForm, ProgressForm, ReviewForm
+from plans.filters import DATE_FORMATS, AssignmentFilter
+from plans.forms import DashboardForm, ImportForm, ProgressForm, ReviewForm
 from plans.models import Assignment, Evidence, Task
 from plans.periods import current_period, period_choices, period_label
 from plans.selectors import (
@@ -166,7 +169,19 @@ def plan_export(request, pk):
 # The task pages -------------------------------------------------------------------------
 
 
+def _as_of(request, today):
+    """The day timeliness is read at: `as_of` from a dashboard link, else today."""
+    text = request.GET.get("as_of", "")
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return today
+
+
 def _filtered_assignments(request, today):
+    today = _as_of(request, today)
     base = assignment_list(user=request.user, today=today)
     filterset = AssignmentFilter(request.GET or None, queryset=base, request=request, today=today)
     if filterset.is_bound and not filterset.is_valid():
@@ -401,3 +416,42 @@ def agency_lookup(request):
     return JsonResponse(
         {"results": agency_choices(user=request.user, text=request.GET.get("q", ""))}
     )
+
+
+# Dashboard ---------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    if not can_see_dashboard(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    provinces = dashboard_provinces(request.user)
+    form = DashboardForm(request.GET or None, provinces=provinces, today=today)
+    if not form.is_valid():
+        return render(
+            request, "plans/dashboard.html", {"form": form}, status=400 if request.GET else 200
+        )
+    data = form.cleaned_data
+    scope = DashboardScope(
+        province_id=data["province"].pk,
+        year=data["year"],
+        period=f"{data['year']}-{data['period']}",
+        today=today,
+        plan_id=data["plan"].pk if data.get("plan") else None,
+        index=data.get("index") or None,
+    )
+    context = {
+        "form": form,
+        "scope": scope,
+        "province": data["province"],
+        "totals": dashboard_totals(scope),
+        "agencies": dashboard_by_agency(scope),
+        "by_index": dashboard_by(
+            scope, "task__plan__indices__code", "task__plan__indices__code", "index"
+        ),
+        "by_plan": dashboard_by(scope, "task__plan_id", "task__plan__number", "plan"),
+        "by_section": dashboard_by(scope, "task__section_id", "task__section__title", "section"),
+        "groups": Timeliness.choices,
+    }
+    return render(request, "plans/dashboard.html", context)

@@ -1,0 +1,127 @@
+"""Sở Nội vụ's dashboard: a province's assignments for a plan year counted in the official
+groups, as of a reporting period's cut-off, overall and per agency, index, plan and section.
+
+Every count is computed by the database (aggregation over the timeliness conditions), in a
+fixed number of queries, and every count has the task-list parameters that show exactly its
+rows (`DashboardScope.link`).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.urls import reverse
+
+from plans.models import Assignment, ProgressUpdate
+from plans.periods import period_bounds
+from plans.timeliness import Timeliness, timeliness_q
+
+GROUPS = [group.value for group in Timeliness]
+
+
+@dataclass
+class DashboardScope:
+    province_id: int
+    year: int
+    period: str  # "2024-H1"
+    today: datetime.date
+    plan_id: int | None = None
+    index: str | None = None
+    as_of: datetime.date = field(init=False)
+
+    def __post_init__(self):
+        start, cutoff = period_bounds(self.period)
+        self.period_start = start
+        # A period still running is read as of today; a closed one, as of its cut-off.
+        self.as_of = min(cutoff, self.today)
+
+    def assignments(self):
+        rows = Assignment.objects.filter(
+            task__withdrawn_at__isnull=True,
+            task__plan__province_id=self.province_id,
+            task__plan__year=self.year,
+        )
+        if self.plan_id:
+            rows = rows.filter(task__plan_id=self.plan_id)
+        if self.index:
+            rows = rows.filter(task__plan__indices__code=self.index)
+        return rows
+
+    def link(self, **params) -> str:
+        """The task list showing exactly the rows of a count."""
+        base = {
+            "province": self.province_id,
+            "year": self.year,
+            "as_of": self.as_of.isoformat(),
+        }
+        if self.plan_id:
+            base["plan"] = self.plan_id
+        if self.index:
+            base["index"] = self.index
+        base.update({k: v for k, v in params.items() if v not in (None, "")})
+        return f"{reverse('plans:task_list')}?{urlencode(base)}"
+
+
+def _group_counts(scope: DashboardScope) -> dict:
+    counts = {g: Count("pk", filter=timeliness_q(g, scope.as_of)) for g in GROUPS}
+    counts["total"] = Count("pk")
+    counts["not_reported"] = Count("pk", filter=~Exists(_reports(scope)))
+    return counts
+
+
+def _reports(scope: DashboardScope):
+    return ProgressUpdate.objects.filter(assignment=OuterRef("pk"), period=scope.period)
+
+
+def _with_links(scope: DashboardScope, row: dict, **params) -> dict:
+    row["links"] = {g: scope.link(timeliness=g, **params) for g in GROUPS}
+    row["links"]["total"] = scope.link(**params)
+    row["links"]["not_reported"] = scope.link(not_reported=scope.period, **params)
+    done = row[Timeliness.DONE_ON_TIME] + row[Timeliness.DONE_LATE]
+    row["completion_rate"] = round(100 * done / row["total"], 1) if row["total"] else None
+    return row
+
+
+def dashboard_totals(scope: DashboardScope) -> dict:
+    return _with_links(scope, scope.assignments().aggregate(**_group_counts(scope)))
+
+
+def dashboard_by_agency(scope: DashboardScope) -> list[dict]:
+    """One row per agency: led, supported, each group, not reported in the period, last
+    update; laggards (most overdue, then most unreported) first."""
+    rows = list(
+        scope.assignments()
+        .values("agency_id", "agency__name")
+        .annotate(
+            led=Count("pk", filter=Q(role=Assignment.Role.LEAD)),
+            supported=Count("pk", filter=Q(role=Assignment.Role.SUPPORT)),
+            **_group_counts(scope),
+        )
+    )
+    last = dict(
+        ProgressUpdate.objects.filter(assignment__in=scope.assignments())
+        .values("assignment__agency_id")
+        .annotate(last=Max("created_at"))
+        .values_list("assignment__agency_id", "last")
+    )
+    for row in rows:
+        row["last_update"] = last.get(row["agency_id"])
+        _with_links(scope, row, agency=row["agency_id"])
+        row["links"]["led"] = scope.link(agency=row["agency_id"], role=Assignment.Role.LEAD)
+        row["links"]["supported"] = scope.link(
+            agency=row["agency_id"], role=Assignment.Role.SUPPORT
+        )
+    rows.sort(key=lambda r: (-r[Timeliness.OVERDUE], -r["not_reported"], r["agency__name"]))
+    return rows
+
+
+def dashboard_by(scope: DashboardScope, key: str, label: str, param: str) -> list[dict]:
+    """Counts grouped by one more field (index, plan, section), each row linked."""
+    rows = list(
+        scope.assignments().values(key, label).annotate(**_group_counts(scope)).order_by(label)
+    )
+    for row in rows:
+        row["key"], row["label"] = row[key], row[label]
+        _with_links(scope, row, **{param: row[key]})
+    return rows

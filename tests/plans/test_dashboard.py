@@ -1,0 +1,178 @@
+"""The dashboard: exact counts for a small province, group boundaries as of a period's cut-off,
+and every number linking to a task list of exactly that many rows."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from plans.models import Assignment, ProgressUpdate
+from tests.conftest import agency
+from tests.factories import day, make_assignment, make_plan, make_task
+
+pytestmark = pytest.mark.django_db
+
+DONE, OPEN = Assignment.Status.DONE, Assignment.Status.IN_PROGRESS
+# The 6-month period of 2024 is read as of its cut-off, 14/06/2024 (settings).
+
+
+@pytest.fixture
+def province(bac_kan):
+    tp, tc = agency(bac_kan, "Sở Tư pháp"), agency(bac_kan, "Sở Tài chính")
+    plan = make_plan(bac_kan, number="5/KH-UBND", year=2024)
+    tasks = {
+        "A": make_task(plan, number="A", due_on=day("14/06/2024")),  # due on the cut-off day
+        "B": make_task(plan, number="B", due_on=day("15/06/2024")),  # due the day after
+        "C": make_task(plan, number="C", due_on=day("31/05/2024")),
+        "D": make_task(plan, number="D", due_on=day("31/03/2024")),
+        "E": make_task(plan, number="E", kind="ongoing"),
+        "F": make_task(plan, number="F", due_on=day("30/09/2024")),
+        "G": make_task(plan, number="G", due_on=day("20/06/2024")),  # last "due soon" day
+    }
+    rows = [
+        ("A", tp, "lead", OPEN, None),
+        ("A", tc, "support", DONE, "10/06/2024"),
+        ("B", tp, "lead", OPEN, None),
+        ("C", tp, "lead", DONE, "31/05/2024"),  # done on the due date
+        ("C", tc, "lead", DONE, "01/06/2024"),  # a day late
+        ("D", tc, "lead", OPEN, None),
+        ("E", tp, "lead", OPEN, None),
+        ("F", tc, "lead", DONE, "01/07/2024"),  # completed after the cut-off: still open then
+        ("G", tp, "support", OPEN, None),
+    ]
+    made = {}
+    for key, who, role, status, completed in rows:
+        made[(key, who.name)] = make_assignment(
+            tasks[key],
+            who,
+            role=role,
+            status=status,
+            completed_on=day(completed) if completed else None,
+        )
+    for key in (("A", "Sở Tài chính"), ("C", "Sở Tư pháp")):
+        ProgressUpdate.objects.create(
+            assignment=made[key], status=DONE, period="2024-H1", note="Báo cáo"
+        )
+    return {"plan": plan, "tp": tp, "tc": tc}
+
+
+def get_dashboard(client, bac_kan, **params):
+    response = client.get(
+        reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1", **params}
+    )
+    assert response.status_code == 200
+    return response.context
+
+
+def test_counts_in_the_official_groups_as_of_the_cut_off(client, reviewer, bac_kan, province):
+    client.force_login(reviewer)
+    totals = get_dashboard(client, bac_kan)["totals"]
+    assert {
+        k: totals[k]
+        for k in (
+            "total",
+            "done_on_time",
+            "done_late",
+            "on_track",
+            "due_soon",
+            "overdue",
+            "no_deadline",
+            "not_reported",
+        )
+    } == {
+        "total": 9,
+        "done_on_time": 2,
+        "done_late": 1,
+        "on_track": 1,
+        "due_soon": 3,
+        "overdue": 1,
+        "no_deadline": 1,
+        "not_reported": 7,
+    }
+    assert totals["completion_rate"] == 33.3
+
+
+def test_per_agency_table_with_laggards_first(client, reviewer, bac_kan, province):
+    client.force_login(reviewer)
+    agencies = get_dashboard(client, bac_kan)["agencies"]
+    assert [row["agency__name"] for row in agencies] == ["Sở Tài chính", "Sở Tư pháp"]
+    tc, tp = agencies
+    assert (
+        tc["led"],
+        tc["supported"],
+        tc["overdue"],
+        tc["done_late"],
+        tc["on_track"],
+        tc["not_reported"],
+    ) == (3, 1, 1, 1, 1, 3)
+    assert (
+        tp["led"],
+        tp["supported"],
+        tp["due_soon"],
+        tp["done_on_time"],
+        tp["no_deadline"],
+        tp["not_reported"],
+    ) == (4, 1, 3, 1, 1, 4)
+    assert tp["last_update"] is not None and tc["last_update"] is not None
+
+
+def _list_count(client, url) -> int:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.context["table"].paginator.count
+
+
+def test_every_number_links_to_exactly_its_rows(client, reviewer, bac_kan, province):
+    client.force_login(reviewer)
+    context = get_dashboard(client, bac_kan)
+    checked = 0
+    for row in [
+        context["totals"],
+        *context["agencies"],
+        *context["by_plan"],
+        *context["by_section"],
+    ]:
+        for key, url in row["links"].items():
+            assert _list_count(client, url) == row[key], (key, url)
+            checked += 1
+    assert checked > 40
+
+
+def test_plan_and_index_narrow_the_dashboard(client, reviewer, bac_kan, province):
+    other = make_plan(bac_kan, number="6/KH-UBND", year=2024)
+    make_assignment(make_task(other, number="Z", due_on=datetime.date(2024, 1, 1)), province["tp"])
+    client.force_login(reviewer)
+    assert get_dashboard(client, bac_kan)["totals"]["total"] == 10
+    assert get_dashboard(client, bac_kan, plan=province["plan"].pk)["totals"]["total"] == 9
+
+
+def test_who_may_open_the_dashboard(
+    client, bac_kan, province, staff_tuphap, leader, other_reviewer
+):
+    client.force_login(staff_tuphap)
+    assert client.get(reverse("plans:dashboard")).status_code == 403
+    client.force_login(leader)
+    assert get_dashboard(client, bac_kan)["totals"]["total"] == 9
+    client.force_login(other_reviewer)  # another province cannot be chosen
+    response = client.get(
+        reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("extra", [0, 40])
+def test_dashboard_makes_a_fixed_number_of_queries(
+    client, reviewer, bac_kan, province, extra, django_assert_max_num_queries
+):
+    for i in range(extra):
+        make_assignment(
+            make_task(province["plan"], number=f"x{i}", due_on=day("01/05/2024")),
+            bac_kan.agencies.exclude(name__in=["Sở Tư pháp", "Sở Tài chính"])[i % 15],
+        )
+    client.force_login(reviewer)
+    # session, user, membership, agency, merged provinces, form (provinces, latest year, plan
+    # choices, chosen province), totals, agencies, last updates, by index, by plan, by section.
+    with django_assert_max_num_queries(16):
+        client.get(
+            reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
+        )
