@@ -102,6 +102,14 @@ class Command(BaseCommand):
             ),
             ("search", "reviewer", "/tasks/", {"q": "cai cach hanh chinh"}, None, None),
             ("task detail", "staff", f"/tasks/{task.pk}/", {}, None, None),
+            (
+                "province dashboard",
+                "reviewer",
+                "/dashboard/",
+                {"province": agency.province_id, "year": year - 1, "period": "Y"},
+                None,
+                None,
+            ),
         ]
         results = []
         for name, role, url, params, peer_url, peer_params in scenarios:
