@@ -127,3 +127,24 @@ def dashboard_by(scope: DashboardScope, key: str, label: str, param: str) -> lis
         row["key"], row["label"] = row[key], row[label]
         _with_links(scope, row, **{param: row[key]})
     return rows
+
+
+def dashboard_deadlines(scope: DashboardScope, *, days: int = 30, limit: int = 50) -> dict:
+    """Open work due in the next `days` after the reading day, and overdue work, soonest first."""
+    rows = scope.assignments().select_related("task", "agency")
+    open_work = ~timeliness_q(Timeliness.DONE_ON_TIME, scope.as_of) & ~timeliness_q(
+        Timeliness.DONE_LATE, scope.as_of
+    )
+    end = scope.as_of + datetime.timedelta(days=days)
+    return {
+        "upcoming": list(
+            rows.filter(open_work, task__due_on__gte=scope.as_of, task__due_on__lte=end).order_by(
+                "task__due_on"
+            )[:limit]
+        ),
+        "overdue": list(
+            rows.filter(timeliness_q(Timeliness.OVERDUE, scope.as_of)).order_by("task__due_on")[
+                :limit
+            ]
+        ),
+    }

@@ -15,7 +15,13 @@ from django_tables2 import RequestConfig
 from agencies.models import Agency
 from agencies.roles import can_import, can_see_dashboard, dashboard_provinces, import_provinces
 from agencies.selectors import agency_choices
-from plans.dashboard import DashboardScope, dashboard_by, dashboard_by_agency, dashboard_totals
+from plans.dashboard import (
+    DashboardScope,
+    dashboard_by,
+    dashboard_by_agency,
+    dashboard_deadlines,
+    dashboard_totals,
+)
 from plans.export import assignments_export_xlsx, plan_export_xlsx
 from plans.filters import DATE_FORMATS, AssignmentFilter
 from plans.forms import DashboardForm, ImportForm, ProgressForm, ReviewForm
@@ -453,5 +459,6 @@ def dashboard(request):
         "by_plan": dashboard_by(scope, "task__plan_id", "task__plan__number", "plan"),
         "by_section": dashboard_by(scope, "task__section_id", "task__section__title", "section"),
         "groups": Timeliness.choices,
+        "deadlines": dashboard_deadlines(scope),
     }
     return render(request, "plans/dashboard.html", context)

@@ -171,8 +171,20 @@ def test_dashboard_makes_a_fixed_number_of_queries(
         )
     client.force_login(reviewer)
     # session, user, membership, agency, merged provinces, form (provinces, latest year, plan
-    # choices, chosen province), totals, agencies, last updates, by index, by plan, by section.
-    with django_assert_max_num_queries(16):
+    # choices, chosen province), totals, agencies, last updates, by index, by plan, by section,
+    # upcoming, overdue.
+    with django_assert_max_num_queries(18):
         client.get(
             reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
         )
+
+
+def test_upcoming_and_overdue_lists_as_of_the_cut_off(client, reviewer, bac_kan, province):
+    client.force_login(reviewer)
+    deadlines = get_dashboard(client, bac_kan)["deadlines"]
+    assert [(a.task.number, a.agency.name) for a in deadlines["upcoming"]] == [
+        ("A", "Sở Tư pháp"),
+        ("B", "Sở Tư pháp"),
+        ("G", "Sở Tư pháp"),
+    ]
+    assert [(a.task.number, a.agency.name) for a in deadlines["overdue"]] == [("D", "Sở Tài chính")]
