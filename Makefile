@@ -6,6 +6,10 @@ STAMP := $(VENV)/.requirements-installed
 # The browser tests (tests/browser) drive Debian's Chromium through Playwright.
 CHROMIUM := /usr/bin/chromium
 
+# Chart.js draws the dashboard's charts; taken from the npm registry, served from static/.
+CHARTJS_VERSION := 4.6.1
+CHARTJS := static/vendor/chart.umd.min.js
+
 .PHONY: run test setup chromium lint format
 
 $(STAMP): requirements.txt
@@ -14,7 +18,14 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
 
-setup: $(STAMP)
+$(CHARTJS):
+	@mkdir -p static/vendor
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent chart.js@$(CHARTJS_VERSION) >/dev/null \
+	  && tar xzf chart.js-$(CHARTJS_VERSION).tgz && cp package/dist/chart.umd.min.js $(CURDIR)/$(CHARTJS) \
+	  && cp package/LICENSE.md $(CURDIR)/static/vendor/chart.js-LICENSE.md; status=$$?; rm -rf $$tmp; \
+	  test $$status = 0 || { echo "parindex: không tải được chart.js từ npm (npm pack chart.js@$(CHARTJS_VERSION) failed)" >&2; exit 1; }
+
+setup: $(STAMP) $(CHARTJS)
 
 run: setup
 	$(PY) manage.py migrate --noinput

@@ -19,6 +19,7 @@ from plans.dashboard import (
     DashboardScope,
     dashboard_by,
     dashboard_by_agency,
+    dashboard_chart_data,
     dashboard_deadlines,
     dashboard_totals,
 )
@@ -447,12 +448,14 @@ def dashboard(request):
         plan_id=data["plan"].pk if data.get("plan") else None,
         index=data.get("index") or None,
     )
+    totals, agencies = dashboard_totals(scope), dashboard_by_agency(scope)
     context = {
         "form": form,
         "scope": scope,
         "province": data["province"],
-        "totals": dashboard_totals(scope),
-        "agencies": dashboard_by_agency(scope),
+        "totals": totals,
+        "agencies": agencies,
+        "charts": dashboard_chart_data(scope, totals, agencies),
         "by_index": dashboard_by(
             scope, "task__plan__indices__code", "task__plan__indices__code", "index"
         ),

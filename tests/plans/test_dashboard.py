@@ -172,8 +172,8 @@ def test_dashboard_makes_a_fixed_number_of_queries(
     client.force_login(reviewer)
     # session, user, membership, agency, merged provinces, form (provinces, latest year, plan
     # choices, chosen province), totals, agencies, last updates, by index, by plan, by section,
-    # upcoming, overdue.
-    with django_assert_max_num_queries(18):
+    # upcoming, overdue, completions per month.
+    with django_assert_max_num_queries(19):
         client.get(
             reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
         )
@@ -188,3 +188,20 @@ def test_upcoming_and_overdue_lists_as_of_the_cut_off(client, reviewer, bac_kan,
         ("G", "Sở Tư pháp"),
     ]
     assert [(a.task.number, a.agency.name) for a in deadlines["overdue"]] == [("D", "Sở Tài chính")]
+
+
+def test_chart_data_matches_the_tables(client, reviewer, bac_kan, province):
+    client.force_login(reviewer)
+    context = get_dashboard(client, bac_kan)
+    charts = context["charts"]
+    assert {g["code"]: g["count"] for g in charts["groups"]}["overdue"] == 1
+    assert [a["name"] for a in charts["agencies"]] == ["Sở Tài chính", "Sở Tư pháp"]
+    # Completed within 15/12/2023–14/06/2024: one in May, two in June (not F, done in July).
+    assert charts["completions"] == [
+        {"month": "05/2024", "count": 1},
+        {"month": "06/2024", "count": 2},
+    ]
+    page = client.get(
+        reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
+    ).text
+    assert 'id="chart-data"' in page and "vendor/chart.umd.min.js" in page
