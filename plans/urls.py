@@ -6,6 +6,11 @@ app_name = "plans"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path(
+        "reports/<str:subject>/<str:period>.<str:extension>",
+        views.report_download,
+        name="report_download",
+    ),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/export.xlsx", views.task_export, name="task_export"),
     path("tasks/<int:pk>/", views.task_detail_view, name="task_detail"),

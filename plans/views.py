@@ -6,7 +6,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -27,7 +27,8 @@ from plans.export import assignments_export_xlsx, plan_export_xlsx
 from plans.filters import DATE_FORMATS, AssignmentFilter
 from plans.forms import DashboardForm, ImportForm, ProgressForm, ReviewForm
 from plans.models import Assignment, Evidence, Task
-from plans.periods import current_period, period_choices, period_label
+from plans.periods import current_period, period_bounds, period_choices, period_label
+from plans.reports import report_docx, report_subject, report_xlsx
 from plans.selectors import (
     assignment_list,
     can_change_assignment,
@@ -463,5 +464,44 @@ def dashboard(request):
         "by_section": dashboard_by(scope, "task__section_id", "task__section__title", "section"),
         "groups": Timeliness.choices,
         "deadlines": dashboard_deadlines(scope),
+        "report_subject": f"plan-{scope.plan_id}"
+        if scope.plan_id
+        else f"province-{scope.province_id}",
     }
     return render(request, "plans/dashboard.html", context)
+
+
+REPORT_TYPES = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", report_xlsx),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        report_docx,
+    ),
+}
+
+
+@login_required
+def report_download(request, subject, period, extension):
+    """`/reports/plan-<id>/<period>.xlsx|docx` or `/reports/province-<id>/<period>...`."""
+    if not can_see_dashboard(request.user):
+        raise PermissionDenied
+    kind, _, pk = subject.partition("-")
+    if kind not in {"plan", "province"} or not pk.isdigit() or extension not in REPORT_TYPES:
+        raise Http404
+    today = timezone.localdate()
+    try:
+        period_bounds(period)
+    except ValueError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    if kind == "plan":
+        plan = get_object_or_404(plans_visible_to(user=request.user), pk=pk)
+        report = report_subject(plan=plan, period=period, today=today)
+    else:
+        province = get_object_or_404(dashboard_provinces(request.user), pk=pk)
+        report = report_subject(province=province, period=period, today=today)
+    content_type, build = REPORT_TYPES[extension]
+    response = HttpResponse(build(report), content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="bao-cao-{subject}-{period}.{extension}"'
+    )
+    return response

@@ -1,0 +1,230 @@
+"""The periodic report (báo cáo định kỳ) of a plan or of a province's plans for a year.
+
+Two files from the same figures as the dashboard (`plans.dashboard`), read as of the period's
+cut-off: a workbook in the annex layout with each task's status group, what was reported in the
+period and the evidence count; and a Word draft of "Báo cáo kết quả thực hiện Kế hoạch số ..."
+with the summary in sentences, the groups by agency and the overdue list, for the clerk to edit.
+"""
+
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+from openpyxl import Workbook
+
+from plans.dashboard import GROUPS, DashboardScope, dashboard_by_agency, dashboard_totals
+from plans.export import safe_cell
+from plans.models import Assignment, Plan, ProgressUpdate, Task
+from plans.periods import period_label
+from plans.timeliness import Timeliness, timeliness_case, timeliness_q
+
+LABELS = dict(Timeliness.choices)
+REPORT_HEADER = [
+    "TT",
+    "Nhiệm vụ, giải pháp",
+    "Cơ quan chủ trì",
+    "Cơ quan phối hợp",
+    "Thời gian thực hiện",
+    "Tình hình thực hiện",
+    "Kết quả thực hiện trong kỳ",
+    "Số tài liệu kiểm chứng",
+]
+
+
+@dataclass
+class ReportSubject:
+    """What a report covers: one plan, or every plan of a province for the period's year."""
+
+    scope: DashboardScope
+    title: (
+        str  # "Kế hoạch số 22/KH-UBND ngày 22/01/2018" or "các kế hoạch khắc phục chỉ số năm 2024"
+    )
+    province_name: str
+
+
+def report_subject(*, plan: Plan | None = None, province=None, period: str, today) -> ReportSubject:
+    if plan is not None:
+        scope = DashboardScope(
+            province_id=plan.province_id,
+            year=plan.year,
+            period=period,
+            today=today,
+            plan_id=plan.pk,
+        )
+        issued = f" ngày {plan.issued_on:%d/%m/%Y}" if plan.issued_on else ""
+        return ReportSubject(scope, f"Kế hoạch số {plan.number}{issued}", plan.province.name)
+    year = int(period.split("-")[0])
+    scope = DashboardScope(province_id=province.pk, year=year, period=period, today=today)
+    return ReportSubject(scope, f"các kế hoạch khắc phục chỉ số năm {year}", province.name)
+
+
+def _tasks(subject: ReportSubject):
+    scope = subject.scope
+    assignments = (
+        Assignment.objects.select_related("agency")
+        .annotate(timeliness=timeliness_case(scope.as_of))
+        .annotate(
+            evidence_count=Count("updates__evidence", filter=Q(updates__period=scope.period)),
+        )
+        .order_by("role", "agency__name")
+    )
+    reports = (
+        ProgressUpdate.objects.filter(period=scope.period).exclude(note="").order_by("created_at")
+    )
+    tasks = Task.objects.filter(pk__in=scope.assignments().values("task_id")).select_related(
+        "plan", "section"
+    )
+    return tasks.order_by("plan__number", "position").prefetch_related(
+        Prefetch("assignments", queryset=assignments),
+        Prefetch("assignments__updates", queryset=reports, to_attr="period_reports"),
+    )
+
+
+def _group_text(assignments: list[Assignment]) -> str:
+    """A task's status group from its lead agencies: one label, or a breakdown when they differ."""
+    leads = [a for a in assignments if a.role == Assignment.Role.LEAD] or assignments
+    counts = Counter(a.timeliness for a in leads)
+    if len(counts) == 1:
+        return str(LABELS[next(iter(counts))])
+    return "; ".join(f"{LABELS[g]}: {counts[g]}" for g in GROUPS if counts[g])
+
+
+def report_rows(subject: ReportSubject):
+    """(kind, values) rows in the annex layout: "section" rows, then "task" rows."""
+    section = None
+    for task in _tasks(subject):
+        if task.section_id != section:
+            section = task.section_id
+            yield "section", [task.section.number, task.section.title]
+        assignments = list(task.assignments.all())
+        notes = [f"{a.agency.name}: {r.note}" for a in assignments for r in a.period_reports]
+        yield (
+            "task",
+            [
+                task.number,
+                task.description,
+                "; ".join(a.agency.name for a in assignments if a.role == Assignment.Role.LEAD),
+                "; ".join(a.agency.name for a in assignments if a.role == Assignment.Role.SUPPORT),
+                task.deadline_text,
+                _group_text(assignments),
+                "\n".join(notes),
+                sum(a.evidence_count for a in assignments),
+            ],
+        )
+
+
+def report_xlsx(subject: ReportSubject) -> bytes:
+    scope = subject.scope
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Báo cáo")
+    for index, width in enumerate([7, 60, 28, 28, 20, 24, 60, 12]):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    title = f"KẾT QUẢ THỰC HIỆN {subject.title.upper()} – {period_label(scope.period).upper()}"
+    sheet.append([safe_cell(sheet, title, bold=True)])
+    sheet.append(
+        [
+            safe_cell(
+                sheet,
+                f"(Số liệu từ {scope.period_start:%d/%m/%Y} đến {scope.as_of:%d/%m/%Y}; {subject.province_name})",
+            )
+        ]
+    )
+    sheet.append([])
+    sheet.append([safe_cell(sheet, value, bold=True) for value in REPORT_HEADER])
+    for kind, values in report_rows(subject):
+        bold = kind == "section"
+        sheet.append([safe_cell(sheet, value, bold=bold, wrap=not bold) for value in values])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}".replace(".", ",") + "%" if whole else "0%"
+
+
+def report_summary_sentences(totals: dict) -> list[str]:
+    total = totals["total"]
+    done = totals[Timeliness.DONE_ON_TIME] + totals[Timeliness.DONE_LATE]
+    return [
+        f"Tổng số {total} lượt nhiệm vụ được giao cho các cơ quan, đơn vị (chủ trì và phối hợp).",
+        f"Đã hoàn thành {done} lượt ({_percent(done, total)}), trong đó hoàn thành đúng hạn "
+        f"{totals[Timeliness.DONE_ON_TIME]}, hoàn thành quá hạn {totals[Timeliness.DONE_LATE]}.",
+        f"Đang thực hiện trong hạn {totals[Timeliness.ON_TRACK]} lượt; sắp đến hạn "
+        f"{totals[Timeliness.DUE_SOON]}; quá hạn {totals[Timeliness.OVERDUE]}; không có thời hạn "
+        f"(thường xuyên, định kỳ, theo sự kiện) {totals[Timeliness.NO_DEADLINE]}.",
+        f"Còn {totals['not_reported']} lượt nhiệm vụ chưa có báo cáo kết quả trong kỳ.",
+    ]
+
+
+def report_docx(subject: ReportSubject) -> bytes:
+    scope = subject.scope
+    totals = dashboard_totals(scope)
+    agencies = dashboard_by_agency(scope)
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(13)
+
+    heading = document.add_heading(f"BÁO CÁO\nKết quả thực hiện {subject.title}", level=0)
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_paragraph(
+        f"{period_label(scope.period)} (số liệu từ {scope.period_start:%d/%m/%Y} đến {scope.as_of:%d/%m/%Y}), "
+        f"{subject.province_name}."
+    ).alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    document.add_heading("I. KẾT QUẢ THỰC HIỆN", level=1)
+    for sentence in report_summary_sentences(totals):
+        document.add_paragraph(sentence)
+
+    document.add_heading("II. KẾT QUẢ THEO CƠ QUAN, ĐƠN VỊ", level=1)
+    columns = ["Cơ quan", "Chủ trì", "Phối hợp", *[str(LABELS[g]) for g in GROUPS], "Chưa báo cáo"]
+    table = document.add_table(rows=1, cols=len(columns))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, columns, strict=True):
+        cell.text = text
+    for row in agencies:
+        values = [
+            row["agency__name"],
+            row["led"],
+            row["supported"],
+            *[row[g] for g in GROUPS],
+            row["not_reported"],
+        ]
+        for cell, value in zip(table.add_row().cells, values, strict=True):
+            cell.text = str(value)
+
+    document.add_heading("III. NHIỆM VỤ QUÁ HẠN", level=1)
+    overdue = _overdue(scope)
+    if not overdue:
+        document.add_paragraph("Không có nhiệm vụ quá hạn.")
+    for agency, items in overdue.items():
+        document.add_paragraph(agency, style="List Bullet")
+        for task in items:
+            document.add_paragraph(
+                f"{task.number}. {task.description} (hạn {task.due_on:%d/%m/%Y})",
+                style="List Bullet 2",
+            )
+
+    document.add_heading("IV. ĐỀ XUẤT, KIẾN NGHỊ", level=1)
+    document.add_paragraph("(Sở Nội vụ bổ sung.)")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _overdue(scope: DashboardScope) -> dict[str, list[Task]]:
+    rows = (
+        scope.assignments()
+        .filter(timeliness_q(Timeliness.OVERDUE, scope.as_of))
+        .select_related("task", "agency")
+        .order_by("agency__name", "task__due_on")
+    )
+    grouped: dict[str, list[Task]] = defaultdict(list)
+    for assignment in rows:
+        grouped[assignment.agency.name].append(assignment.task)
+    return dict(grouped)
