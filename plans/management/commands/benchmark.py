@@ -103,6 +103,22 @@ class Command(BaseCommand):
             ("search", "reviewer", "/tasks/", {"q": "cai cach hanh chinh"}, None, None),
             ("task detail", "staff", f"/tasks/{task.pk}/", {}, None, None),
             (
+                "report xlsx, province-year",
+                "reviewer",
+                f"/reports/province-{agency.province_id}/{year - 1}-Y.xlsx",
+                {},
+                None,
+                None,
+            ),
+            (
+                "report docx, province-year",
+                "reviewer",
+                f"/reports/province-{agency.province_id}/{year - 1}-Y.docx",
+                {},
+                None,
+                None,
+            ),
+            (
                 "province dashboard",
                 "reviewer",
                 "/dashboard/",
