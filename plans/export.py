@@ -26,7 +26,7 @@ HEADER = [
 ]
 WIDTHS = [7, 70, 30, 30, 30, 22]
 # Text starting with these is a formula to a spreadsheet; such cells are written as text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -35,7 +35,7 @@ class AnnexRow:
     values: list
 
 
-def _agency_text(assignments: list[Assignment], role: str) -> str:
+def agency_text(assignments: list[Assignment], role: str) -> str:
     """The agencies as the annex named them: a collective name once, not each member."""
     names: list[str] = []
     for assignment in assignments:
@@ -84,12 +84,18 @@ def plan_annex_rows(plan: Plan) -> Iterator[tuple[str, AnnexRow]]:
                     task.number,
                     task.description,
                     task.expected_result,
-                    _agency_text(assignments, Assignment.Role.LEAD),
-                    _agency_text(assignments, Assignment.Role.SUPPORT),
+                    agency_text(assignments, Assignment.Role.LEAD),
+                    agency_text(assignments, Assignment.Role.SUPPORT),
                     task.deadline_text,
                 ],
             ),
         )
+
+
+def keep_as_text(cell) -> None:
+    """Text a spreadsheet would run as a formula ("=...", "+...", "-...", "@...") stays text."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+        cell.data_type = "s"
 
 
 def safe_cell(sheet, value, *, bold=False, wrap=False):
@@ -97,8 +103,7 @@ def safe_cell(sheet, value, *, bold=False, wrap=False):
     if isinstance(value, Promise):  # translated labels
         value = str(value)
     cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        cell.data_type = "s"  # never a formula
+    keep_as_text(cell)
     if bold:
         cell.font = Font(bold=True)
     if wrap:

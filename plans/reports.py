@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 
 from plans.dashboard import GROUPS, DashboardScope, dashboard_by_agency, dashboard_totals
-from plans.export import safe_cell
+from plans.export import agency_text, keep_as_text
 from plans.models import Assignment, Plan, ProgressUpdate, Task
 from plans.periods import period_label
 from plans.timeliness import Timeliness, timeliness_case, timeliness_q
@@ -107,8 +108,8 @@ def report_rows(subject: ReportSubject):
             [
                 task.number,
                 task.description,
-                "; ".join(a.agency.name for a in assignments if a.role == Assignment.Role.LEAD),
-                "; ".join(a.agency.name for a in assignments if a.role == Assignment.Role.SUPPORT),
+                agency_text(assignments, Assignment.Role.LEAD),
+                agency_text(assignments, Assignment.Role.SUPPORT),
                 task.deadline_text,
                 _group_text(assignments),
                 "\n".join(notes),
@@ -117,27 +118,57 @@ def report_rows(subject: ReportSubject):
         )
 
 
+WIDTHS = [7, 60, 28, 28, 20, 24, 60, 12]
+
+
+def _row_height(values) -> float:
+    """Rows are sized here: LibreOffice does not grow rows for wrapped text when opening a file."""
+
+    def lines(value, width) -> int:
+        chars = max(width - 2, 1)
+        return sum(max(1, -(-len(part) // chars)) for part in str(value or "").split("\n"))
+
+    return 15 * min(max(lines(v, w) for v, w in zip(values, WIDTHS, strict=False)), 40)
+
+
 def report_xlsx(subject: ReportSubject) -> bytes:
+    """The report as a sheet laid out like the annex, sized to print landscape on A4."""
     scope = subject.scope
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Báo cáo")
-    for index, width in enumerate([7, 60, 28, 28, 20, 24, 60, 12]):
+    workbook = Workbook()  # not write-only: row heights and print settings are needed
+    sheet = workbook.active
+    sheet.title = "Báo cáo"
+    for index, width in enumerate(WIDTHS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "4:4"
     title = f"KẾT QUẢ THỰC HIỆN {subject.title.upper()} – {period_label(scope.period).upper()}"
-    sheet.append([safe_cell(sheet, title, bold=True)])
+    sheet.append([title])
     sheet.append(
         [
-            safe_cell(
-                sheet,
-                f"(Số liệu từ {scope.period_start:%d/%m/%Y} đến {scope.as_of:%d/%m/%Y}; {subject.province_name})",
-            )
+            f"(Số liệu từ {scope.period_start:%d/%m/%Y} đến {scope.as_of:%d/%m/%Y}; {subject.province_name})"
         ]
     )
     sheet.append([])
-    sheet.append([safe_cell(sheet, value, bold=True) for value in REPORT_HEADER])
+    sheet.append(REPORT_HEADER)
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    for cell in (*sheet[1], *sheet[4]):
+        cell.font = bold
     for kind, values in report_rows(subject):
-        bold = kind == "section"
-        sheet.append([safe_cell(sheet, value, bold=bold, wrap=not bold) for value in values])
+        sheet.append(values)
+        row = sheet.max_row
+        for cell in sheet[row]:
+            keep_as_text(cell)
+            cell.alignment = wrap
+            if kind == "section":
+                cell.font = bold
+        if kind == "section":
+            sheet.merge_cells(
+                start_row=row, start_column=2, end_row=row, end_column=len(REPORT_HEADER)
+            )
+        sheet.row_dimensions[row].height = 18 if kind == "section" else _row_height(values)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -185,6 +216,7 @@ def report_docx(subject: ReportSubject) -> bytes:
     columns = ["Cơ quan", "Chủ trì", "Phối hợp", *[str(LABELS[g]) for g in GROUPS], "Chưa báo cáo"]
     table = document.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
+    table.autofit = False
     for cell, text in zip(table.rows[0].cells, columns, strict=True):
         cell.text = text
     for row in agencies:
@@ -197,6 +229,15 @@ def report_docx(subject: ReportSubject) -> bytes:
         ]
         for cell, value in zip(table.add_row().cells, values, strict=True):
             cell.text = str(value)
+    # A wide first column for agency names, narrow ones for the counts (widths are per cell).
+    for index, column in enumerate(table.columns):
+        column.width = Cm(4.2) if index == 0 else Cm(1.35)
+    for row in table.rows:
+        for index, cell in enumerate(row.cells):
+            cell.width = Cm(4.2) if index == 0 else Cm(1.35)
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(10)
 
     document.add_heading("III. NHIỆM VỤ QUÁ HẠN", level=1)
     overdue = _overdue(scope)
