@@ -117,3 +117,9 @@ def dashboard_provinces(user):
     if can_see_dashboard(user):
         return Province.objects.filter(pk__in=province_ids_of(user)).order_by("code", "valid_from")
     return Province.objects.none()
+
+
+def can_review_province(user) -> bool:
+    """Sở Nội vụ reviewers and administrators act for a province (open periods, send reminders);
+    leaders only read."""
+    return is_administrator(user) or is_reviewer(user)

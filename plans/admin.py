@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from plans.models import Assignment, Evidence, ImportRun, Plan, ProgressUpdate, Section, Task
+from plans.models import (
+    Assignment,
+    Evidence,
+    ImportRun,
+    Plan,
+    ProgressUpdate,
+    ReportingPeriod,
+    Section,
+    Task,
+)
 
 
 class SectionInline(admin.TabularInline):
@@ -173,3 +182,12 @@ class EvidenceAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(admin.ModelAdmin):
+    list_display = ["code", "province", "opened_by", "opened_at"]
+    list_filter = ["code"]
+    search_fields = ["code", "province__name"]
+    list_select_related = ["province", "opened_by"]
+    autocomplete_fields = ["province"]

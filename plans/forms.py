@@ -134,3 +134,15 @@ class DashboardForm(forms.Form):
         self.fields["plan"].queryset = Plan.objects.filter(province__in=provinces).order_by(
             "-year", "number"
         )
+
+
+class OpenPeriodForm(forms.Form):
+    province = forms.ModelChoiceField(label=_("Tỉnh"), queryset=Province.objects.none())
+    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    period = forms.ChoiceField(label=_("Kỳ"), choices=DashboardForm.PERIODS)
+
+    def __init__(self, *args, provinces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = provinces
+        if provinces.count() == 1:
+            self.fields["province"].initial = provinces.first()

@@ -414,3 +414,43 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} – {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class ReportingPeriod(models.Model):
+    """A reporting period a reviewer opened for a province ("6 tháng 2024"): agencies are
+    expected to report on each of their assignments for it."""
+
+    province = models.ForeignKey(
+        "agencies.Province",
+        verbose_name=_("tỉnh"),
+        on_delete=models.CASCADE,
+        related_name="reporting_periods",
+    )
+    code = models.CharField(
+        _("kỳ báo cáo"), max_length=10, help_text=_("Ví dụ: 2024-Q1, 2024-H1, 2024-9M, 2024-Y")
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người mở"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("mở lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("kỳ báo cáo")
+        verbose_name_plural = _("kỳ báo cáo")
+        ordering = ["-code"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "code"], name="period_unique_per_province")
+        ]
+
+    def __str__(self) -> str:
+        from plans.periods import period_label
+
+        return f"{period_label(self.code)} – {self.province}"
+
+    @property
+    def year(self) -> int:
+        return int(self.code.split("-")[0])

@@ -6,6 +6,9 @@ app_name = "plans"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("periods/", views.period_list, name="period_list"),
+    path("periods/<int:pk>/", views.period_detail, name="period_detail"),
+    path("periods/<int:pk>/remind/", views.period_remind, name="period_remind"),
     path(
         "reports/<str:subject>/<str:period>.<str:extension>",
         views.report_download,

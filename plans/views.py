@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from agencies.models import Agency
-from agencies.roles import can_import, can_see_dashboard, dashboard_provinces, import_provinces
+from agencies.roles import (
+    can_import,
+    can_review_province,
+    can_see_dashboard,
+    dashboard_provinces,
+    import_provinces,
+)
 from agencies.selectors import agency_choices
 from plans.dashboard import (
     DashboardScope,
@@ -25,9 +31,10 @@ from plans.dashboard import (
 )
 from plans.export import assignments_export_xlsx, plan_export_xlsx
 from plans.filters import DATE_FORMATS, AssignmentFilter
-from plans.forms import DashboardForm, ImportForm, ProgressForm, ReviewForm
-from plans.models import Assignment, Evidence, Task
+from plans.forms import DashboardForm, ImportForm, OpenPeriodForm, ProgressForm, ReviewForm
+from plans.models import Assignment, Evidence, ReportingPeriod, Task
 from plans.periods import current_period, period_bounds, period_choices, period_label
+from plans.reminders import reminder_send_to_agencies
 from plans.reports import report_docx, report_subject, report_xlsx
 from plans.selectors import (
     assignment_list,
@@ -505,3 +512,95 @@ def report_download(request, subject, period, extension):
         f'attachment; filename="bao-cao-{subject}-{period}.{extension}"'
     )
     return response
+
+
+# Reporting periods ------------------------------------------------------------------------
+
+
+@login_required
+def period_list(request):
+    if not can_see_dashboard(request.user):
+        raise PermissionDenied
+    provinces = dashboard_provinces(request.user)
+    form = OpenPeriodForm(
+        request.POST or None, provinces=provinces, initial={"year": timezone.localdate().year}
+    )
+    if request.method == "POST":
+        if not can_review_province(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            period, created = ReportingPeriod.objects.get_or_create(
+                province=data["province"],
+                code=f"{data['year']}-{data['period']}",
+                defaults={"opened_by": request.user},
+            )
+            messages.success(
+                request,
+                f"Đã mở kỳ báo cáo {period}." if created else f"Kỳ {period} đã mở trước đó.",
+            )
+            return redirect("plans:period_detail", pk=period.pk)
+    periods = ReportingPeriod.objects.filter(province__in=provinces).select_related(
+        "province", "opened_by"
+    )
+    return render(
+        request,
+        "plans/period_list.html",
+        {"form": form, "periods": periods, "can_open": can_review_province(request.user)},
+    )
+
+
+def _period_and_scope(request, pk):
+    if not can_see_dashboard(request.user):
+        raise PermissionDenied
+    period = get_object_or_404(
+        ReportingPeriod.objects.filter(
+            province__in=dashboard_provinces(request.user)
+        ).select_related("province"),
+        pk=pk,
+    )
+    scope = DashboardScope(
+        province_id=period.province_id,
+        year=period.year,
+        period=period.code,
+        today=timezone.localdate(),
+    )
+    return period, scope
+
+
+@login_required
+def period_detail(request, pk):
+    period, scope = _period_and_scope(request, pk)
+    agencies = [row for row in dashboard_by_agency(scope) if row["not_reported"]]
+    agencies.sort(key=lambda row: (-row["not_reported"], row["agency__name"]))
+    return render(
+        request,
+        "plans/period_detail.html",
+        {
+            "period": period,
+            "scope": scope,
+            "agencies": agencies,
+            "can_remind": can_review_province(request.user),
+            "totals": dashboard_totals(scope),
+        },
+    )
+
+
+@require_POST
+@login_required
+def period_remind(request, pk):
+    period, scope = _period_and_scope(request, pk)
+    if not can_review_province(request.user):
+        raise PermissionDenied
+    agency_ids = [row["agency_id"] for row in dashboard_by_agency(scope) if row["not_reported"]]
+    result = reminder_send_to_agencies(agency_ids, timezone.localdate())
+    messages.success(
+        request,
+        f"Đã gửi {result.emails} thư nhắc việc tới {result.recipients} người; "
+        f"{len(result.unreached_agency_ids)} cơ quan chưa có cán bộ nhận thư hoặc không có việc đến hạn.",
+    )
+    if result.failed:
+        messages.error(
+            request, f"{len(result.failed)} thư không gửi được; hãy kiểm tra cấu hình thư."
+        )
+    return redirect("plans:period_detail", pk=period.pk)
