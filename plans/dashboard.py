@@ -23,7 +23,7 @@ GROUPS = [group.value for group in Timeliness]
 
 @dataclass
 class DashboardScope:
-    province_id: int
+    province_id: int | None  # None: every province (administrators' national view)
     year: int
     period: str  # "2024-H1"
     today: datetime.date
@@ -39,10 +39,10 @@ class DashboardScope:
 
     def assignments(self):
         rows = Assignment.objects.filter(
-            task__withdrawn_at__isnull=True,
-            task__plan__province_id=self.province_id,
-            task__plan__year=self.year,
+            task__withdrawn_at__isnull=True, task__plan__year=self.year
         )
+        if self.province_id:
+            rows = rows.filter(task__plan__province_id=self.province_id)
         if self.plan_id:
             rows = rows.filter(task__plan_id=self.plan_id)
         if self.index:
@@ -51,11 +51,9 @@ class DashboardScope:
 
     def link(self, **params) -> str:
         """The task list showing exactly the rows of a count."""
-        base = {
-            "province": self.province_id,
-            "year": self.year,
-            "as_of": self.as_of.isoformat(),
-        }
+        base = {"year": self.year, "as_of": self.as_of.isoformat()}
+        if self.province_id:
+            base["province"] = self.province_id
         if self.plan_id:
             base["plan"] = self.plan_id
         if self.index:

@@ -116,7 +116,7 @@ class DashboardForm(forms.Form):
         label=_("Chỉ số"), choices=[("", _("Tất cả")), *Index.Code.choices], required=False
     )
 
-    def __init__(self, data, *, provinces, today, **kwargs):
+    def __init__(self, data, *, provinces, today, national=False, **kwargs):
         province = provinces.first()
         latest = (
             Plan.objects.filter(province__in=provinces)
@@ -131,6 +131,9 @@ class DashboardForm(forms.Form):
         }
         super().__init__({**defaults, **(data.dict() if data else {})}, **kwargs)
         self.fields["province"].queryset = provinces
+        if national:  # administrators may look at every province at once
+            self.fields["province"].required = False
+            self.fields["province"].empty_label = _("Toàn quốc (mọi tỉnh)")
         self.fields["plan"].queryset = Plan.objects.filter(province__in=provinces).order_by(
             "-year", "number"
         )

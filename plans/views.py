@@ -19,6 +19,7 @@ from agencies.roles import (
     can_see_dashboard,
     dashboard_provinces,
     import_provinces,
+    is_administrator,
 )
 from agencies.selectors import agency_choices
 from plans.dashboard import (
@@ -442,38 +443,56 @@ def dashboard(request):
         raise PermissionDenied
     today = timezone.localdate()
     provinces = dashboard_provinces(request.user)
-    form = DashboardForm(request.GET or None, provinces=provinces, today=today)
+    national_allowed = is_administrator(request.user)
+    form = DashboardForm(
+        request.GET or None, provinces=provinces, today=today, national=national_allowed
+    )
     if not form.is_valid():
         return render(
             request, "plans/dashboard.html", {"form": form}, status=400 if request.GET else 200
         )
     data = form.cleaned_data
+    province = data["province"]
     scope = DashboardScope(
-        province_id=data["province"].pk,
+        province_id=province.pk if province else None,
         year=data["year"],
         period=f"{data['year']}-{data['period']}",
         today=today,
         plan_id=data["plan"].pk if data.get("plan") else None,
         index=data.get("index") or None,
     )
-    totals, agencies = dashboard_totals(scope), dashboard_by_agency(scope)
+    totals = dashboard_totals(scope)
+    if province:
+        agencies = dashboard_by_agency(scope)
+        tables = {
+            "by_plan": dashboard_by(scope, "task__plan_id", "task__plan__number", "plan"),
+            "by_section": dashboard_by(
+                scope, "task__section_id", "task__section__title", "section"
+            ),
+        }
+    else:  # national: one row per province instead of thousands of agencies and sections
+        agencies = []
+        tables = {
+            "by_province": dashboard_by(
+                scope, "task__plan__province_id", "task__plan__province__name", "province"
+            )
+        }
     context = {
         "form": form,
         "scope": scope,
-        "province": data["province"],
+        "province": province,
         "totals": totals,
         "agencies": agencies,
         "charts": dashboard_chart_data(scope, totals, agencies),
         "by_index": dashboard_by(
             scope, "task__plan__indices__code", "task__plan__indices__code", "index"
         ),
-        "by_plan": dashboard_by(scope, "task__plan_id", "task__plan__number", "plan"),
-        "by_section": dashboard_by(scope, "task__section_id", "task__section__title", "section"),
+        **tables,
         "groups": Timeliness.choices,
         "deadlines": dashboard_deadlines(scope),
         "report_subject": f"plan-{scope.plan_id}"
         if scope.plan_id
-        else f"province-{scope.province_id}",
+        else (f"province-{scope.province_id}" if province else ""),
     }
     return render(request, "plans/dashboard.html", context)
 

@@ -31,7 +31,9 @@
     options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
   });
 
-  new Chart(document.getElementById("chart-agencies"), {
+  var agencyCanvas = document.getElementById("chart-agencies");
+  if (!agencyCanvas) return;  // the national view has no per-agency chart
+  new Chart(agencyCanvas, {
     type: "bar",
     data: {
       labels: data.agencies.map(function (a) { return a.name; }),

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from plans.models import Assignment
+from tests.conftest import agency
 from tests.factories import day, make_assignment, make_plan, make_task
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +165,32 @@ def test_chart_data_matches_the_tables(client, reviewer, bac_kan, province):
         reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
     ).text
     assert 'id="chart-data"' in page and "vendor/chart.umd.min.js" in page
+
+
+def test_administrators_see_every_province_at_once(
+    client, administrator, reviewer, bac_kan, cao_bang, province
+):
+    other = make_plan(cao_bang, number="7/KH-UBND", year=2024)
+    make_assignment(
+        make_task(other, number="K", due_on=day("01/04/2024")), agency(cao_bang, "Sở Nội vụ")
+    )
+    client.force_login(administrator)
+    response = client.get(
+        reverse("plans:dashboard"), {"province": "", "year": 2024, "period": "H1"}
+    )
+    assert response.status_code == 200
+    context = response.context
+    assert context["totals"]["total"] == 10 and context["totals"]["overdue"] == 2
+    assert sorted((r["label"], r["total"]) for r in context["by_province"]) == [
+        ("Bắc Kạn", 9),
+        ("Cao Bằng", 1),
+    ]
+    for row in [context["totals"], *context["by_province"]]:
+        for key, url in row["links"].items():
+            assert client.get(url).context["table"].paginator.count == row[key], (key, url)
+    # A reviewer cannot ask for the whole country.
+    client.force_login(reviewer)
+    response = client.get(
+        reverse("plans:dashboard"), {"province": "", "year": 2024, "period": "H1"}
+    )
+    assert response.status_code == 400

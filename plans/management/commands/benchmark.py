@@ -119,6 +119,14 @@ class Command(BaseCommand):
                 None,
             ),
             (
+                "national dashboard",
+                "admin",
+                "/dashboard/",
+                {"province": "", "year": year - 1, "period": "Y"},
+                None,
+                None,
+            ),
+            (
                 "province dashboard",
                 "reviewer",
                 "/dashboard/",
