@@ -1,30 +1,12 @@
 """The index pages: a province's results over the years, and where it lost points."""
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from agencies.roles import can_see_dashboard, dashboard_provinces
-from parindex.models import Index
+from parindex.forms import IndicesForm
 from parindex.selectors import lost_points, points_at_stake_by_agency, results_over_years
-
-
-class IndicesForm(forms.Form):
-    province = forms.ModelChoiceField(label="Tỉnh", queryset=None)
-    index = forms.ModelChoiceField(
-        label="Chỉ số", queryset=Index.objects.all(), to_field_name="code"
-    )
-    year = forms.IntegerField(label="Năm", required=False, min_value=2000, max_value=2100)
-
-    def __init__(self, data, *, provinces):
-        first_index = Index.objects.order_by("pk").first()
-        defaults = {
-            "province": provinces.first().pk if provinces.exists() else None,
-            "index": first_index.code if first_index else None,
-        }
-        super().__init__({**defaults, **(data.dict() if data else {})})
-        self.fields["province"].queryset = provinces
 
 
 @login_required

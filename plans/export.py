@@ -15,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
 from plans.models import Assignment, Plan, Task
+from plans.timeliness import TIMELINESS_LABELS
 
 HEADER = [
     "TT",
@@ -147,8 +148,6 @@ ASSIGNMENT_HEADER = [
 
 def assignments_export_xlsx(assignments, *, today) -> bytes:
     """The task list as a workbook: one row per assignment, the same rows as the page."""
-    from plans.tables import TIMELINESS_LABELS
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Nhiệm vụ")
     for index, width in enumerate([16, 30, 7, 70, 30, 10, 16, 14, 14, 24, 22]):

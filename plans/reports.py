@@ -21,9 +21,8 @@ from plans.dashboard import GROUPS, DashboardScope, dashboard_by_agency, dashboa
 from plans.export import agency_text, keep_as_text
 from plans.models import Assignment, Plan, ProgressUpdate, Task
 from plans.periods import period_label
-from plans.timeliness import Timeliness, timeliness_case, timeliness_q
+from plans.timeliness import TIMELINESS_LABELS, Timeliness, timeliness_case, timeliness_q
 
-LABELS = dict(Timeliness.choices)
 REPORT_HEADER = [
     "TT",
     "Nhiệm vụ, giải pháp",
@@ -90,8 +89,8 @@ def _group_text(assignments: list[Assignment]) -> str:
     leads = [a for a in assignments if a.role == Assignment.Role.LEAD] or assignments
     counts = Counter(a.timeliness for a in leads)
     if len(counts) == 1:
-        return str(LABELS[next(iter(counts))])
-    return "; ".join(f"{LABELS[g]}: {counts[g]}" for g in GROUPS if counts[g])
+        return str(TIMELINESS_LABELS[next(iter(counts))])
+    return "; ".join(f"{TIMELINESS_LABELS[g]}: {counts[g]}" for g in GROUPS if counts[g])
 
 
 def report_rows(subject: ReportSubject):
@@ -213,7 +212,13 @@ def report_docx(subject: ReportSubject) -> bytes:
         document.add_paragraph(sentence)
 
     document.add_heading("II. KẾT QUẢ THEO CƠ QUAN, ĐƠN VỊ", level=1)
-    columns = ["Cơ quan", "Chủ trì", "Phối hợp", *[str(LABELS[g]) for g in GROUPS], "Chưa báo cáo"]
+    columns = [
+        "Cơ quan",
+        "Chủ trì",
+        "Phối hợp",
+        *[str(TIMELINESS_LABELS[g]) for g in GROUPS],
+        "Chưa báo cáo",
+    ]
     table = document.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
     table.autofit = False

@@ -3,9 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from plans.models import Assignment
-from plans.timeliness import Timeliness
-
-TIMELINESS_LABELS = dict(Timeliness.choices)
+from plans.timeliness import TIMELINESS_LABELS
 
 
 class AssignmentTable(tables.Table):

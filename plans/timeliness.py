@@ -33,6 +33,9 @@ class Timeliness(models.TextChoices):
     NO_DEADLINE = "no_deadline", _("Không có thời hạn")
 
 
+TIMELINESS_LABELS = dict(Timeliness.choices)
+
+
 def _soon_days() -> int:
     return settings.PARINDEX_DUE_SOON_DAYS
 

@@ -55,8 +55,8 @@ from plans.services import (
     import_confirm,
     import_preview,
 )
-from plans.tables import TIMELINESS_LABELS, AssignmentTable
-from plans.timeliness import Timeliness
+from plans.tables import AssignmentTable
+from plans.timeliness import TIMELINESS_LABELS, Timeliness
 
 
 def _require_importer(user) -> None:
@@ -340,7 +340,7 @@ def task_detail_view(request, pk):
     return _task_page(request, task_detail(user=request.user, pk=pk))
 
 
-def _own_assignment(request, pk) -> Assignment:
+def _visible_assignment(request, pk) -> Assignment:
     """The assignment if its task is visible to the user (else 404); the caller then checks the
     user may act on it (else 403): another agency's assignment on a task one sees is forbidden,
     another province's is not found."""
@@ -351,7 +351,7 @@ def _own_assignment(request, pk) -> Assignment:
 @require_POST
 @login_required
 def assignment_progress(request, pk):
-    assignment = _own_assignment(request, pk)
+    assignment = _visible_assignment(request, pk)
     if not can_change_assignment(user=request.user, assignment=assignment):
         raise PermissionDenied
     task = task_detail(user=request.user, pk=assignment.task_id)
@@ -386,7 +386,7 @@ def assignment_progress(request, pk):
 @require_POST
 @login_required
 def assignment_review_view(request, pk):
-    assignment = _own_assignment(request, pk)
+    assignment = _visible_assignment(request, pk)
     if not can_review(user=request.user, assignment=assignment):
         raise PermissionDenied
     form = ReviewForm(request.POST)

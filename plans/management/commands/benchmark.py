@@ -42,28 +42,20 @@ class Command(BaseCommand):
         )
         agency = Agency.objects.select_related("province").get(pk=busiest["agency_id"])
         reviewer_agency = Agency.objects.get(province=agency.province, name="Sở Nội vụ")
+        personas = {
+            "staff": (Membership.Role.STAFF, agency),
+            "reviewer": (Membership.Role.REVIEWER, reviewer_agency),
+            "admin": (Membership.Role.ADMIN, None),
+        }
         users = {
-            "staff": user_with_membership_upsert(
-                username="bench-staff",
+            name: user_with_membership_upsert(
+                username=f"bench-{name}",
                 password="bench-12345",
-                full_name="B S",
-                role=Membership.Role.STAFF,
-                agency=agency,
-            ),
-            "reviewer": user_with_membership_upsert(
-                username="bench-reviewer",
-                password="bench-12345",
-                full_name="B R",
-                role=Membership.Role.REVIEWER,
-                agency=reviewer_agency,
-            ),
-            "admin": user_with_membership_upsert(
-                username="bench-admin",
-                password="bench-12345",
-                full_name="B A",
-                role=Membership.Role.ADMIN,
-                agency=None,
-            ),
+                full_name=f"Benchmark {name}",
+                role=role,
+                agency=at,
+            )
+            for name, (role, at) in personas.items()
         }
         year = timezone.localdate().year
         task = Task.objects.filter(assignments__agency=agency).order_by("-pk").first()
