@@ -15,6 +15,7 @@ from django_tables2 import RequestConfig
 from agencies.models import Agency
 from agencies.roles import (
     can_import,
+    can_manage_results,
     can_review_province,
     can_see_dashboard,
     dashboard_provinces,
@@ -22,6 +23,7 @@ from agencies.roles import (
     is_administrator,
 )
 from agencies.selectors import agency_choices
+from parindex.selectors import linkable_criteria
 from plans.dashboard import (
     DashboardScope,
     dashboard_by,
@@ -307,7 +309,20 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
     for update in history:
         update.change_lines = _change_lines(update.changes)
         update.period_label = period_label(update.period) if update.period else ""
-    context = {"task": task, "rows": rows, "history": history, "conflict": conflict, "today": today}
+    linked = {c.pk for c in task.criteria.all()}
+    linkable = (
+        [c for c in linkable_criteria(task=task) if c.pk not in linked]
+        if can_manage_results(request.user, task.plan.province_id)
+        else None
+    )
+    context = {
+        "task": task,
+        "rows": rows,
+        "history": history,
+        "conflict": conflict,
+        "today": today,
+        "linkable": linkable,
+    }
     return render(request, "plans/task_detail.html", context, status=status)
 
 
