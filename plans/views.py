@@ -37,7 +37,7 @@ from plans.filters import DATE_FORMATS, AssignmentFilter
 from plans.forms import DashboardForm, ImportForm, OpenPeriodForm, ProgressForm, ReviewForm
 from plans.models import Assignment, Evidence, ReportingPeriod, Task
 from plans.periods import current_period, period_bounds, period_choices, period_label
-from plans.reminders import reminder_send_to_agencies
+from plans.reminders import period_reminder_send
 from plans.reports import report_docx, report_subject, report_xlsx
 from plans.selectors import (
     assignment_list,
@@ -626,12 +626,17 @@ def period_remind(request, pk):
     period, scope = _period_and_scope(request, pk)
     if not can_review_province(request.user):
         raise PermissionDenied
-    agency_ids = [row["agency_id"] for row in dashboard_by_agency(scope) if row["not_reported"]]
-    result = reminder_send_to_agencies(agency_ids, timezone.localdate())
+    result = period_reminder_send(
+        assignments=scope.assignments(),
+        period=period.code,
+        start=scope.period_start,
+        cutoff=period_bounds(period.code)[1],
+    )
     messages.success(
         request,
-        f"Đã gửi {result.emails} thư nhắc việc tới {result.recipients} người; "
-        f"{len(result.unreached_agency_ids)} cơ quan chưa có cán bộ nhận thư hoặc không có việc đến hạn.",
+        f"Đã gửi {result.emails} thư đề nghị báo cáo kỳ {period_label(period.code)} tới "
+        f"{result.recipients} người; {len(result.unreached_agency_ids)} cơ quan chưa báo cáo "
+        "chưa có cán bộ nhận thư.",
     )
     if result.failed:
         messages.error(
