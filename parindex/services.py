@@ -249,6 +249,11 @@ def statement_accept(
         score = score or CriterionScore(result=result, criterion=criterion)
         score.achieved = achieved
         score.maximum = maximum if maximum is not None else criterion.max_score
+        if score.maximum is not None and achieved > score.maximum:
+            raise ValidationError(
+                f"Điểm {_shown(achieved)} lớn hơn điểm tối đa {_shown(score.maximum)} "
+                f"của tiêu chí {criterion.code}."
+            )
         score.full_clean()
         score.save()
     decision = StatementDecision(
