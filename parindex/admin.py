@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from parindex.audit import AuditedAdmin
 from parindex.models import Criterion, CriterionScore, Edition, Index, Result
 
 
@@ -47,7 +48,7 @@ class CriterionScoreInline(admin.TabularInline):
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
+class ResultAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = [
         "province",
         "index",
@@ -68,7 +69,7 @@ class ResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(CriterionScore)
-class CriterionScoreAdmin(admin.ModelAdmin):
+class CriterionScoreAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["result", "criterion", "achieved", "maximum"]
     list_filter = ["result__index", "result__year"]
     search_fields = ["criterion__code", "criterion__name", "result__province__name"]
