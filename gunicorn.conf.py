@@ -32,8 +32,8 @@ keepalive = 5
 # A worker is replaced after this many requests, so a slow leak never grows for months.
 max_requests = 2000
 max_requests_jitter = 200
-# The app is loaded once, before forking: a broken setting stops the master, not each worker.
-preload_app = True
+# Not preloaded, so `systemctl reload parindex` (HUP) starts workers on the new code.
+preload_app = False
 # X-Forwarded-* headers are trusted only from nginx on the same machine.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # systemd starts, reloads (HUP) and stops it; no control socket in the service user's home.

@@ -91,7 +91,7 @@ def audit_updates(pairs, *, actor=None, additional_data: dict | None = None) -> 
 
 
 class AuditedAdmin(AuditlogHistoryAdminMixin):
-    """The admin's "Lịch sử" button shows the audit trail (every change, made in the app or in
+    """The admin's "Bản ghi nhớ" (History) button shows the audit trail (every change, made in the app or in
     the admin), not only the admin's own log."""
 
     show_auditlog_history_link = False
