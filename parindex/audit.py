@@ -10,13 +10,13 @@ the import also records one entry per run on its plan (plans.importing.pipeline)
 """
 
 from auditlog.cid import get_cid
-from auditlog.context import auditlog_value
 from auditlog.diff import model_instance_diff
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import pre_save
 from django.utils.encoding import smart_str
 
 
@@ -52,40 +52,37 @@ def register_audited_models() -> None:
     )
 
 
-def _request_context() -> dict:
-    try:
-        return auditlog_value.get()
-    except LookupError:
-        return {}
-
-
 def audit_updates(pairs, *, actor=None, additional_data: dict | None = None) -> int:
     """Record one UPDATE entry per (old, new) pair whose audited fields differ, for rows saved
-    without model signals. The diff is auditlog's own; the actor is `actor`, else the request's
-    user. Returns how many entries were written (in one INSERT per thousand)."""
-    context = _request_context()
-    actor = actor or context.get("actor")
+    without model signals. The diff is auditlog's own. Returns how many entries were written.
+
+    The entries are inserted in bulk, which sends no pre_save; it is sent here for each entry,
+    so auditlog's request binding fills in the user and address exactly as for a plain save
+    (and only while that request runs: its context outlives the request in the thread, so it
+    is never read directly). An explicit `actor` wins.
+    """
     cid = get_cid()
     entries = []
     for old, new in pairs:
         changes = model_instance_diff(old, new)
         if not changes:
             continue
-        entries.append(
-            LogEntry(
-                content_type=ContentType.objects.get_for_model(new),
-                object_pk=str(new.pk),
-                object_id=new.pk,
-                object_repr=smart_str(new),
-                action=LogEntry.Action.UPDATE,
-                changes=changes,
-                actor=actor,
-                actor_email=getattr(actor, "email", None),
-                remote_addr=context.get("remote_addr"),
-                cid=cid,
-                additional_data=additional_data,
-            )
+        entry = LogEntry(
+            content_type=ContentType.objects.get_for_model(new),
+            object_pk=str(new.pk),
+            object_id=new.pk,
+            object_repr=smart_str(new),
+            action=LogEntry.Action.UPDATE,
+            changes=changes,
+            actor=actor,
+            actor_email=getattr(actor, "email", None),
+            cid=cid,
+            additional_data=additional_data,
         )
+        pre_save.send(
+            sender=LogEntry, instance=entry, raw=False, using="default", update_fields=None
+        )
+        entries.append(entry)
     LogEntry.objects.bulk_create(entries, batch_size=1000)
     return len(entries)
 

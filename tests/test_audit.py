@@ -346,3 +346,24 @@ def test_reference_data_loading_is_not_audited(db):
 
     call_command("load_reference", stdout=io.StringIO())
     assert not LogEntry.objects.exists()
+
+
+def test_an_import_outside_a_request_is_not_blamed_on_the_last_request_s_user(
+    tmp_path, client, staff_tuphap, assignment, bac_kan, fresh_log
+):
+    """auditlog leaves its request binding behind in the thread after a request ends; entries
+    written later, by a command, must not take that request's user."""
+    _import(PLAN_2022.read_bytes(), None, bac_kan)
+    client.force_login(staff_tuphap)
+    client.post(
+        reverse("plans:assignment_progress", args=[assignment.pk]),
+        {"status": "in_progress", "version": assignment.version},
+    )
+
+    def edit(workbook):
+        sheet = workbook["Phụ lục I"]
+        sheet["B8"] = sheet["B8"].value + " (đã sửa)"
+
+    _import(_edited_copy(tmp_path, edit), None, bac_kan)
+    [changed] = LogEntry.objects.filter(content_type__model="task")
+    assert changed.actor is None and changed.remote_addr is None
