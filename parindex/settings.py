@@ -2,7 +2,7 @@
 
 Every value an operator may set is read here through a small helper that stops start-up with
 one line naming the variable when the value is wrong, so a mistyped environment never becomes a
-half-working server. See README.md ("Production environment") for the list.
+half-working server. See README.md ("Configuration") for the list.
 """
 
 import datetime
@@ -293,7 +293,8 @@ LOGGING = {
     "loggers": {
         # Its 4xx/5xx lines repeat what parindex.request says; errors keep their traceback.
         "django.request": {"level": "ERROR"},
-        # django-axes: lockouts (WARNING) only; every attempt is in the admin's access log.
+        # django-axes: failed logins and lockouts (WARNING); successes are in the admin's
+        # access log, not in the journal.
         "axes": {"level": "WARNING"},
         "parindex.request": {"level": "INFO" if env_bool("REQUEST_LOG", True) else "WARNING"},
     },
