@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
+from parindex.audit import AuditedAdmin
 from parindex.models import (
     Criterion,
     CriterionScore,
@@ -64,7 +65,7 @@ class CriterionScoreInline(admin.TabularInline):
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
+class ResultAdmin(AuditedAdmin, admin.ModelAdmin):
     formfield_overrides = DECIMAL_COMMA
     list_display = [
         "province",
@@ -86,7 +87,7 @@ class ResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(CriterionScore)
-class CriterionScoreAdmin(admin.ModelAdmin):
+class CriterionScoreAdmin(AuditedAdmin, admin.ModelAdmin):
     formfield_overrides = DECIMAL_COMMA
     list_display = ["result", "criterion", "achieved", "maximum"]
     list_filter = ["result__index", "result__year"]

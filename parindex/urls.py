@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from parindex.views import (
+    healthz,
     indices,
     result_import_confirm_view,
     result_import_detail,
@@ -27,6 +28,7 @@ urlpatterns = [
     ),
     path("indices/statements/", statement_decide, name="statement_decide"),
     path("tasks/<int:pk>/criteria/", task_criteria, name="task_criteria"),
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),

@@ -1,15 +1,20 @@
 """The index pages: a province's results over the years and where it lost points; the results
 workbook import (upload, preview, confirm); score statements accepted or dismissed; tasks
-linked to the criteria they address."""
+linked to the criteria they address; and the health check the load balancer and the
+operator's monitoring call."""
 
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 
 from agencies.roles import (
     can_manage_results,
@@ -40,6 +45,25 @@ from plans.selectors import tasks_visible_to
 def _indices_url(province_id, index_code, year) -> str:
     params = {"province": province_id, "index": index_code, "year": year}
     return f"{reverse('indices')}?{urlencode(params)}"
+
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """200 "ok" when the database answers a query, 503 otherwise. No login, and nothing about
+    the data or the error in the body: the reason goes to the log."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        logger.error("healthz: database unavailable: %s", first_line)
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
 
 
 @login_required

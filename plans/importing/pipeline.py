@@ -9,6 +9,7 @@ import datetime
 import hashlib
 from dataclasses import dataclass, field
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.db import transaction
 
@@ -121,6 +122,7 @@ def annex_import(
             resolver,
             sheet_names,
             dry_run,
+            user,
         )
     except ImportRefused as refused:
         report.errors.append(str(refused))
@@ -144,7 +146,29 @@ def annex_import(
         summary=report.as_json(),
     )
     report.import_run_id = run.pk
+    if not dry_run:
+        _audit_run(run, report, user)
     return report
+
+
+def _audit_run(run: ImportRun, report: ImportReport, user) -> None:
+    """One audit entry on the plan per import that wrote: who imported which file, and what it
+    did to the tasks (the rows themselves are in the run's summary, shown under /imports/)."""
+    counts = report.tasks
+    LogEntry.objects.log_create(
+        run.plan,
+        action=LogEntry.Action.UPDATE,
+        changes={
+            "nhập phụ lục": [
+                "",
+                f"{run.file_name}: {counts.get('created', 0)} nhiệm vụ mới, "
+                f"{counts.get('updated', 0)} cập nhật, {counts.get('unchanged', 0)} không đổi, "
+                f"{counts.get('withdrawn', 0)} rút khỏi kế hoạch (lần nhập #{run.pk})",
+            ]
+        },
+        actor=run.created_by,
+        additional_data={"import_run": run.pk, "sha256": run.sha256, "tasks": counts},
+    )
 
 
 def _read_tables(data, file_name, sheet_names, report) -> tuple[list[SheetWalk], TitleDetails]:
@@ -260,7 +284,17 @@ def _count_deadline(report, deadline, task) -> None:
 
 
 def _save(
-    report, province, number, year, plan_values, imported, walks, resolver, sheet_names, dry_run
+    report,
+    province,
+    number,
+    year,
+    plan_values,
+    imported,
+    walks,
+    resolver,
+    sheet_names,
+    dry_run,
+    user,
 ):
     with transaction.atomic():
         plan, created = Plan.objects.get_or_create(
@@ -283,6 +317,7 @@ def _save(
             sections=sections,
             tasks=imported,
             sheets_in_scope={walk.sheet for walk in walks} if sheet_names else None,
+            actor=user if user is not None and user.is_authenticated else None,
         )
         report.tasks.update(counts)
         report.plan = {
