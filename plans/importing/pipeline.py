@@ -105,6 +105,12 @@ def annex_import(
             raise ImportRefused(
                 "Không tìm thấy số hiệu kế hoạch trong tệp: hãy nhập số hiệu (ví dụ 22/KH-UBND)."
             )
+        number_limit = Plan._meta.get_field("number").max_length
+        if len(number) > number_limit:
+            raise ImportRefused(
+                f"Số hiệu kế hoạch “{number[:60]}…” dài {len(number)} ký tự, vượt giới hạn "
+                f"{number_limit} ký tự: hãy nhập đúng số hiệu (ví dụ 22/KH-UBND)."
+            )
         if not year:
             raise ImportRefused("Không xác định được năm của kế hoạch: hãy nhập năm ban hành.")
         plan_values = {"title": plan_title or "", "issued_on": issued_on}

@@ -186,3 +186,26 @@ def test_a_cell_of_exactly_excels_limit_is_imported_whole(tmp_path):
     path = _raw_annex(tmp_path, [HEADER, [1, description, "Sở Nội vụ", "Quý I/2023"]])
     document = run_import(path, "--plan-number", "1/KH-UBND", "--year", "2023", "--dry-run")
     assert document["rows"][0]["description"] == description
+
+
+def test_a_task_number_longer_than_the_key_column_imports_and_reimports_unchanged(tmp_path):
+    # PostgreSQL refused the row (import_key is 300 characters) with an unhandled DataError.
+    number = "1." * 200
+    path = _raw_annex(tmp_path, [HEADER, [number, "Nhiệm vụ dài", "Sở Nội vụ", "Quý I/2023"]])
+    first = run_import(path, "--plan-number", "1/KH-UBND", "--year", "2023")
+    assert first["tasks"]["created"] == 1
+    task = Task.objects.get()
+    assert len(task.import_key) == 300 and task.number == number[:20]
+    again = run_import(path, "--plan-number", "1/KH-UBND", "--year", "2023")
+    assert again["tasks"] == {"created": 0, "updated": 0, "unchanged": 1, "withdrawn": 0}
+
+
+def test_a_plan_number_longer_than_the_column_is_refused(tmp_path):
+    # The number read from the title rows went unchecked to a 50-character column.
+    title = f"(Kèm theo Kế hoạch số {'1' * 60}/KH-UBND ngày 10 tháng 3 năm 2024)"
+    path = _raw_annex(tmp_path, [[title], HEADER, [1, "Nhiệm vụ", "Sở Nội vụ", "Quý I/2024"]])
+    before = snapshot()
+    document = run_import(path, expect_ok=False)
+    assert snapshot() == before
+    assert document["errors"][0].startswith("Số hiệu kế hoạch “111")
+    assert "vượt giới hạn 50 ký tự" in document["errors"][0]
