@@ -41,6 +41,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
 
 FORMAT = "parindex-backup"
 VERSION = 1
@@ -83,7 +84,7 @@ def backup_create(*, path: Path) -> Summary:
     """Write a backup archive to `path` (a directory gets a dated file name inside it)."""
     path = Path(path)
     if path.is_dir():
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         path = path / f"parindex-backup-{stamp}.tar.gz"
     if not path.parent.is_dir():
         raise BackupError(f"Thư mục {path.parent} không tồn tại: hãy tạo thư mục trước.")

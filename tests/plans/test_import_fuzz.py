@@ -220,8 +220,8 @@ def test_a_million_empty_rows_are_streamed_past(fuzz_province):
     """1 048 576 declared rows, and a quarter of a million real rows whose only cell is empty:
     each imports its 8-row table, and the process does not grow by anything like those rows (a
     materialised row costs over 100 bytes). Time is one streaming pass over the XML, a few
-    seconds a read here; a million rows without addresses is in the generated families' pool
-    (fuzz._million_rows("bare")) but costs as much, so it is left out of CI's minute."""
+    seconds a read here; a million rows without addresses (fuzz._million_rows("bare")) reads the same way
+    and is left out only to keep CI within its minute."""
     for kind in ("declared", "styled"):
         data = fuzz._million_rows(kind)
         grown_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
