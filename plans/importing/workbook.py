@@ -25,7 +25,8 @@ Hidden sheets are skipped unless named in ``sheet_names``; chart sheets are neve
 What is refused, always with a `WorkbookError` whose ``message`` is a Vietnamese sentence saying
 what is wrong and what to do: files over ``max_bytes`` (checked before any parsing), files that
 unpack to far more than that, .xlsb, .ods, CSV, Word and PDF files, password-protected files,
-truncated or corrupt files, a sheet with more than ``max_rows`` rows holding values, and a value
+truncated or corrupt files, a shared-strings table of more than ``10 * max_rows`` texts, a
+sheet with more than ``max_rows`` rows holding values, and a value
 below row ``2 * max_rows`` or right of column ``max_columns`` (see below). No other exception
 leaves `read_workbook`, whatever the bytes (a `MemoryError` included, logged and wrapped).
 

@@ -202,6 +202,8 @@ def test_restore_brings_back_plans_tasks_updates_and_evidence_files(scratch, tmp
     cancelled = manage(scratch, "restore", str(archive), stdin="no\n", check=False)
     assert cancelled.returncode != 0 and "Đã huỷ" in cancelled.stderr
     assert "Gõ 'yes' để tiếp tục" in cancelled.stdout
+    no_terminal = manage(scratch, "restore", str(archive), check=False)  # stdin at its end
+    assert no_terminal.returncode != 0 and "Đã huỷ" in no_terminal.stderr
     assert state(scratch) == modified
 
     restored = manage(scratch, "restore", str(archive), "--noinput")

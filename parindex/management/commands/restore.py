@@ -25,10 +25,13 @@ class Command(BaseCommand):
             )
             if not interactive:
                 return True
-            answer = input(
-                "Khôi phục sẽ THAY TOÀN BỘ dữ liệu và tệp tải lên hiện tại bằng bản sao lưu này. "
-                "Gõ 'yes' để tiếp tục: "
-            )
+            try:
+                answer = input(
+                    "Khôi phục sẽ THAY TOÀN BỘ dữ liệu và tệp tải lên hiện tại bằng bản sao lưu "
+                    "này. Gõ 'yes' để tiếp tục: "
+                )
+            except EOFError:  # no terminal (cron, a pipe): only --noinput may go ahead
+                return False
             return answer.strip().lower() == "yes"
 
         try:
