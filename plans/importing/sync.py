@@ -15,6 +15,7 @@ plan (plans.importing.pipeline) and its stored summary list them.
 """
 
 import copy
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -74,13 +75,26 @@ def score_as_dict(score: ScoreStatement) -> dict:
     }
 
 
+# import_key columns hold 300 characters; a longer key keeps its start and a digest of the whole.
+KEY_MAX_LENGTH = 300
+
+
+def _fit(key: str) -> str:
+    """The key itself when it fits the column, else its start and a SHA-1 of all of it: the same
+    for the same text on every re-import, so matching is unchanged (a sheet name or task number
+    pasted full of text made PostgreSQL refuse the row)."""
+    if len(key) <= KEY_MAX_LENGTH:
+        return key
+    return f"{key[: KEY_MAX_LENGTH - 41]}#{hashlib.sha1(key.encode()).hexdigest()}"
+
+
 def section_keys(sections: list[ImportedSection]) -> list[str]:
     seen: Counter = Counter()
     keys = []
     for item in sections:
         base = f"{item.parsed.sheet}|{item.parsed.number}"
         seen[base] += 1
-        keys.append(f"{base}|{seen[base]}")
+        keys.append(_fit(f"{base}|{seen[base]}"))
     return keys
 
 
@@ -91,7 +105,7 @@ def task_keys(tasks: list[ImportedTask], key_of_section: dict[int, str]) -> list
         section_key = key_of_section[id(item.parsed.section)]
         base = f"{section_key}|{item.parsed.number}"
         seen[base] += 1
-        keys.append(f"{base}|{seen[base]}")
+        keys.append(_fit(f"{base}|{seen[base]}"))
     return keys
 
 
