@@ -4,19 +4,25 @@ groups, as of a reporting period's cut-off, overall and per agency, index, plan 
 Every count is computed by the database (aggregation over the timeliness conditions), in a
 fixed number of queries, and every count has the task-list parameters that show exactly its
 rows (`DashboardScope.link`).
+
+The totals and the tables per plan, section, province and index come from ONE grouped pass
+over the scope's assignments (`dashboard_tables`): counts per (section, group, reported or
+not), rolled up in Python. A national plan year is ~176,000 assignments; three separate
+conditional aggregations took ~480 ms each, the single pass ~250 ms (see README, Performance).
 """
 
 import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
-from plans.models import Assignment, ProgressUpdate
+from plans.models import Assignment, Plan, ProgressUpdate, Section
 from plans.periods import period_bounds
-from plans.timeliness import Timeliness, timeliness_q
+from plans.timeliness import Timeliness, timeliness_case, timeliness_q
 
 GROUPS = [group.value for group in Timeliness]
 
@@ -82,8 +88,113 @@ def _with_links(scope: DashboardScope, row: dict, **params) -> dict:
     return row
 
 
+def _counts_by_section(scope: DashboardScope) -> list[tuple[int, str, int, int]]:
+    """(section id, group, assignments, of which reported in the period), in one query.
+
+    The period's reports are a hash-joined set of assignment ids rather than an EXISTS per row:
+    on a national plan year that is 176,514 index probes (~600 ms) against one scan of the
+    period's entries in `update_period_idx` (~150 ms). The groups themselves still come from
+    `timeliness_case`, the one definition of the rules; the SQL around it only joins and counts.
+    """
+    rows = (
+        scope.assignments()
+        .annotate(
+            row_id=F("pk"),
+            row_section=F("task__section_id"),
+            row_group=timeliness_case(scope.as_of),
+        )
+        .values("row_id", "row_section", "row_group")
+        .order_by()
+    )
+    reported = (
+        ProgressUpdate.objects.filter(period=scope.period)
+        .annotate(reported_id=F("assignment_id"))
+        .values("reported_id")
+        .distinct()
+        .order_by()
+    )
+    rows_sql, rows_params = rows.query.sql_with_params()
+    reported_sql, reported_params = reported.query.sql_with_params()
+    sql = (
+        "SELECT a.row_section, a.row_group, COUNT(*), COUNT(r.reported_id) "
+        f"FROM ({rows_sql}) a LEFT JOIN ({reported_sql}) r ON r.reported_id = a.row_id "
+        "GROUP BY a.row_section, a.row_group"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*rows_params, *reported_params))
+        return cursor.fetchall()
+
+
+def _empty_row(**fields) -> dict:
+    return {**fields, **dict.fromkeys(GROUPS, 0), "total": 0, "not_reported": 0}
+
+
+def _add(row: dict, group: str, count: int, reported: int) -> None:
+    row[group] += count
+    row["total"] += count
+    row["not_reported"] += count - reported
+
+
 def dashboard_totals(scope: DashboardScope) -> dict:
-    return _with_links(scope, scope.assignments().aggregate(**_group_counts(scope)))
+    totals = _empty_row()
+    for _section, group, count, reported in _counts_by_section(scope):
+        _add(totals, group, count, reported)
+    return _with_links(scope, totals)
+
+
+@dataclass
+class DashboardTables:
+    totals: dict
+    by_plan: list[dict]
+    by_section: list[dict]
+    by_province: list[dict]
+    by_index: list[dict]
+
+
+def dashboard_tables(scope: DashboardScope) -> DashboardTables:
+    """The totals and the rows per plan, section, province and index, in three queries
+    whatever the size: the grouped pass, the sections' plans and provinces, the plans' indices."""
+    counts = _counts_by_section(scope)
+    sections = {
+        row["pk"]: row
+        for row in Section.objects.filter(pk__in={c[0] for c in counts}).values(
+            "pk", "title", "plan_id", "plan__number", "plan__province_id", "plan__province__name"
+        )
+    }
+    indices: dict[int, list[str]] = {}
+    for plan_id, code in Plan.indices.through.objects.filter(
+        plan_id__in={s["plan_id"] for s in sections.values()}
+    ).values_list("plan_id", "index__code"):
+        if scope.index in (None, code):
+            indices.setdefault(plan_id, []).append(code)
+    totals = _empty_row()
+    by = {"plan": {}, "section": {}, "province": {}, "index": {}}
+    for section_id, group, count, reported in counts:
+        section = sections[section_id]
+        keys = {
+            "plan": [(section["plan_id"], section["plan__number"])],
+            "section": [(section_id, section["title"])],
+            "province": [(section["plan__province_id"], section["plan__province__name"])],
+            # A plan counts under each of its indices; a plan without one, under "—".
+            "index": [(code, code) for code in indices.get(section["plan_id"], [None])],
+        }
+        _add(totals, group, count, reported)
+        for param, pairs in keys.items():
+            for key, label in pairs:
+                row = by[param].setdefault(key, _empty_row(key=key, label=label))
+                _add(row, group, count, reported)
+
+    def table(param: str) -> list[dict]:
+        rows = sorted(by[param].values(), key=lambda r: (r["label"] is None, r["label"] or ""))
+        return [_with_links(scope, row, **{param: row["key"]}) for row in rows]
+
+    return DashboardTables(
+        totals=_with_links(scope, totals),
+        by_plan=table("plan"),
+        by_section=table("section"),
+        by_province=table("province"),
+        by_index=table("index"),
+    )
 
 
 def dashboard_by_agency(scope: DashboardScope) -> list[dict]:
@@ -114,17 +225,6 @@ def dashboard_by_agency(scope: DashboardScope) -> list[dict]:
             agency=row["agency_id"], role=Assignment.Role.SUPPORT
         )
     rows.sort(key=lambda r: (-r[Timeliness.OVERDUE], -r["not_reported"], r["agency__name"]))
-    return rows
-
-
-def dashboard_by(scope: DashboardScope, key: str, label: str, param: str) -> list[dict]:
-    """Counts grouped by one more field (index, plan, section), each row linked."""
-    rows = list(
-        scope.assignments().values(key, label).annotate(**_group_counts(scope)).order_by(label)
-    )
-    for row in rows:
-        row["key"], row["label"] = row[key], row[label]
-        _with_links(scope, row, **{param: row[key]})
     return rows
 
 

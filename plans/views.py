@@ -24,10 +24,10 @@ from agencies.roles import (
 from agencies.selectors import agency_choices
 from plans.dashboard import (
     DashboardScope,
-    dashboard_by,
     dashboard_by_agency,
     dashboard_chart_data,
     dashboard_deadlines,
+    dashboard_tables,
     dashboard_totals,
 )
 from plans.export import assignments_export_xlsx, plan_export_xlsx
@@ -461,22 +461,14 @@ def dashboard(request):
         plan_id=data["plan"].pk if data.get("plan") else None,
         index=data.get("index") or None,
     )
-    totals = dashboard_totals(scope)
+    counts = dashboard_tables(scope)
+    totals = counts.totals
     if province:
         agencies = dashboard_by_agency(scope)
-        tables = {
-            "by_plan": dashboard_by(scope, "task__plan_id", "task__plan__number", "plan"),
-            "by_section": dashboard_by(
-                scope, "task__section_id", "task__section__title", "section"
-            ),
-        }
+        tables = {"by_plan": counts.by_plan, "by_section": counts.by_section}
     else:  # national: one row per province instead of thousands of agencies and sections
         agencies = []
-        tables = {
-            "by_province": dashboard_by(
-                scope, "task__plan__province_id", "task__plan__province__name", "province"
-            )
-        }
+        tables = {"by_province": counts.by_province}
     context = {
         "form": form,
         "scope": scope,
@@ -484,9 +476,7 @@ def dashboard(request):
         "totals": totals,
         "agencies": agencies,
         "charts": dashboard_chart_data(scope, totals, agencies),
-        "by_index": dashboard_by(
-            scope, "task__plan__indices__code", "task__plan__indices__code", "index"
-        ),
+        "by_index": counts.by_index,
         **tables,
         "groups": Timeliness.choices,
         "deadlines": dashboard_deadlines(scope),
