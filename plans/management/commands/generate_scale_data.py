@@ -38,6 +38,8 @@ DEADLINE_TEXT = {
     "recurring": "Định kỳ hàng quý",
     "event": "Khi có văn bản hướng dẫn",
 }
+# Agencies report in each of the year's periods (Nghị định 09/2019), not all at year end.
+PERIODS = ["Q1", "H1", "9M", "Y"]
 KINDS = [("ongoing", 45), ("range", 35), ("fixed", 10), ("recurring", 5), ("event", 5)]
 
 
@@ -222,7 +224,7 @@ class Command(BaseCommand):
                                 status,
                                 completed,
                                 "Đã triển khai",
-                                f"{year}-Y",
+                                f"{year}-{rng.choice(PERIODS)}",
                                 "{}",
                                 1,
                             ]
