@@ -363,7 +363,9 @@ class Scenario:
     params: dict = field(default_factory=dict)
     peer: dict | None = None  # the Django admin changelist's parameters for the same rows
     post: bool = False  # the status update
-    weight: int = 1  # in the load mix
+    # How often a user of the persona opens it in the load mix (`loadtest`): lists and the task
+    # page most; a report or the national dashboard is a few times a period, not every minute.
+    weight: int = 1
 
 
 ADMIN_CHANGELIST = "/admin/plans/assignment/"
@@ -402,7 +404,7 @@ def benchmark_scenarios(setup: Setup) -> list[Scenario]:
             },
             weight=10,
         ),
-        Scenario("admin list page 1", "admin", "/tasks/", {}, peer={}, weight=4),
+        Scenario("admin list page 1", "admin", "/tasks/", {}, peer={}, weight=10),
         Scenario(
             f"admin list page {setup.deep_page}",
             "admin",
@@ -425,7 +427,7 @@ def benchmark_scenarios(setup: Setup) -> list[Scenario]:
             "reviewer",
             "/dashboard/",
             {"province": province, "year": year, "period": "Y"},
-            weight=3,
+            weight=4,
         ),
         Scenario(
             "national dashboard",

@@ -76,11 +76,26 @@ def test_benchmark_measures_every_scenario_over_http(tiny_env, tmp_path):
 def test_loadtest_runs_logged_in_users_and_stops_by_itself(tiny_env, tmp_path):
     out = tmp_path / "load.json"
     printed = manage(
-        tiny_env, "loadtest", "--users", "2", "--seconds", "4", "--json", str(out), timeout=300
+        tiny_env,
+        "loadtest",
+        "--users",
+        "2",
+        "--seconds",
+        "4",
+        "--think",
+        "0.5",
+        "1",
+        "--json",
+        str(out),
+        timeout=300,
     )
     result = json.loads(out.read_text())
     assert result["users"] == 2 and result["seconds"] == 4
-    names = {entry["name"] for entry in result["entries"]}
-    assert "login" in names and names - {"login", "login form"}
+    # Both users logged in through the form before the timed window, then browsed.
+    assert [(e["name"], e["requests"], e["failures"]) for e in result["logins"]] == [
+        ("login", 2, 0),
+        ("login form", 2, 0),
+    ]
+    assert {entry["name"] for entry in result["entries"]} - {"login", "login form"}
     assert result["failures"] == 0 and result["requests"] > 2
     assert "requests" in printed and "p95" in printed

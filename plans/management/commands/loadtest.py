@@ -1,7 +1,7 @@
 """A bounded load run: N logged-in users for S seconds against gunicorn (4 workers, 127.0.0.1).
 
 Each simulated user logs in through the login form as agency staff, a Sở Nội vụ reviewer or an
-administrator (half, a third, a sixth), then, with 1–3 s of think time between pages, opens
+administrator (half, a third, a sixth), then, reading each page 5–15 s (`--think`), opens
 the pages of `manage.py benchmark` in a weighted mix (lists and the task page most, dashboards
 and reports seldom); staff users also report progress on an assignment of their own. locust
 (as a library) drives the load in a separate process: see `plans/locust_run.py` for why.
@@ -39,9 +39,17 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=int, default=60)
         parser.add_argument("--spawn-rate", type=float, default=10, help="users started a second")
         parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+        parser.add_argument(
+            "--think",
+            type=float,
+            nargs=2,
+            default=[5, 15],
+            metavar=("MIN", "MAX"),
+            help="seconds a user reads a page before the next (default 5 15)",
+        )
         parser.add_argument("--json", dest="json_path", default=None, help="write results here")
 
-    def handle(self, *args, users, seconds, spawn_rate, workers, json_path, **options):
+    def handle(self, *args, users, seconds, spawn_rate, workers, think, json_path, **options):
         if users < 1 or seconds < 1:
             raise CommandError("--users và --seconds phải ≥ 1.")
         try:
@@ -61,8 +69,8 @@ class Command(BaseCommand):
                         "users_count": users,
                         "spawn_rate": spawn_rate,
                         "seconds": seconds,
-                        "think_min": 1,
-                        "think_max": 3,
+                        "think_min": think[0],
+                        "think_max": think[1],
                         "password": PASSWORD,
                         "users": setup.users,
                         "persona_cycle": [
@@ -103,15 +111,16 @@ class Command(BaseCommand):
             result = json.loads(out_path.read_text())
             if options["verbosity"] > 1:  # -v 2: locust's own log
                 self.stderr.write(run.stderr[-5000:])
-        result.update(users=users, workers=workers, load=round(os.getloadavg()[0], 2))
+        result.update(users=users, workers=workers, think=think, load=round(os.getloadavg()[0], 2))
         self._print(result)
         if json_path:
             Path(json_path).write_text(json.dumps(result, indent=1, ensure_ascii=False))
 
     def _print(self, r) -> None:
         self.stdout.write(
-            f"{r['users']} người dùng, {r['seconds']} s, gunicorn {r['workers']} worker trên "
-            f"127.0.0.1, {os.cpu_count()} CPU, load {r['load']:.2f}"
+            f"{r['users']} người dùng, {r['seconds']} s, đọc mỗi trang {r['think'][0]:g}–"
+            f"{r['think'][1]:g} s, gunicorn {r['workers']} worker trên 127.0.0.1, "
+            f"{os.cpu_count()} CPU, load {r['load']:.2f}"
         )
         self.stdout.write(
             f"requests {r['requests']} ({r['rps']:.1f}/s), errors {r['failures']}, "
@@ -124,6 +133,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{e['name']:<38}{e['requests']:>7}{e['failures']:>7}"
                 f"{e['median_ms'] or 0:>8.0f}{e['p95_ms'] or 0:>8.0f}"
+            )
+        for e in r["logins"]:
+            self.stdout.write(
+                f"before the window: {e['name']} ×{e['requests']}, errors {e['failures']}, "
+                f"median {e['median_ms']} ms, p95 {e['p95_ms']} ms"
             )
         for error in r["errors"]:
             self.stdout.write(f"error: {error['name']}: {error['error']} ×{error['count']}")
