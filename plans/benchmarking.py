@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Max
 
 from agencies.models import Agency, Membership
 from agencies.services import user_with_membership_upsert
@@ -324,7 +324,9 @@ def benchmark_setup(*, today) -> Setup:
     reviewer_agency = (
         Agency.objects.filter(province=agency.province, name="Sở Nội vụ").first() or agency
     )
-    setup = Setup(year=today.year, agency=agency, province_id=agency.province_id)
+    # This year's pages, or the latest plan year's on a dataset generated in an earlier year.
+    latest = Plan.objects.filter(year__lte=today.year).aggregate(latest=Max("year"))["latest"]
+    setup = Setup(year=latest or today.year, agency=agency, province_id=agency.province_id)
     for persona, role, at in (
         ("staff", Membership.Role.STAFF, agency),
         ("reviewer", Membership.Role.REVIEWER, reviewer_agency),
@@ -340,8 +342,8 @@ def benchmark_setup(*, today) -> Setup:
         setup.users[persona] = user.username
     mine = Assignment.objects.filter(agency=agency, task__withdrawn_at__isnull=True)
     current = (
-        mine.filter(task__plan__year=today.year)
-        if mine.filter(task__plan__year=today.year).exists()
+        mine.filter(task__plan__year=setup.year)
+        if mine.filter(task__plan__year=setup.year).exists()
         else mine
     )
     setup.task_id = current.order_by("-task_id").values_list("task_id", flat=True).first()
