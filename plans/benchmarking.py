@@ -18,7 +18,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -277,8 +277,10 @@ def _wait_until_up(server: Server, log) -> None:
 
 
 def peak_rss_reset(pid: int) -> None:
-    """Reset a process's peak RSS (VmHWM), so the next reading is this request's peak."""
-    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    """Reset a process's peak RSS (VmHWM), so the next reading is this request's peak. Where
+    the kernel refuses, the reading stays the worker's peak so far (an upper bound)."""
+    with suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
 def peak_rss_mb(pid: int) -> float:
