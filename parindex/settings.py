@@ -125,6 +125,10 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+# Benchmarks only: each response says how many queries it made (X-Query-Count). Set by
+# `manage.py benchmark` / `loadtest` for the gunicorn they start; never on by default.
+if env_bool("PARINDEX_QUERY_COUNT_HEADER", False):
+    MIDDLEWARE.insert(0, "parindex.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "parindex.urls"
 WSGI_APPLICATION = "parindex.wsgi.application"

@@ -146,31 +146,80 @@ ASSIGNMENT_HEADER = [
 ]
 
 
+def _plain_or_text(sheet, value):
+    """openpyxl turns a plain value into a cell far faster than it writes a WriteOnlyCell we
+    made (about half the time on 30,000 rows); only text a spreadsheet would run as a formula
+    needs its own cell, marked as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return safe_cell(sheet, value)
+    return value
+
+
 def assignments_export_xlsx(assignments, *, today) -> bytes:
-    """The task list as a workbook: one row per assignment, the same rows as the page."""
+    """The task list as a workbook: one row per assignment, the same rows as the page.
+
+    Read as tuples rather than model instances: 30,000 rows of a province are exported in
+    seconds, most of it openpyxl's own work (see README, Performance)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Nhiệm vụ")
     for index, width in enumerate([16, 30, 7, 70, 30, 10, 16, 14, 14, 24, 22]):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.append([safe_cell(sheet, value, bold=True) for value in ASSIGNMENT_HEADER])
     roles, statuses = dict(Assignment.Role.choices), dict(Assignment.Status.choices)
-    for a in assignments.iterator(chunk_size=2000):
-        task = a.task
+    roles = {k: str(v) for k, v in roles.items()}
+    statuses = {k: str(v) for k, v in statuses.items()}
+    labels = {k: str(v) for k, v in TIMELINESS_LABELS.items()}
+    rows = assignments.values_list(
+        "task__plan__number",
+        "task__plan__year",
+        "task__section__number",
+        "task__section__title",
+        "task__section__position",
+        "task__number",
+        "task__description",
+        "agency__name",
+        "role",
+        "status",
+        "completed_on",
+        "task__due_on",
+        "task__deadline_text",
+        "timeliness",
+    )
+    for (
+        plan_number,
+        plan_year,
+        section_number,
+        section_title,
+        section_position,
+        number,
+        description,
+        agency,
+        role,
+        status,
+        completed_on,
+        due_on,
+        deadline_text,
+        timeliness,
+    ) in rows.iterator(chunk_size=2000):
+        # As Section.__str__ shows it.
+        section = " ".join(p for p in (section_number, section_title) if p) or (
+            f"Mục {section_position}"
+        )
         sheet.append(
             [
-                safe_cell(sheet, value)
+                _plain_or_text(sheet, value)
                 for value in (
-                    f"{task.plan.number} ({task.plan.year})",
-                    str(task.section),
-                    task.number,
-                    task.description,
-                    a.agency.name,
-                    roles[a.role],
-                    statuses[a.status],
-                    a.completed_on,
-                    task.due_on,
-                    task.deadline_text,
-                    TIMELINESS_LABELS[a.timeliness],
+                    f"{plan_number} ({plan_year})",
+                    section,
+                    number,
+                    description,
+                    agency,
+                    roles[role],
+                    statuses[status],
+                    completed_on,
+                    due_on,
+                    deadline_text,
+                    labels[timeliness],
                 )
             ]
         )

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
@@ -81,6 +82,21 @@ def assignment_list(*, user, today):
         .annotate(timeliness=timeliness_case(today))
         .order_by("task__due_on", "task__plan_id", "task__position", "pk")
     )
+
+
+def assignment_count_estimate() -> int | None:
+    """PostgreSQL's own estimate of the number of assignments (kept by ANALYZE and autovacuum),
+    for the unfiltered list of the whole country, where an exact COUNT costs ~500 ms; None
+    where there is no estimate (SQLite, or a table never analysed)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            [Assignment._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return row[0] if row and row[0] > 0 else None
 
 
 def can_change_assignment(*, user, assignment) -> bool:

@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
+from django_tables2 import LazyPaginator, RequestConfig
 
 from agencies.models import Agency
 from agencies.roles import (
@@ -26,10 +26,10 @@ from agencies.selectors import agency_choices
 from parindex.selectors import linkable_criteria
 from plans.dashboard import (
     DashboardScope,
-    dashboard_by,
     dashboard_by_agency,
     dashboard_chart_data,
     dashboard_deadlines,
+    dashboard_tables,
     dashboard_totals,
 )
 from plans.export import assignments_export_xlsx, plan_export_xlsx
@@ -40,6 +40,7 @@ from plans.periods import current_period, period_bounds, period_choices, period_
 from plans.reminders import period_reminder_send
 from plans.reports import report_docx, report_subject, report_xlsx
 from plans.selectors import (
+    assignment_count_estimate,
     assignment_list,
     can_change_assignment,
     can_review,
@@ -230,7 +231,13 @@ def task_list(request):
     today = timezone.localdate()
     filterset, rows = _filtered_assignments(request, today)
     table = AssignmentTable(rows)
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    # The whole country unfiltered is ~1,000,000 rows: counting them costs more than the page
+    # itself (~500 ms), so that one list pages without a count and shows an estimate.
+    whole = is_administrator(request.user) and not any(
+        request.GET.get(name) for name in filterset.filters
+    )
+    paginate = {"per_page": 25, **({"paginator_class": LazyPaginator} if whole else {})}
+    RequestConfig(request, paginate=paginate).configure(table)
     agency_id = (
         filterset.form.cleaned_data.get("agency")
         if filterset.is_bound and filterset.is_valid()
@@ -245,6 +252,8 @@ def task_list(request):
             "table": table,
             "chosen_agency": chosen_agency,
             "query": request.GET.urlencode(),
+            "uncounted": whole,
+            "estimate": assignment_count_estimate() if whole else None,
         },
     )
 
@@ -476,32 +485,22 @@ def dashboard(request):
         plan_id=data["plan"].pk if data.get("plan") else None,
         index=data.get("index") or None,
     )
-    totals = dashboard_totals(scope)
+    counts = dashboard_tables(scope)
+    totals = counts.totals
     if province:
         agencies = dashboard_by_agency(scope)
-        tables = {
-            "by_plan": dashboard_by(scope, "task__plan_id", "task__plan__number", "plan"),
-            "by_section": dashboard_by(
-                scope, "task__section_id", "task__section__title", "section"
-            ),
-        }
+        tables = {"by_plan": counts.by_plan, "by_section": counts.by_section}
     else:  # national: one row per province instead of thousands of agencies and sections
         agencies = []
-        tables = {
-            "by_province": dashboard_by(
-                scope, "task__plan__province_id", "task__plan__province__name", "province"
-            )
-        }
+        tables = {"by_province": counts.by_province}
     context = {
         "form": form,
         "scope": scope,
         "province": province,
         "totals": totals,
         "agencies": agencies,
-        "charts": dashboard_chart_data(scope, totals, agencies),
-        "by_index": dashboard_by(
-            scope, "task__plan__indices__code", "task__plan__indices__code", "index"
-        ),
+        "charts": dashboard_chart_data(counts, agencies),
+        "by_index": counts.by_index,
         **tables,
         "groups": Timeliness.choices,
         "deadlines": dashboard_deadlines(scope),

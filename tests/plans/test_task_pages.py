@@ -8,6 +8,8 @@ import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -109,6 +111,19 @@ def test_reviewers_and_leaders_see_their_province(client, world, reviewer, leade
 def test_administrators_see_every_province(client, world, administrator):
     client.force_login(administrator)
     assert len(rows_of(client)) == 8
+
+
+def test_whole_country_unfiltered_pages_without_counting(client, world, administrator):
+    """Counting ~1,000,000 assignments costs more than the page: the administrator's
+    unfiltered list pages lazily, and any filter brings the exact count back."""
+    client.force_login(administrator)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("plans:task_list"), {"per_page": 3})
+    assert response.status_code == 200
+    assert not any("COUNT(" in q["sql"] for q in captured.captured_queries)
+    assert "Trang 1" in response.text and "8 phân công" not in response.text
+    filtered = client.get(reverse("plans:task_list"), {"status": "in_progress"})
+    assert f"{filtered.context['table'].paginator.count} phân công" in filtered.text
 
 
 def _progress(client, assignment, **data):

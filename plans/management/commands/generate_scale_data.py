@@ -1,10 +1,14 @@
 """A deterministic synthetic dataset shaped like the real one, for measuring pages at scale.
 
 `--scale national`: the 34 current units with their reference agencies plus 20 communes each,
-5 years, 2–4 plans a year, 50–150 tasks a plan, 1–40 assignments a task (a lead named by a
-collective name is expanded to every department), statuses by age, 0–6 progress updates an
-assignment (`--updates` to turn them off). `--scale province`: one unit. Rows are written with
-COPY on PostgreSQL and executemany on SQLite, never one save per row.
+the last 5 plan years up to the current one, 2–4 plans a year each for 1–3 indices, 50–150
+tasks a plan, 1–40 assignments a task (a lead named by a collective name is expanded to every
+department), deadline kinds in the proportions of the real annexes, statuses by age, 0–6
+progress updates an assignment (`--no-updates` to turn them off), and for every unit, index
+and base year a result with its criterion scores. `--scale province`: one unit. `--scale tiny`:
+one unit, one plan a year of 5–10 tasks (for the test suite). Rows are written with COPY on
+PostgreSQL and executemany on SQLite, never one save per row; PostgreSQL's statistics are
+refreshed at the end (VACUUM ANALYZE) so the planner sees the new tables as they are.
 """
 
 import csv
@@ -12,6 +16,7 @@ import datetime
 import io
 import random
 import time
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -20,11 +25,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Province
+from parindex.models import CriterionScore, Index, Result
 from parindex.text import fold
 from plans.models import Assignment, Plan, ProgressUpdate, Section, Task
 from plans.synthetic import WORDS
 
-YEARS = range(2021, 2026)
+YEARS_BACK = 5  # plan years generated: this year and the 4 before
 DEADLINE_TEXT = {
     "ongoing": "Thường xuyên",
     "range": "Quý III-IV/{year}",
@@ -32,6 +38,8 @@ DEADLINE_TEXT = {
     "recurring": "Định kỳ hàng quý",
     "event": "Khi có văn bản hướng dẫn",
 }
+# Agencies report in each of the year's periods (Nghị định 09/2019), not all at year end.
+PERIODS = ["Q1", "H1", "9M", "Y"]
 KINDS = [("ongoing", 45), ("range", 35), ("fixed", 10), ("recurring", 5), ("event", 5)]
 
 
@@ -39,7 +47,7 @@ class Command(BaseCommand):
     help = "Generate a deterministic synthetic dataset (province or national scale) for benchmarks."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=["province", "national"], default="province")
+        parser.add_argument("--scale", choices=["tiny", "province", "national"], default="province")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--no-updates", action="store_true", help="skip progress updates")
 
@@ -50,23 +58,38 @@ class Command(BaseCommand):
             call_command("load_reference", stdout=io.StringIO())
         today = timezone.localdate()
         units = list(Province.objects.valid_on(today).order_by("code"))
-        if scale == "province":
+        if scale != "national":
             units = [next(u for u in units if u.name == "Thái Nguyên")]
-        counts = {"plans": 0, "tasks": 0, "assignments": 0, "updates": 0}
+        shape = (1, 1, 5, 10) if scale == "tiny" else (2, 4, 50, 150)
+        years = range(today.year - YEARS_BACK + 1, today.year + 1)
+        counts = {"plans": 0, "tasks": 0, "assignments": 0, "updates": 0, "results": 0}
         author_id = self._author()
+        indices = list(Index.objects.order_by("code").values_list("pk", flat=True))
         with transaction.atomic():
             for province in units:
                 agencies = self._agencies(province)
-                for year in YEARS:
-                    for _ in range(rng.randint(2, 4)):
-                        self._plan(
-                            rng, province, year, agencies, today, counts, author_id, not no_updates
+                for year in years:
+                    for _ in range(rng.randint(shape[0], shape[1])):
+                        plan = self._plan(
+                            rng,
+                            province,
+                            year,
+                            agencies,
+                            today,
+                            counts,
+                            author_id,
+                            not no_updates,
+                            shape[2:],
                         )
+                        plan.indices.set(rng.sample(indices, rng.randint(1, len(indices))))
+                counts["results"] += _results(rng, province, [y - 1 for y in years])
             _reset_sequences()
+        _analyze()
         seconds = time.perf_counter() - started
         self.stdout.write(
-            f"{len(units)} tỉnh: {counts['plans']} kế hoạch, {counts['tasks']} nhiệm vụ, "
-            f"{counts['assignments']} phân công, {counts['updates']} cập nhật tiến độ "
+            f"{len(units)} tỉnh, năm {years[0]}–{years[-1]}: {counts['plans']} kế hoạch, "
+            f"{counts['tasks']} nhiệm vụ, {counts['assignments']} phân công, "
+            f"{counts['updates']} cập nhật tiến độ, {counts['results']} kết quả chỉ số "
             f"trong {seconds:.0f} giây."
         )
 
@@ -100,7 +123,7 @@ class Command(BaseCommand):
                 grouped["departments"].append(pk)
         return grouped
 
-    def _plan(self, rng, province, year, agencies, today, counts, author_id, with_updates):
+    def _plan(self, rng, province, year, agencies, today, counts, author_id, with_updates, tasks):
         plan = Plan.objects.create(
             province=province,
             number=f"{rng.randint(1, 999)}/KH-UBND-{counts['plans']}",
@@ -123,7 +146,7 @@ class Command(BaseCommand):
         next_task, next_assignment = _next_id(Task), _next_id(Assignment)
         next_update = _next_id(ProgressUpdate)
         now = timezone.now()
-        for position in range(rng.randint(50, 150)):
+        for position in range(rng.randint(*tasks)):
             section = rng.choice(sections)
             kind = rng.choices([k for k, _ in KINDS], weights=[w for _, w in KINDS])[0]
             starts = due = None
@@ -155,9 +178,11 @@ class Command(BaseCommand):
                     fold(f"{number} {description}"),
                 ]
             )
+            source = ""
             if rng.random() < 0.2:  # "Các sở, ban, ngành" chủ trì: every department leads
                 chosen = list(agencies["departments"])
                 leads = len(chosen)
+                source = "Các sở, ban, ngành"
             else:
                 chosen = rng.sample(agencies["all"], rng.randint(1, min(40, len(agencies["all"]))))
                 leads = 1
@@ -176,7 +201,7 @@ class Command(BaseCommand):
                         task_id,
                         agency_id,
                         role,
-                        "",
+                        source if index < leads else "",
                         status,
                         completed,
                         "pending" if done else "",
@@ -199,7 +224,7 @@ class Command(BaseCommand):
                                 status,
                                 completed,
                                 "Đã triển khai",
-                                f"{year}-Y",
+                                f"{year}-{rng.choice(PERIODS)}",
                                 "{}",
                                 1,
                             ]
@@ -268,6 +293,62 @@ class Command(BaseCommand):
         counts["tasks"] += len(task_rows)
         counts["assignments"] += len(assignment_rows)
         counts["updates"] += len(update_rows)
+        return plan
+
+
+def _results(rng, province, years) -> int:
+    """A result for each index and base year, with a score for every criterion of the edition
+    in force that year (some left empty: not surveyed)."""
+    existing = set(Result.objects.filter(province=province).values_list("index_id", "year"))
+    made = 0
+    for index in Index.objects.prefetch_related("editions__criteria"):
+        for year in years:
+            if (index.pk, year) in existing:
+                continue
+            editions = sorted(index.editions.all(), key=lambda e: e.first_year)
+            edition = next(
+                (e for e in reversed(editions) if e.first_year <= year),
+                editions[0] if editions else None,
+            )
+            maximum = edition.max_total if edition and edition.max_total else Decimal(100)
+            result = Result.objects.create(
+                province=province,
+                index=index,
+                year=year,
+                total=(maximum * Decimal(rng.uniform(0.7, 0.95))).quantize(Decimal("0.01")),
+                maximum=maximum,
+                rank=rng.randint(1, 34),
+                rank_of=34,
+                source="Dữ liệu tổng hợp (generate_scale_data)",
+            )
+            made += 1
+            CriterionScore.objects.bulk_create(
+                [
+                    CriterionScore(
+                        result=result,
+                        criterion=criterion,
+                        maximum=criterion.max_score,
+                        achieved=None
+                        if rng.random() < 0.05 or criterion.max_score is None
+                        else (criterion.max_score * Decimal(rng.uniform(0.4, 1))).quantize(
+                            Decimal("0.001")
+                        ),
+                    )
+                    for criterion in (edition.criteria.all() if edition else [])
+                ]
+            )
+    return made
+
+
+def _analyze() -> None:
+    if connection.vendor != "postgresql":
+        return
+    # VACUUM also sets the visibility map, so index-only scans skip the heap; it cannot run in
+    # a transaction (the test suite's), where ANALYZE alone still gives the planner its numbers.
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+    with connection.cursor() as cursor:
+        for model in (Plan, Section, Task, Assignment, ProgressUpdate):
+            cursor.execute(f"{command} {model._meta.db_table}")
 
 
 def _next_id(model) -> int:

@@ -1,0 +1,201 @@
+"""The load run itself, with locust as a library: `python -m plans.locust_run SPEC OUT`.
+
+Run by `manage.py loadtest` in its own process, because importing locust monkey-patches the
+standard library for gevent (sockets, threads): done in the Django process it would change how
+Django's database connections behave. This module therefore imports nothing from Django; the
+spec (host, users, scenarios with weights, assignments to report on) is a JSON file written by
+the command, and the results go to a JSON file it reads back.
+"""
+
+import itertools
+import json
+import random
+import re
+import sys
+
+import gevent
+import gevent.event
+from locust import HttpUser, between, task
+from locust.env import Environment
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def run(spec: dict) -> dict:
+    logged_in = gevent.event.Event()
+    logins = itertools.count(1)
+    personas = itertools.cycle(spec["persona_cycle"])
+    staff_numbers = itertools.count()
+    scenarios = spec["scenarios"]
+
+    class Visitor(HttpUser):
+        host = spec["host"]
+        wait_time = between(spec["think_min"], spec["think_max"])
+
+        def on_start(self):
+            self.persona = next(personas)
+            self.mine = [s for s in scenarios if s["persona"] == self.persona and s["weight"]]
+            if self.persona == "staff":
+                ids = spec["assignments"]
+                self.assignment = ids[next(staff_numbers) % len(ids)]
+                self.version = spec["versions"][str(self.assignment)]
+            self._login()
+
+        def _plain_cookies(self):
+            # The server runs with production settings, so its cookies are marked Secure; this
+            # is plain HTTP on 127.0.0.1, where a browser would not send them back either.
+            for cookie in self.client.cookies:
+                cookie.secure = False
+
+        def _token(self, path, name):
+            response = self.client.get(path, name=name)
+            self._plain_cookies()
+            match = TOKEN.search(response.text)
+            return match[1] if match else ""
+
+        def _login(self):
+            token = self._token("/accounts/login/", "login form")
+            username = spec["users"][self.persona]
+            with self.client.post(
+                "/accounts/login/",
+                data={
+                    "username": username,
+                    "password": spec["password"],
+                    "csrfmiddlewaretoken": token,
+                },
+                name="login",
+                allow_redirects=False,
+                catch_response=True,
+            ) as response:
+                if response.status_code != 302:
+                    response.failure(f"login {username}: HTTP {response.status_code}")
+            self._plain_cookies()
+            if next(logins) == spec["users_count"]:
+                logged_in.set()
+
+        @task
+        def visit(self):
+            scenario = random.choices(self.mine, weights=[s["weight"] for s in self.mine])[0]
+            if scenario["post"]:
+                self._status_update(scenario)
+                return
+            with self.client.get(
+                scenario["path"],
+                params=scenario["params"],
+                name=scenario["name"],
+                catch_response=True,
+            ) as response:
+                if response.status_code != 200:
+                    response.failure(f"HTTP {response.status_code}")
+            self._plain_cookies()
+
+        def _status_update(self, scenario):
+            token = self._token(spec["task_page"], "task detail")
+            self.version_sent = self.version
+            with self.client.post(
+                scenario["path"].format(pk=self.assignment),
+                data={
+                    "csrfmiddlewaretoken": token,
+                    "status": "in_progress" if self.version % 2 else "not_started",
+                    "completed_on": "",
+                    "note": "Load test: báo cáo tiến độ",
+                    "period": "",
+                    "version": self.version,
+                },
+                name=scenario["name"],
+                allow_redirects=False,
+                catch_response=True,
+            ) as response:
+                if response.status_code == 302:
+                    self.version += 1
+                else:
+                    response.failure(f"HTTP {response.status_code}")
+            self._plain_cookies()
+
+    environment = Environment(user_classes=[Visitor])
+    runner = environment.create_local_runner()
+    runner.start(spec["users_count"], spawn_rate=spec["spawn_rate"])
+    # The load is N users already logged in: the logins (one PBKDF2 hash each, ~0.5 s of CPU)
+    # happen first and are reported on their own, then the timed window starts.
+    logged_in.wait(timeout=30 + 10 * spec["users_count"])
+    login = _entries(environment.stats, {"login", "login form"})
+    environment.stats.reset_all()
+    gevent.spawn_later(spec["seconds"], runner.quit)
+    runner.greenlet.join()
+    return {**_summary(environment.stats, spec["seconds"]), "logins": login}
+
+
+def _entries(stats, names) -> list[dict]:
+    return [
+        {
+            "name": name,
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "median_ms": entry.get_response_time_percentile(0.5),
+            "p95_ms": entry.get_response_time_percentile(0.95),
+        }
+        for (name, _method), entry in sorted(stats.entries.items())
+        if name in names
+    ]
+
+
+def _summary(stats, seconds) -> dict:
+    entries = []
+    merged: dict[int, int] = {}
+    page_requests = page_failures = 0
+    for (name, method), entry in sorted(stats.entries.items()):
+        entries.append(
+            {
+                "name": name,
+                "method": method,
+                "requests": entry.num_requests,
+                "failures": entry.num_failures,
+                "median_ms": entry.get_response_time_percentile(0.5),
+                "p95_ms": entry.get_response_time_percentile(0.95),
+                "max_ms": round(entry.max_response_time or 0),
+            }
+        )
+        if name in ("login", "login form"):
+            continue  # one-off per user, reported on their own line
+        page_requests += entry.num_requests
+        page_failures += entry.num_failures
+        for ms, count in entry.response_times.items():
+            merged[ms] = merged.get(ms, 0) + count
+    total = stats.total
+    return {
+        "seconds": seconds,
+        "requests": total.num_requests,
+        "failures": total.num_failures,
+        "errors": [
+            {"name": e.name, "error": str(e.error), "count": e.occurrences}
+            for e in stats.errors.values()
+        ],
+        "rps": round(total.num_requests / seconds, 1),
+        "p95_ms": total.get_response_time_percentile(0.95),
+        "pages_requests": page_requests,
+        "pages_failures": page_failures,
+        "pages_p95_ms": _percentile(merged, 0.95),
+        "pages_median_ms": _percentile(merged, 0.5),
+        "entries": entries,
+    }
+
+
+def _percentile(histogram: dict[int, int], fraction: float):
+    count = sum(histogram.values())
+    if not count:
+        return None
+    rank = fraction * count
+    seen = 0
+    for ms in sorted(histogram):
+        seen += histogram[ms]
+        if seen >= rank:
+            return ms
+    return max(histogram)
+
+
+if __name__ == "__main__":
+    spec_path, out_path = sys.argv[1], sys.argv[2]
+    with open(spec_path) as spec_file:
+        result = run(json.load(spec_file))
+    with open(out_path, "w") as out_file:
+        json.dump(result, out_file, indent=1, ensure_ascii=False)
