@@ -177,8 +177,8 @@ def plan_export(request, pk):
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     safe_number = "".join(ch if ch.isalnum() else "-" for ch in plan.number)
-    response["Content-Disposition"] = (
-        f'attachment; filename="ke-hoach-{safe_number}-{plan.year}.xlsx"'
+    response["Content-Disposition"] = attachment_disposition(
+        f"ke-hoach-{safe_number}-{plan.year}.xlsx"
     )
     return response
 

@@ -165,3 +165,16 @@ def test_control_characters_do_not_break_any_export(client, plan, reviewer):
     }
     assert "Dòng một\ndòng hai" in descriptions
     assert Assignment.objects.filter(task=task).exists()
+
+
+def test_plan_export_name_with_vietnamese_letters_is_a_valid_header(client, plan, reviewer):
+    plan.number = "12/KH-ĐTTH"
+    plan.save()
+    client.force_login(reviewer)
+    response = client.get(reverse("plans:plan_export", args=[plan.pk]))
+    disposition = response["Content-Disposition"]
+    disposition.encode("ascii")  # no raw non-ASCII bytes in the header
+    assert disposition == (
+        f'attachment; filename="ke-hoach-12-KH-DTTH-{plan.year}.xlsx"; '
+        f"filename*=UTF-8''ke-hoach-12-KH-%C4%90TTH-{plan.year}.xlsx"
+    )
