@@ -47,8 +47,8 @@ def upload(client, assignment, *files):
 
 def download(client, evidence):
     response = client.get(reverse("plans:evidence_download", args=[evidence.pk]))
+    # Read to the end: the test client then closes the file itself.
     body = b"".join(response.streaming_content) if response.status_code == 200 else b""
-    response.close()
     return response, body
 
 
