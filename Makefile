@@ -7,8 +7,10 @@ STAMP := $(VENV)/.requirements-installed
 CHROMIUM := /usr/bin/chromium
 
 # Chart.js draws the dashboard's charts; taken from the npm registry, served from static/.
+# Its source map comes along: the script names it, and collectstatic's hashed names need it.
 CHARTJS_VERSION := 4.6.1
 CHARTJS := static/vendor/chart.umd.min.js
+CHARTJS_MAP := static/vendor/chart.umd.min.js.map
 
 .PHONY: run test setup chromium lint format
 
@@ -18,14 +20,15 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
 
-$(CHARTJS):
+$(CHARTJS) $(CHARTJS_MAP) &:
 	@mkdir -p static/vendor
 	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent chart.js@$(CHARTJS_VERSION) >/dev/null \
 	  && tar xzf chart.js-$(CHARTJS_VERSION).tgz && cp package/dist/chart.umd.min.js $(CURDIR)/$(CHARTJS) \
+	  && cp package/dist/chart.umd.min.js.map $(CURDIR)/$(CHARTJS_MAP) \
 	  && cp package/LICENSE.md $(CURDIR)/static/vendor/chart.js-LICENSE.md; status=$$?; rm -rf $$tmp; \
 	  test $$status = 0 || { echo "parindex: không tải được chart.js từ npm (npm pack chart.js@$(CHARTJS_VERSION) failed)" >&2; exit 1; }
 
-setup: $(STAMP) $(CHARTJS)
+setup: $(STAMP) $(CHARTJS) $(CHARTJS_MAP)
 
 run: setup
 	$(PY) manage.py migrate --noinput

@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, AgencyAlias, CollectiveName, Membership, Province
+from parindex.audit import AuditedAdmin
 
 
 @admin.register(Province)
@@ -23,7 +24,7 @@ class AgencyAliasInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "short_name",
@@ -43,11 +44,14 @@ class AgencyAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Đánh dấu đã xác minh"))
     def mark_verified(self, request, queryset):
-        queryset.update(verified=True)
+        # Saved one by one (not QuerySet.update) so each change is in the audit trail.
+        for agency in queryset.filter(verified=False):
+            agency.verified = True
+            agency.save(update_fields=["verified"])
 
 
 @admin.register(AgencyAlias)
-class AgencyAliasAdmin(admin.ModelAdmin):
+class AgencyAliasAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["alias", "agency", "agency__province"]
     search_fields = ["alias", "search_alias", "agency__name"]
     list_select_related = ["agency", "agency__province"]
@@ -64,7 +68,7 @@ class CollectiveNameAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["user", "role", "agency", "agency__province"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "agency__name"]
@@ -83,7 +87,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class ParindexUserAdmin(UserAdmin):
+class ParindexUserAdmin(AuditedAdmin, UserAdmin):
     inlines = [MembershipInline]
     list_display = [
         "username",

@@ -123,3 +123,19 @@ def can_review_province(user) -> bool:
     """Sở Nội vụ reviewers and administrators act for a province (open periods, send reminders);
     leaders only read."""
     return is_administrator(user) or is_reviewer(user)
+
+
+def can_manage_results(user, province_id: int) -> bool:
+    """Sở Nội vụ reviewers of the province (or of the province it merged into) and
+    administrators record index results, import them, accept score statements and link tasks
+    to criteria; leaders and staff only read."""
+    return is_administrator(user) or (is_reviewer(user) and province_id in province_ids_of(user))
+
+
+def results_provinces(user):
+    """The provinces a user may record index results for."""
+    if is_administrator(user):
+        return Province.objects.order_by("code", "valid_from")
+    if is_reviewer(user):
+        return Province.objects.filter(pk__in=province_ids_of(user)).order_by("code", "valid_from")
+    return Province.objects.none()

@@ -1,10 +1,24 @@
 from django.contrib import admin
+from django.db import models
 
-from parindex.models import Criterion, CriterionScore, Edition, Index, Result
+from parindex.audit import AuditedAdmin
+from parindex.models import (
+    Criterion,
+    CriterionScore,
+    Edition,
+    Index,
+    Result,
+    ResultImport,
+    StatementDecision,
+)
+
+# Scores are typed with the decimal comma ("8,963"), as everywhere in the interface.
+DECIMAL_COMMA = {models.DecimalField: {"localize": True}}
 
 
 class EditionInline(admin.TabularInline):
     model = Edition
+    formfield_overrides = DECIMAL_COMMA
     extra = 0
 
 
@@ -17,6 +31,7 @@ class IndexAdmin(admin.ModelAdmin):
 
 class CriterionInline(admin.TabularInline):
     model = Criterion
+    formfield_overrides = DECIMAL_COMMA
     extra = 0
     fields = ["code", "name", "level", "parent", "max_score", "position"]
     autocomplete_fields = ["parent"]
@@ -24,6 +39,7 @@ class CriterionInline(admin.TabularInline):
 
 @admin.register(Edition)
 class EditionAdmin(admin.ModelAdmin):
+    formfield_overrides = DECIMAL_COMMA
     list_display = ["name", "index", "decision_number", "first_year", "last_year", "max_total"]
     list_filter = ["index"]
     search_fields = ["name", "decision_number"]
@@ -33,6 +49,7 @@ class EditionAdmin(admin.ModelAdmin):
 
 @admin.register(Criterion)
 class CriterionAdmin(admin.ModelAdmin):
+    formfield_overrides = DECIMAL_COMMA
     list_display = ["code", "name", "level", "edition", "max_score"]
     list_filter = ["edition__index", "edition", "level"]
     search_fields = ["code", "name"]
@@ -42,12 +59,14 @@ class CriterionAdmin(admin.ModelAdmin):
 
 class CriterionScoreInline(admin.TabularInline):
     model = CriterionScore
+    formfield_overrides = DECIMAL_COMMA
     extra = 0
     autocomplete_fields = ["criterion"]
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
+class ResultAdmin(AuditedAdmin, admin.ModelAdmin):
+    formfield_overrides = DECIMAL_COMMA
     list_display = [
         "province",
         "index",
@@ -68,9 +87,38 @@ class ResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(CriterionScore)
-class CriterionScoreAdmin(admin.ModelAdmin):
+class CriterionScoreAdmin(AuditedAdmin, admin.ModelAdmin):
+    formfield_overrides = DECIMAL_COMMA
     list_display = ["result", "criterion", "achieved", "maximum"]
     list_filter = ["result__index", "result__year"]
     search_fields = ["criterion__code", "criterion__name", "result__province__name"]
     list_select_related = ["result__province", "result__index", "criterion"]
     autocomplete_fields = ["result", "criterion"]
+
+
+@admin.register(StatementDecision)
+class StatementDecisionAdmin(admin.ModelAdmin):
+    """Written from the index page; shown here for the record."""
+
+    list_display = ["text", "decision", "task", "score", "decided_by", "decided_at"]
+    list_filter = ["decision"]
+    search_fields = ["text", "task__description"]
+    list_select_related = ["task", "score__criterion", "decided_by"]
+    readonly_fields = ["task", "text", "decision", "score", "decided_by", "decided_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ResultImport)
+class ResultImportAdmin(admin.ModelAdmin):
+    """The results import history; previews are made and confirmed on /indices/import/."""
+
+    list_display = ["file_name", "province", "index", "year", "created_by", "created_at"]
+    list_filter = ["index", "year"]
+    search_fields = ["file_name", "province__name"]
+    list_select_related = ["province", "index", "created_by"]
+    readonly_fields = [f.name for f in ResultImport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

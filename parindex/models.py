@@ -6,6 +6,8 @@ because each index's tree changes when the methodology does.
 
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -205,8 +207,120 @@ class CriterionScore(models.Model):
     def __str__(self) -> str:
         return f"{self.criterion.code}: {self.achieved}/{self.maximum}"
 
+    def clean(self) -> None:
+        # A score belongs to the criteria tree in force in the result's year (the admin offers
+        # every criterion, so this is where a criterion of another index or edition is refused).
+        if self.result_id is None or self.criterion_id is None:
+            return
+        edition = self.result.index.edition_for(self.result.year)
+        if edition is None or self.criterion.edition_id != edition.pk:
+            raise ValidationError(
+                {
+                    "criterion": _(
+                        "Tiêu chí này không thuộc phiên bản phương pháp của %(index)s năm %(year)s."
+                    )
+                    % {"index": self.result.index, "year": self.result.year}
+                }
+            )
+
     @property
     def lost(self) -> Decimal | None:
         if self.achieved is None or self.maximum is None:
             return None
         return self.maximum - self.achieved
+
+
+class StatementDecision(models.Model):
+    """A reviewer's answer to a score statement the annex import found in a task's text
+    ("năm 2022 đạt 8,963/9,5 điểm"): accepted as a criterion's score, or dismissed.
+
+    Kept apart from `Task.score_statements`, which a re-import rewrites, and keyed by the
+    statement's text, so a decision outlives re-imports of the same wording."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", _("Đã ghi nhận")
+        DISMISSED = "dismissed", _("Bỏ qua")
+
+    task = models.ForeignKey(
+        "plans.Task",
+        verbose_name=_("nhiệm vụ"),
+        on_delete=models.CASCADE,
+        related_name="statement_decisions",
+    )
+    text = models.CharField(_("nội dung điểm số"), max_length=500)
+    decision = models.CharField(_("quyết định"), max_length=10, choices=Decision.choices)
+    score = models.ForeignKey(
+        CriterionScore,
+        verbose_name=_("điểm tiêu chí đã ghi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="statements",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người quyết định"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("điểm số nêu trong nhiệm vụ đã xử lý")
+        verbose_name_plural = _("điểm số nêu trong nhiệm vụ đã xử lý")
+        constraints = [
+            # One decision per statement; also serves "which statements of these tasks are done".
+            models.UniqueConstraint(fields=["task", "text"], name="statement_decision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} – {self.get_decision_display()}"
+
+
+class ResultImport(models.Model):
+    """A results workbook read for a preview (criterion code, achieved, maximum), and whether it
+    was confirmed. The rows understood are kept, so confirming writes exactly what was shown."""
+
+    province = models.ForeignKey(
+        "agencies.Province", verbose_name=_("tỉnh"), on_delete=models.CASCADE, related_name="+"
+    )
+    index = models.ForeignKey(
+        Index, verbose_name=_("chỉ số"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("phiên bản"), on_delete=models.PROTECT, related_name="+"
+    )
+    file_name = models.CharField(_("tên tệp"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # Total, maximum, rank, rank_of and band as typed in the form ("" or null when left empty).
+    totals = models.JSONField(_("kết quả chung"), default=dict, blank=True)
+    # One entry per row read: code, name, achieved, maximum (as text), problems, change.
+    rows = models.JSONField(_("các dòng"), default=list, blank=True)
+    problems = models.JSONField(_("lỗi"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhập"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người xác nhận"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("lần nhập kết quả chỉ số")
+        verbose_name_plural = _("lịch sử nhập kết quả chỉ số")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} – {self.index} {self.year} – {self.province}"

@@ -2,9 +2,11 @@
 
 Every value an operator may set is read here through a small helper that stops start-up with
 one line naming the variable when the value is wrong, so a mistyped environment never becomes a
-half-working server. See README.md ("Production environment") for the list.
+half-working server. See README.md ("Configuration") for the list.
 """
 
+import datetime
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -62,8 +64,14 @@ def database_from_url(url: str) -> dict:
         config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
     except Exception as exc:  # the parser raises several types; all mean the same to an operator
         _stop(f"DATABASE_URL không đọc được ({exc}); {hint}.")
-    if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
-        _stop(f"DATABASE_URL={url!r} thiếu tên cơ sở dữ liệu; {hint}.")
+    if config["ENGINE"].endswith("postgresql"):
+        if not config.get("NAME"):
+            _stop(f"DATABASE_URL={url!r} thiếu tên cơ sở dữ liệu; {hint}.")
+        # A database that does not answer fails /healthz and requests within seconds, instead
+        # of holding a worker until gunicorn's timeout.
+        config.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5)
+        )
     return config
 
 
@@ -90,13 +98,22 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_tables2",
+    "axes",
+    "auditlog",
     "parindex",
     "agencies",
     "plans",
 ]
 
+# None of ours adds a query to a request: WhiteNoise answers static files from memory, the
+# request log reads the user only if the view loaded it, auditlog only binds the user to the
+# entries a request writes, axes reads the database only when a login is attempted.
+# WhiteNoise serves collectstatic's output in production; `runserver` and the tests serve
+# static/ through django.contrib.staticfiles as usual.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
+    "parindex.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,6 +121,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "parindex.urls"
@@ -142,7 +162,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "parindex.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -163,9 +186,67 @@ THOUSAND_SEPARATOR = "."
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Production serves `collectstatic`'s output through WhiteNoise, compressed and under hashed
+# names (cached for a year); development and the tests read static/ directly, no manifest needed.
+STATIC_STORAGE = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
 # Evidence files live outside static/ and are served only through a permission-checked view.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
+# Several app servers share uploaded evidence through an S3-compatible store (django-storages,
+# installed separately: see README "Growing past one server"); one server keeps it in MEDIA_ROOT.
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    if importlib.util.find_spec("storages") is None:
+        _stop(
+            "S3_BUCKET được đặt nhưng chưa cài django-storages; "
+            "chạy .venv/bin/pip install 'django-storages[s3]==1.14.6' (or unset S3_BUCKET)."
+        )
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("S3_PREFIX", "parindex"),
+            # Private objects: files are only ever streamed through the permission-checked view.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {"default": DEFAULT_STORAGE, "staticfiles": {"BACKEND": STATIC_STORAGE}}
+
+# Accounts. Every login goes through django-axes first: after LOGIN_FAILURE_LIMIT failures
+# within LOGIN_COOLOFF_MINUTES, that user name is refused, and separately that address is
+# refused, whoever tries (["username", "ip_address"] = two independent counters).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "parindex.middleware.client_ip"
+AXES_VERBOSE = False
+# Behind nginx every request comes from 127.0.0.1; the client's address is then the
+# X-Forwarded-For header that deploy/nginx-parindex.conf sets (and overwrites).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", not DEBUG)
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+# A password hash is never copied into the audit log, not even a part of it.
+AUDITLOG_MASK_CALLABLE = "parindex.audit.mask"
+# Sessions live in the database (shared by every app server) and end after 8 hours by default;
+# changing a password ends the user's other sessions (Django's session auth hash).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -197,21 +278,34 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "parindex <no-reply@localhost
 # Where links in emails point (the address users open the app at).
 PARINDEX_BASE_URL = env_str("PARINDEX_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# One line per event on stdout, "2026-11-22 23:05:01,123 INFO parindex.request GET /tasks/ 200
+# 41ms user=12 ip=10.0.0.7": systemd's journal (or docker) keeps it, grep finds it. gunicorn.conf.py
+# writes gunicorn's own lines in the same format.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
+    "formatters": {"plain": {"format": LOG_FORMAT}},
     "handlers": {
         "stdout": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "plain"}
     },
     "root": {"handlers": ["stdout"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Its 4xx/5xx lines repeat what parindex.request says; errors keep their traceback.
+        "django.request": {"level": "ERROR"},
+        # django-axes: failed logins and lockouts (WARNING); successes are in the admin's
+        # access log, not in the journal.
+        "axes": {"level": "WARNING"},
+        "parindex.request": {"level": "INFO" if env_bool("REQUEST_LOG", True) else "WARNING"},
+    },
 }
 
 if not DEBUG:
+    # nginx terminates HTTPS and says so in X-Forwarded-Proto (deploy/nginx-parindex.conf).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer's health check may come over plain HTTP to the app server itself.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)

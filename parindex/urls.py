@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from parindex.views import indices
+from parindex.views import (
+    healthz,
+    indices,
+    result_import_confirm_view,
+    result_import_detail,
+    result_import_new,
+    statement_decide,
+    task_criteria,
+)
 from plans.views import home
 
 admin.site.site_header = "parindex – Quản trị"
@@ -11,6 +19,16 @@ admin.site.index_title = "Quản trị hệ thống"
 urlpatterns = [
     path("", home, name="home"),
     path("indices/", indices, name="indices"),
+    path("indices/import/", result_import_new, name="result_import_new"),
+    path("indices/import/<int:pk>/", result_import_detail, name="result_import_detail"),
+    path(
+        "indices/import/<int:pk>/confirm/",
+        result_import_confirm_view,
+        name="result_import_confirm",
+    ),
+    path("indices/statements/", statement_decide, name="statement_decide"),
+    path("tasks/<int:pk>/criteria/", task_criteria, name="task_criteria"),
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from parindex.audit import AuditedAdmin
 from plans.models import (
     Assignment,
     Evidence,
@@ -29,7 +30,7 @@ class TaskInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["number", "year", "province", "title", "issued_on", "base_year", "target_year"]
     list_filter = ["year", "indices", "province"]
     search_fields = ["number", "title", "province__name"]
@@ -40,7 +41,7 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["__str__", "plan", "annex", "sheet", "position"]
     list_filter = ["plan__year"]
     search_fields = ["title", "number", "plan__number"]
@@ -59,7 +60,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = [
         "number",
         "description_short",
@@ -99,7 +100,7 @@ class ProgressUpdateInline(admin.TabularInline):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["task", "agency", "role", "status", "completed_on", "review", "updated_at"]
     list_filter = ["role", "status", "review", "task__plan__year"]
     search_fields = ["task__description", "task__number", "agency__name"]

@@ -14,7 +14,10 @@ their task, plan and agency); everything else is grouped in Python.
 - `reminders_collect(today, days)`: what each agency would receive;
 - `reminders_send(today, days)`: sends it (the `send_reminders` command);
 - `reminder_send_to_agencies(agency_ids, today, days)`: the same, only to whoever acts for the
-  given agencies (for a "remind the agencies that have not reported" button).
+  given agencies;
+- `period_reminder_send(assignments=..., period=...)`: a different email, sent from a reporting
+  period's page: the assignments that have no update for that period yet, asking for the
+  period's report.
 """
 
 from __future__ import annotations
@@ -24,15 +27,18 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import Truncator
 
 from agencies.models import Agency, Membership
-from plans.models import Assignment
+from plans.models import Assignment, ProgressUpdate
+from plans.periods import period_label
 
 logger = logging.getLogger(__name__)
 
@@ -345,6 +351,165 @@ def reminder_send_to_agencies(
     of the given agencies nobody was emailed for."""
     wanted = set(agency_ids)
     result = reminders_send(today, days, dry_run=dry_run, agency_ids=wanted, connection=connection)
+    reached = set().union(*(reminder.acting_ids for reminder in result.sent))
+    result.unreached_agency_ids = wanted - reached
+    return result
+
+
+# The period reminder ----------------------------------------------------------------------
+
+PERIOD_BODY_TEMPLATE = "plans/email/period_reminder.txt"
+
+
+@dataclass(frozen=True)
+class PeriodItem:
+    """One task an agency has not reported on for the period."""
+
+    task_id: int
+    number: str
+    description: str
+    plan: str
+    roles: str
+    deadline: str  # "hạn 30/06/2024", or the deadline as written when it has no date
+    url: str
+
+
+@dataclass
+class PeriodReminder:
+    """The email asking one agency for its report of a period."""
+
+    agency: Agency
+    recipients: list[str]
+    items: list[PeriodItem]
+    period: str  # "2024-H1"
+    period_label: str  # "6 tháng 2024"
+    start: datetime.date
+    cutoff: datetime.date
+    acting_ids: frozenset[int] = frozenset()
+
+    @property
+    def subject(self) -> str:
+        return (
+            f"[parindex] Đề nghị báo cáo kỳ {self.period_label}: {len(self.items)} nhiệm vụ "
+            f"chưa báo cáo – {self.agency.name}"
+        )
+
+    @property
+    def body(self) -> str:
+        query = urlencode({"not_reported": self.period, "year": self.cutoff.year})
+        text = render_to_string(
+            PERIOD_BODY_TEMPLATE,
+            {
+                "agency": self.agency,
+                "has_predecessors": len(self.acting_ids) > 1,
+                "province": self.agency.province.name,
+                "items": self.items,
+                "period_label": self.period_label,
+                "start": self.start,
+                "cutoff": self.cutoff,
+                "task_list_url": f"{base_url()}{reverse('plans:task_list')}?{query}",
+            },
+        )
+        return text.strip() + "\n"
+
+    def summary(self) -> str:
+        return (
+            f"{self.agency.name} ({self.agency.province.name}): {len(self.items)} nhiệm vụ chưa "
+            f"báo cáo kỳ {self.period_label} → {', '.join(self.recipients)}"
+        )
+
+    def message(self, connection=None) -> EmailMessage:
+        return EmailMessage(
+            subject=self.subject, body=self.body, to=self.recipients, connection=connection
+        )
+
+
+def _deadline_text(task) -> str:
+    if task.due_on:
+        return f"hạn {task.due_on:%d/%m/%Y}"
+    return task.deadline_text or "không có thời hạn"
+
+
+def period_reminders_collect(
+    *, assignments, period: str, start: datetime.date, cutoff: datetime.date
+) -> tuple[list[PeriodReminder], set[int]]:
+    """For a period, what each agency with staff would be asked to report: its assignments
+    among `assignments` (and its predecessors') without a progress update for that period code,
+    one line per task. Also returns the agencies that have something unreported.
+    Four queries: the staff, the successor links, the unreported assignments with their task,
+    plan and agency, and the recipient agencies."""
+    reported = ProgressUpdate.objects.filter(assignment=OuterRef("pk"), period=period)
+    unreported = list(
+        assignments.filter(~Exists(reported))
+        .select_related("task", "task__plan", "agency", "agency__province")
+        .order_by("task__plan__year", "task__plan_id", "task__position", "task_id", "pk")
+    )
+    wanted = {assignment.agency_id for assignment in unreported}
+    staff = _staff_emails()
+    acting = {pk: ids for pk, ids in _acting_ids(staff).items() if ids & wanted}
+    by_agency: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in unreported:
+        by_agency[assignment.agency_id].append(assignment)
+    agencies = Agency.objects.select_related("province").in_bulk(list(acting))
+    reminders = []
+    for agency_id, ids in acting.items():
+        by_task: dict[int, list[Assignment]] = {}
+        for pk in ids:
+            for assignment in by_agency.get(pk, ()):
+                by_task.setdefault(assignment.task_id, []).append(assignment)
+        recipient = agencies[agency_id]
+        items = []
+        for rows in sorted(
+            by_task.values(),
+            key=lambda rows: (rows[0].task.plan.year, rows[0].task.plan_id, rows[0].task.position),
+        ):
+            task = rows[0].task
+            ordered = sorted(rows, key=lambda a: (a.role != Assignment.Role.LEAD, a.agency.name))
+            items.append(
+                PeriodItem(
+                    task_id=task.pk,
+                    number=task.number or "(không số)",
+                    description=short_description(task.description),
+                    plan=str(task.plan),
+                    roles="; ".join(
+                        str(a.get_role_display()) + _agency_note(a, recipient) for a in ordered
+                    ),
+                    deadline=_deadline_text(task),
+                    url=task_url(task.pk),
+                )
+            )
+        reminders.append(
+            PeriodReminder(
+                agency=recipient,
+                recipients=staff[agency_id],
+                items=items,
+                period=period,
+                period_label=period_label(period),
+                start=start,
+                cutoff=cutoff,
+                acting_ids=ids,
+            )
+        )
+    reminders.sort(key=lambda r: (r.agency.province.name, r.agency.name, r.agency.pk))
+    return reminders, wanted
+
+
+def period_reminder_send(
+    *,
+    assignments,
+    period: str,
+    start: datetime.date,
+    cutoff: datetime.date,
+    dry_run: bool = False,
+    connection=None,
+) -> ReminderResult:
+    """Ask every agency that has not reported on some of `assignments` for the period (its
+    staff, or its successor's) for that report, one email per agency. `unreached_agency_ids`
+    says which of those agencies nobody could be emailed for."""
+    reminders, wanted = period_reminders_collect(
+        assignments=assignments, period=period, start=start, cutoff=cutoff
+    )
+    result = _deliver(reminders, dry_run=dry_run, connection=connection)
     reached = set().union(*(reminder.acting_ids for reminder in result.sent))
     result.unreached_agency_ids = wanted - reached
     return result

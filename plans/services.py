@@ -1,5 +1,6 @@
 """Writes for plans that the web views call."""
 
+import copy
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from parindex.audit import audit_updates
 from plans.evidence import evidence_check_size, evidence_content_type, sha256_of
 from plans.importing.pipeline import ImportReport, annex_import
 from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate
@@ -55,8 +57,14 @@ class ConcurrentUpdate(Exception):
         self.newer = newer
 
 
-def _save_if_version(assignment: Assignment, expected_version: int | None, fields: dict) -> None:
-    """Compare-and-swap on the version: the whole check is one UPDATE, on any database."""
+def _save_if_version(
+    assignment: Assignment, expected_version: int | None, fields: dict, *, actor
+) -> None:
+    """Compare-and-swap on the version: the whole check is one UPDATE, on any database.
+
+    QuerySet.update sends no signal, so the audit entry (old → new, by `actor`) is written here.
+    """
+    before = copy.copy(assignment)
     if expected_version is None:
         expected_version = assignment.version
     updated = Assignment.objects.filter(pk=assignment.pk, version=expected_version).update(
@@ -72,6 +80,7 @@ def _save_if_version(assignment: Assignment, expected_version: int | None, field
     for name, value in fields.items():
         setattr(assignment, name, value)
     assignment.version = expected_version + 1
+    audit_updates([(before, assignment)], actor=actor)
 
 
 @transaction.atomic
@@ -108,7 +117,7 @@ def assignment_record_progress(
         fields["review"] = Assignment.Review.PENDING
     elif assignment.review == Assignment.Review.PENDING:
         fields["review"] = Assignment.Review.NONE
-    _save_if_version(assignment, expected_version, fields)
+    _save_if_version(assignment, expected_version, fields, actor=author)
     update = ProgressUpdate(
         assignment=assignment,
         author=author,
@@ -158,7 +167,7 @@ def assignment_review(
     if not confirm:
         fields["status"], fields["completed_on"] = Assignment.Status.IN_PROGRESS, None
         changes["status"] = [assignment.status, Assignment.Status.IN_PROGRESS]
-    _save_if_version(assignment, expected_version, fields)
+    _save_if_version(assignment, expected_version, fields, actor=reviewer)
     update = ProgressUpdate(
         assignment=assignment,
         author=reviewer,

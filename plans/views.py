@@ -15,6 +15,7 @@ from django_tables2 import RequestConfig
 from agencies.models import Agency
 from agencies.roles import (
     can_import,
+    can_manage_results,
     can_review_province,
     can_see_dashboard,
     dashboard_provinces,
@@ -22,6 +23,7 @@ from agencies.roles import (
     is_administrator,
 )
 from agencies.selectors import agency_choices
+from parindex.selectors import linkable_criteria
 from plans.dashboard import (
     DashboardScope,
     dashboard_by,
@@ -36,7 +38,7 @@ from plans.filters import DATE_FORMATS, AssignmentFilter
 from plans.forms import DashboardForm, ImportForm, OpenPeriodForm, ProgressForm, ReviewForm
 from plans.models import Assignment, Evidence, ReportingPeriod, Task
 from plans.periods import current_period, period_bounds, period_choices, period_label
-from plans.reminders import reminder_send_to_agencies
+from plans.reminders import period_reminder_send
 from plans.reports import report_docx, report_subject, report_xlsx
 from plans.selectors import (
     assignment_list,
@@ -308,7 +310,20 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
     for update in history:
         update.change_lines = _change_lines(update.changes)
         update.period_label = period_label(update.period) if update.period else ""
-    context = {"task": task, "rows": rows, "history": history, "conflict": conflict, "today": today}
+    linked = {c.pk for c in task.criteria.all()}
+    linkable = (
+        [c for c in linkable_criteria(task=task) if c.pk not in linked]
+        if can_manage_results(request.user, task.plan.province_id)
+        else None
+    )
+    context = {
+        "task": task,
+        "rows": rows,
+        "history": history,
+        "conflict": conflict,
+        "today": today,
+        "linkable": linkable,
+    }
     return render(request, "plans/task_detail.html", context, status=status)
 
 
@@ -613,12 +628,17 @@ def period_remind(request, pk):
     period, scope = _period_and_scope(request, pk)
     if not can_review_province(request.user):
         raise PermissionDenied
-    agency_ids = [row["agency_id"] for row in dashboard_by_agency(scope) if row["not_reported"]]
-    result = reminder_send_to_agencies(agency_ids, timezone.localdate())
+    result = period_reminder_send(
+        assignments=scope.assignments(),
+        period=period.code,
+        start=scope.period_start,
+        cutoff=period_bounds(period.code)[1],
+    )
     messages.success(
         request,
-        f"Đã gửi {result.emails} thư nhắc việc tới {result.recipients} người; "
-        f"{len(result.unreached_agency_ids)} cơ quan chưa có cán bộ nhận thư hoặc không có việc đến hạn.",
+        f"Đã gửi {result.emails} thư đề nghị báo cáo kỳ {period_label(period.code)} tới "
+        f"{result.recipients} người; {len(result.unreached_agency_ids)} cơ quan chưa báo cáo "
+        "chưa có cán bộ nhận thư.",
     )
     if result.failed:
         messages.error(

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 from django.urls import reverse
 
 from agencies.models import Membership
@@ -26,7 +27,7 @@ def test_home_requires_login(client):
 
 
 def test_staff_member_logs_in_and_sees_home(client, staff_tuphap):
-    assert client.login(username="tuphap", password="test-pass-123")
+    assert client.login(request=HttpRequest(), username="tuphap", password="test-pass-123")
     page = client.get("/")
     assert page.status_code == 200
     assert "Tình hình thực hiện nhiệm vụ" in page.text
@@ -58,7 +59,7 @@ def test_seed_demo_creates_the_five_demo_users_and_can_run_twice(client, setting
     agencies = dict(Membership.objects.values_list("user__username", "agency__name"))
     assert agencies["noivu"] == "Sở Nội vụ"
     assert agencies["taichinh"] == "Sở Tài chính"
-    assert client.login(username="admin", password="demo12345")
+    assert client.login(request=HttpRequest(), username="admin", password="demo12345")
     assert client.get("/admin/").status_code == 200
     # Both seed workbooks imported once, with some progress recorded once.
     plans = {(p.number, p.year): p.tasks.count() for p in Plan.objects.all()}
@@ -88,7 +89,7 @@ def test_password_change_page(client, staff_tuphap):
     )
     assert response.status_code == 302
     client.logout()
-    assert client.login(username="tuphap", password="Mat-khau-moi-2026")
+    assert client.login(request=HttpRequest(), username="tuphap", password="Mat-khau-moi-2026")
 
 
 def test_every_page_requires_login(client):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 register = template.Library()
@@ -7,3 +9,12 @@ register = template.Library()
 def get(mapping, key):
     """`row|get:code`: a dict value by a key held in a variable."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def score(value):
+    """A score with the decimal comma and only the decimals it has: 5,55; 10; 0,537."""
+    if value is None or value == "":
+        return ""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text.replace(".", ",")

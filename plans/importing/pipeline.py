@@ -9,13 +9,14 @@ import datetime
 import hashlib
 from dataclasses import dataclass, field
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.db import transaction
 
-from agencies.models import Province
+from agencies.models import Agency, Province
 from plans.importing.deadlines import DeadlineKind, parse_deadline
 from plans.importing.header import LOOKED_FOR, find_header
-from plans.importing.resolve import ALIASED, EXPANDED, MATCHED, AgencyResolver
+from plans.importing.resolve import ALIASED, EXPANDED, MATCHED, NEW, AgencyResolver
 from plans.importing.scores import find_score_statements
 from plans.importing.sync import ImportedSection, ImportedTask, plan_sync, score_as_dict
 from plans.importing.title import TitleDetails, details_from_lines, title_lines
@@ -105,6 +106,12 @@ def annex_import(
             raise ImportRefused(
                 "Không tìm thấy số hiệu kế hoạch trong tệp: hãy nhập số hiệu (ví dụ 22/KH-UBND)."
             )
+        number_limit = Plan._meta.get_field("number").max_length
+        if len(number) > number_limit:
+            raise ImportRefused(
+                f"Số hiệu kế hoạch “{number[:60]}…” dài {len(number)} ký tự, vượt giới hạn "
+                f"{number_limit} ký tự: hãy nhập đúng số hiệu (ví dụ 22/KH-UBND)."
+            )
         if not year:
             raise ImportRefused("Không xác định được năm của kế hoạch: hãy nhập năm ban hành.")
         plan_values = {"title": plan_title or "", "issued_on": issued_on}
@@ -121,6 +128,7 @@ def annex_import(
             resolver,
             sheet_names,
             dry_run,
+            user,
         )
     except ImportRefused as refused:
         report.errors.append(str(refused))
@@ -144,7 +152,29 @@ def annex_import(
         summary=report.as_json(),
     )
     report.import_run_id = run.pk
+    if not dry_run:
+        _audit_run(run, report, user)
     return report
+
+
+def _audit_run(run: ImportRun, report: ImportReport, user) -> None:
+    """One audit entry on the plan per import that wrote: who imported which file, and what it
+    did to the tasks (the rows themselves are in the run's summary, shown under /imports/)."""
+    counts = report.tasks
+    LogEntry.objects.log_create(
+        run.plan,
+        action=LogEntry.Action.UPDATE,
+        changes={
+            "nhập phụ lục": [
+                "",
+                f"{run.file_name}: {counts.get('created', 0)} nhiệm vụ mới, "
+                f"{counts.get('updated', 0)} cập nhật, {counts.get('unchanged', 0)} không đổi, "
+                f"{counts.get('withdrawn', 0)} rút khỏi kế hoạch (lần nhập #{run.pk})",
+            ]
+        },
+        actor=run.created_by,
+        additional_data={"import_run": run.pk, "sha256": run.sha256, "tasks": counts},
+    )
 
 
 def _read_tables(data, file_name, sheet_names, report) -> tuple[list[SheetWalk], TitleDetails]:
@@ -159,6 +189,8 @@ def _read_tables(data, file_name, sheet_names, report) -> tuple[list[SheetWalk],
     except WorkbookError as error:
         raise ImportRefused(error.message) from None
 
+    for sheet in workbook.sheets:
+        _check_cell_lengths(sheet)
     walks: list[SheetWalk] = []
     details = TitleDetails()
     problems: list[str] = []
@@ -205,6 +237,29 @@ def _read_tables(data, file_name, sheet_names, report) -> tuple[list[SheetWalk],
     return walks, details
 
 
+# Excel holds at most this many characters in a cell; a longer one is damage or a paste gone wrong.
+EXCEL_CELL_MAX_CHARS = 32_767
+
+
+def _check_cell_lengths(sheet) -> None:
+    """Refuse a cell longer than Excel allows, naming it: every later step reads each cell
+    several times, so millions of characters in one cell would take minutes to import."""
+    for row_number, row in enumerate(sheet.rows, start=1):
+        for col_number, cell in enumerate(row, start=1):
+            value = cell.value
+            if cell.origin and isinstance(value, str) and len(value) > EXCEL_CELL_MAX_CHARS:
+                raise ImportRefused(
+                    f"Trang tính “{sheet.name}”, ô {sheet.ref(row_number, col_number)}: nội dung "
+                    f"dài {_thousands(len(value))} ký tự, vượt giới hạn "
+                    f"{_thousands(EXCEL_CELL_MAX_CHARS)} ký tự của một ô Excel (tệp có thể bị hỏng "
+                    "hoặc ô bị dán nhầm nội dung). Hãy rút gọn nội dung ô này rồi tải lên lại."
+                )
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
 def _interpret(walks, resolver: AgencyResolver, year: int, report) -> list[ImportedTask]:
     imported = []
     counts = report.agencies
@@ -213,6 +268,7 @@ def _interpret(walks, resolver: AgencyResolver, year: int, report) -> list[Impor
             deadline = parse_deadline(task.deadline_value, plan_year=year)
             lead = resolver.resolve_text(task.lead_text)
             support = resolver.resolve_text(task.support_text)
+            _check_new_names(task, lead + support)
             lead_names = {item.name for item in lead}
             support = [item for item in support if item.name not in lead_names]
             for item in lead + support:
@@ -238,6 +294,20 @@ def _interpret(walks, resolver: AgencyResolver, year: int, report) -> list[Impor
     return imported
 
 
+def _check_new_names(task, resolved) -> None:
+    """Refuse a name no one could place that is too long to be an agency's name: it is text
+    pasted into the wrong column, and saving it as an agency would lose its end (or fail)."""
+    limit = Agency._meta.get_field("name").max_length
+    for item in resolved:
+        if item.how == NEW and len(item.name) > limit:
+            raise ImportRefused(
+                f"Trang tính “{task.sheet}”, dòng {task.row}: tên cơ quan “{item.name[:60]}…” "
+                f"dài {len(item.name)} ký tự, vượt giới hạn {limit} ký tự của tên cơ quan. Hãy "
+                "kiểm tra cột cơ quan chủ trì, phối hợp của dòng này (có thể nội dung bị dán "
+                "nhầm cột) rồi tải lên lại."
+            )
+
+
 def _count_deadline(report, deadline, task) -> None:
     group = {
         DeadlineKind.FIXED: "dated",
@@ -260,7 +330,17 @@ def _count_deadline(report, deadline, task) -> None:
 
 
 def _save(
-    report, province, number, year, plan_values, imported, walks, resolver, sheet_names, dry_run
+    report,
+    province,
+    number,
+    year,
+    plan_values,
+    imported,
+    walks,
+    resolver,
+    sheet_names,
+    dry_run,
+    user,
 ):
     with transaction.atomic():
         plan, created = Plan.objects.get_or_create(
@@ -283,6 +363,7 @@ def _save(
             sections=sections,
             tasks=imported,
             sheets_in_scope={walk.sheet for walk in walks} if sheet_names else None,
+            actor=user if user is not None and user.is_authenticated else None,
         )
         report.tasks.update(counts)
         report.plan = {

@@ -37,7 +37,7 @@ from decimal import Decimal, InvalidOperation
 
 from parindex.text import fold
 
-__all__ = ["ScoreStatement", "find_score_statements"]
+__all__ = ["ScoreStatement", "find_score_statements", "parse_number"]
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _UNIT = r"điểm|%|phần\s+trăm"
@@ -103,12 +103,12 @@ def find_score_statements(text: str | None) -> list[ScoreStatement]:
 def _statement(
     text: str, match: re.Match[str], clause_start: int, later: list[re.Match[str]]
 ) -> ScoreStatement | None:
-    achieved = _parse_number(match.group("achieved"))
+    achieved = parse_number(match.group("achieved"))
     if achieved is None:
         return None
     units = {(match.group("unit1") or "").lower(), (match.group("unit2") or "").lower()}
     percent = "%" in units or any(u.startswith("phần") for u in units)
-    maximum = _parse_number(match.group("maximum")) if match.group("maximum") else None
+    maximum = parse_number(match.group("maximum")) if match.group("maximum") else None
     if match.group("maximum") and maximum is None:
         return None
     if maximum is not None and (maximum <= 0 or achieved > maximum):
@@ -129,7 +129,7 @@ def _statement(
     )
 
 
-def _parse_number(raw: str) -> Decimal | None:
+def parse_number(raw: str) -> Decimal | None:
     """ "8,963" → 8.963; "1.234,5" → 1234.5; "8.963" → 8.963; "1.234.567" → 1234567."""
     try:
         if "," in raw:

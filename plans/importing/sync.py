@@ -7,13 +7,22 @@ that keeps duplicate numbers apart. Then:
   its assignments' status, history and evidence;
 - a stored task missing from the workbook is marked withdrawn, never deleted;
 - an agency no longer named loses its assignment only if nobody ever worked on it.
+
+The saves are bulk operations, which send no model signals, so the audit trail is written
+here: one entry per section, task or assignment whose audited content changed, with the old and
+new values. Rows created by an import are not logged one by one: the import run's entry on the
+plan (plans.importing.pipeline) and its stored summary list them.
 """
 
+import copy
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.utils import timezone
 
+from agencies.models import Agency
+from parindex.audit import audit_updates
 from parindex.text import fold
 from plans.importing.deadlines import Deadline
 from plans.importing.resolve import ResolvedAgency
@@ -66,13 +75,26 @@ def score_as_dict(score: ScoreStatement) -> dict:
     }
 
 
+# import_key columns hold 300 characters; a longer key keeps its start and a digest of the whole.
+KEY_MAX_LENGTH = 300
+
+
+def _fit(key: str) -> str:
+    """The key itself when it fits the column, else its start and a SHA-1 of all of it: the same
+    for the same text on every re-import, so matching is unchanged (a sheet name or task number
+    pasted full of text made PostgreSQL refuse the row)."""
+    if len(key) <= KEY_MAX_LENGTH:
+        return key
+    return f"{key[: KEY_MAX_LENGTH - 41]}#{hashlib.sha1(key.encode()).hexdigest()}"
+
+
 def section_keys(sections: list[ImportedSection]) -> list[str]:
     seen: Counter = Counter()
     keys = []
     for item in sections:
         base = f"{item.parsed.sheet}|{item.parsed.number}"
         seen[base] += 1
-        keys.append(f"{base}|{seen[base]}")
+        keys.append(_fit(f"{base}|{seen[base]}"))
     return keys
 
 
@@ -83,7 +105,7 @@ def task_keys(tasks: list[ImportedTask], key_of_section: dict[int, str]) -> list
         section_key = key_of_section[id(item.parsed.section)]
         base = f"{section_key}|{item.parsed.number}"
         seen[base] += 1
-        keys.append(f"{base}|{seen[base]}")
+        keys.append(_fit(f"{base}|{seen[base]}"))
     return keys
 
 
@@ -119,7 +141,7 @@ def _desired_assignments(item: ImportedTask) -> dict[int, tuple[str, str]]:
     return desired
 
 
-def _sync_sections(plan, sections: list[ImportedSection]) -> dict[int, Section]:
+def _sync_sections(plan, sections: list[ImportedSection], audited: list) -> dict[int, Section]:
     stored = {s.import_key: s for s in plan.sections.all()}
     by_parsed: dict[int, Section] = {}
     to_create, to_update = [], []
@@ -137,6 +159,7 @@ def _sync_sections(plan, sections: list[ImportedSection]) -> dict[int, Section]:
             section = Section(plan=plan, import_key=key, **values)
             to_create.append(section)
         elif any(getattr(section, f) != v for f, v in values.items()):
+            audited.append((copy.copy(section), section))
             for f, v in values.items():
                 setattr(section, f, v)
             to_update.append(section)
@@ -152,9 +175,11 @@ def plan_sync(
     sections: list[ImportedSection],
     tasks: list[ImportedTask],
     sheets_in_scope: set[str] | None,
+    actor=None,
 ) -> dict[str, int]:
     """Bring the plan's sections, tasks and assignments in line with the import."""
-    section_of = _sync_sections(plan, sections)
+    audited: list[tuple] = []  # (before, after) of every row changed in place
+    section_of = _sync_sections(plan, sections, audited)
     key_of_section = {
         id(item.parsed): key for item, key in zip(sections, section_keys(sections), strict=True)
     }
@@ -193,6 +218,7 @@ def plan_sync(
             task.withdrawn_at, content_changed = None, True
         bookkeeping_changed = any(getattr(task, f) != values[f] for f in BOOKKEEPING_FIELDS)
         if content_changed or bookkeeping_changed:
+            audited.append((copy.copy(task), task))
             for f, v in values.items():
                 setattr(task, f, v)
             changed_tasks.append(task)
@@ -207,6 +233,8 @@ def plan_sync(
                 )
                 agencies_changed = True
             elif assignment.role != role or assignment.source_text != source:
+                audited.append((copy.copy(assignment), assignment))
+                assignment.task = task  # for the audit entry's name, without a query
                 agencies_changed = agencies_changed or assignment.role != role
                 assignment.role, assignment.source_text = role, source
                 changed_assignments.append(assignment)
@@ -245,8 +273,14 @@ def plan_sync(
         and (sheets_in_scope is None or task.source_sheet in sheets_in_scope)
     ]
     for task in withdrawn:
+        audited.append((copy.copy(task), task))
         task.withdrawn_at = now
     Task.objects.bulk_update(withdrawn, ["withdrawn_at"], batch_size=1000)
+
+    agencies = Agency.objects.in_bulk({a.agency_id for a in changed_assignments})
+    for assignment in changed_assignments:
+        assignment.agency = agencies[assignment.agency_id]
+    audit_updates(audited, actor=actor, additional_data={"via": "annex import"})
 
     for item in tasks:
         counts[item.outcome] += 1

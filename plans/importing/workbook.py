@@ -25,7 +25,8 @@ Hidden sheets are skipped unless named in ``sheet_names``; chart sheets are neve
 What is refused, always with a `WorkbookError` whose ``message`` is a Vietnamese sentence saying
 what is wrong and what to do: files over ``max_bytes`` (checked before any parsing), files that
 unpack to far more than that, .xlsb, .ods, CSV, Word and PDF files, password-protected files,
-truncated or corrupt files, a sheet with more than ``max_rows`` rows holding values, and a value
+truncated or corrupt files, a shared-strings table of more than ``10 * max_rows`` texts, a
+sheet with more than ``max_rows`` rows holding values, and a value
 below row ``2 * max_rows`` or right of column ``max_columns`` (see below). No other exception
 leaves `read_workbook`, whatever the bytes (a `MemoryError` included, logged and wrapped).
 
@@ -46,11 +47,14 @@ The .xlsx sheets are streamed with openpyxl's own cell parser (``WorkSheetParser
 inside our own ``iterparse`` loop instead of ``load_workbook(read_only=False)``: the normal mode
 creates a Python object for every cell of every merged range while loading, so one declared
 range ``A1:XFD1048576`` would need 17 billion objects before we could clip it, and it keeps
-a dict per declared row. Everything else (sheet list and states, shared strings, styles, date
-formats) comes from ``load_workbook(read_only=True, data_only=True)``. This touches a few private
-openpyxl names (``WorkSheetParser``, ``_date_formats``, ``_cell_styles``, ``_fonts``,
-``_shared_strings``, ``_get_source``) and one of xlrd (``_sheet_visibility``), which is why both
-are pinned; the tests read the real annex files through all of them.
+a dict per declared row. Everything else (sheet list and states, styles, date formats) comes
+from openpyxl's ``ExcelReader`` as ``load_workbook(read_only=True, data_only=True)`` uses it,
+except the shared strings, which we read in our own lean loop (``_BookReader.read_strings``)
+with a bounded count, since openpyxl's table costs seconds per 100 000 strings. This touches a
+few private openpyxl names (``WorkSheetParser``, ``ExcelReader.read_strings``, ``_date_formats``,
+``_cell_styles``, ``_fonts``, ``_shared_strings``, ``_get_source``) and one of xlrd
+(``_sheet_visibility``), which is why both are pinned; the tests read the real annex files
+through all of them.
 
 No Django import: the caller passes the limits (``settings.PARINDEX_UPLOAD_MAX_BYTES`` and
 ``settings.PARINDEX_IMPORT_MAX_ROWS``).
@@ -72,9 +76,10 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 
 import xlrd
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.xml.constants import SHARED_STRINGS
 from openpyxl.xml.functions import iterparse
 from xlrd.compdoc import CompDoc
 
@@ -91,6 +96,8 @@ UNZIPPED_FACTOR = 10
 UNZIPPED_FLOOR = 64 * 1024 * 1024
 # Row elements beyond the largest sheet Excel can make mean a broken or hostile file.
 EXCEL_MAX_ROWS = 1_048_576
+# The shared-strings table may hold at most this many texts per allowed row.
+STRINGS_PER_ROW = 10
 # At most this many merged-range declarations per sheet.
 MAX_MERGES = 100_000
 # Merged ranges may together cover at most MERGE_AREA_FACTOR * used area + MERGE_AREA_SLACK cells.
@@ -101,6 +108,9 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW = _MAIN + "row"
 _CELL = _MAIN + "c"
 _MERGE_CELL = _MAIN + "mergeCell"
+_SHARED_STRING = _MAIN + "si"
+_TEXT = _MAIN + "t"
+_RUN = _MAIN + "r"
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -156,6 +166,10 @@ FAR_COLUMN = (
 TOO_MANY_CELLS = (
     "Trang tính “{sheet}” có quá nhiều ô (kể cả ô trống đã định dạng), vượt giới hạn {limit} ô: "
     "hãy xoá các dòng, cột thừa ngoài bảng rồi tải lên lại."
+)
+TOO_MANY_STRINGS = (
+    "Tệp chứa quá nhiều đoạn văn bản khác nhau (hơn {limit}), vượt xa một bảng phụ lục: hãy xoá "
+    "các trang tính không cần thiết hoặc chia phụ lục thành nhiều tệp rồi tải lên lại."
 )
 MISSING_SHEET = (
     "Không tìm thấy trang tính “{name}” trong tệp. Các trang tính có trong tệp: {sheets}. "
@@ -437,8 +451,55 @@ def _quoted(names: Iterable[str]) -> str:
 # --- .xlsx ----------------------------------------------------------------------------------------
 
 
+class _BookReader(ExcelReader):
+    """openpyxl's reader for `load_workbook(read_only=True)`, with a lean shared-strings table.
+
+    openpyxl builds a descriptor object for every shared string: 300 000 one-letter strings
+    (24 KB zipped) cost it some 10 seconds. This reads the same text, with a bounded count.
+    """
+
+    def __init__(self, data: bytes, limits: _Limits):
+        super().__init__(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+        self.limits = limits
+
+    def read_strings(self):
+        part = self.package.find(SHARED_STRINGS)
+        if part is not None:
+            with self.archive.open(part.PartName[1:]) as source:
+                self.shared_strings = _read_shared_strings(source, self.limits.max_strings)
+
+
+def _read_shared_strings(source, limit: int) -> list[str]:
+    """The text of each <si>, as openpyxl's `read_string_table` gives it: its own <t>, then the
+    <t> of each rich-text run, phonetic hints left out."""
+    strings: list[str] = []
+    for _, element in iterparse(source):
+        if element.tag != _SHARED_STRING:
+            continue
+        if len(strings) >= limit:
+            raise WorkbookError(TOO_MANY_STRINGS.format(limit=_number(limit)))
+        plain = None
+        runs = []
+        for child in element:
+            if child.tag == _TEXT:
+                plain = child.text
+            elif child.tag == _RUN:
+                run_text = None
+                for grandchild in child:
+                    if grandchild.tag == _TEXT:
+                        run_text = grandchild.text
+                if run_text is not None:
+                    runs.append(run_text)
+        text = "".join([plain, *runs] if plain is not None else runs)
+        strings.append(text.replace("x005F_", ""))
+        element.clear()
+    return strings
+
+
 def _read_xlsx(data: bytes, limits: _Limits, sheet_names: list[str] | None) -> Workbook:
-    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    reader = _BookReader(data, limits)
+    reader.read()
+    book = reader.wb
     try:
         by_name = {ws.title: ws for ws in book.worksheets}
         worksheets = [(ws.title, ws.sheet_state != "visible") for ws in book.worksheets]
@@ -622,6 +683,11 @@ class _Limits:
     @property
     def max_cells(self) -> int:
         return self.max_rows * self.max_columns
+
+    @property
+    def max_strings(self) -> int:
+        """Most distinct texts a workbook may hold: 10 per allowed row is far above any annex."""
+        return STRINGS_PER_ROW * self.max_rows
 
 
 class _Grid:

@@ -31,6 +31,9 @@ def start(env_overrides: dict[str, str | None]) -> subprocess.CompletedProcess:
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:notaport/x"}, "DATABASE_URL"),
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432"}, "DATABASE_URL"),
         ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"SESSION_COOKIE_AGE": "8h"}, "SESSION_COOKIE_AGE"),
+        # Shared evidence storage needs django-storages, which is not in requirements.txt.
+        ({"S3_BUCKET": "parindex-evidence"}, "django-storages"),
     ],
 )
 def test_bad_setting_stops_start_up_with_one_line(env, names):

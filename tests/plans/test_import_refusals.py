@@ -1,7 +1,9 @@
 """Bad input to the import: a clear Vietnamese message, and nothing written."""
 
 import io
+import time
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -139,3 +141,71 @@ def test_formulas_are_read_as_their_values(tmp_path):
     document = run_import(path, "--plan-number", "2/KH", "--year", "2023", "--dry-run")
     assert document["rows"][0]["lead"] == []
     assert not any("=" in name for name in document["agencies"]["unverified"])
+
+
+# Found by the import fuzz test (tests/plans/test_import_fuzz.py) ---------------------------------
+
+
+def _raw_annex(tmp_path, rows) -> Path:
+    from tests.plans.fuzz import raw_xlsx, sheet_xml
+
+    path = tmp_path / "phu-luc.xlsx"
+    path.write_bytes(raw_xlsx({"Phụ lục": sheet_xml(rows)}))
+    return path
+
+
+HEADER = ["TT", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian thực hiện"]
+
+
+def test_an_agency_name_longer_than_an_agency_can_hold_is_refused_not_a_crash(tmp_path):
+    # Text pasted into the lead column: one name no one can place, 400 characters long. Saving
+    # it as an unverified agency failed validation (255 characters) with an unhandled error.
+    lead = "Ban quản lý dự án đầu tư xây dựng " * 12
+    path = _raw_annex(tmp_path, [HEADER, [1, "Nhiệm vụ", lead, "Quý I/2023"]])
+    message = refused(path)
+    assert message.startswith("Trang tính “Phụ lục”, dòng 2: tên cơ quan “Ban quản lý dự án")
+    assert "vượt giới hạn 255 ký tự" in message
+
+
+def test_a_cell_longer_than_excel_allows_is_refused_quickly_with_its_address(tmp_path):
+    # 10 million characters in one cell (the trailing space is stripped) took the import minutes (every step reads each cell).
+    huge = "Sở Tư pháp; " * 900_000
+    path = _raw_annex(
+        tmp_path, [HEADER, [1, "Nhiệm vụ", "Sở Nội vụ", "Quý I/2023"], [2, "x", huge]]
+    )
+    started = time.perf_counter()
+    message = refused(path)
+    assert time.perf_counter() - started < 20  # about 1 s; was over 40 s
+    assert message.startswith(
+        "Trang tính “Phụ lục”, ô C3: nội dung dài 10.799.999 ký tự, vượt giới hạn 32.767 ký tự"
+    )
+
+
+def test_a_cell_of_exactly_excels_limit_is_imported_whole(tmp_path):
+    description = "Nhiệm vụ " + "x" * (32_767 - 9)
+    path = _raw_annex(tmp_path, [HEADER, [1, description, "Sở Nội vụ", "Quý I/2023"]])
+    document = run_import(path, "--plan-number", "1/KH-UBND", "--year", "2023", "--dry-run")
+    assert document["rows"][0]["description"] == description
+
+
+def test_a_task_number_longer_than_the_key_column_imports_and_reimports_unchanged(tmp_path):
+    # PostgreSQL refused the row (import_key is 300 characters) with an unhandled DataError.
+    number = "1." * 200
+    path = _raw_annex(tmp_path, [HEADER, [number, "Nhiệm vụ dài", "Sở Nội vụ", "Quý I/2023"]])
+    first = run_import(path, "--plan-number", "1/KH-UBND", "--year", "2023")
+    assert first["tasks"]["created"] == 1
+    task = Task.objects.get()
+    assert len(task.import_key) == 300 and task.number == number[:20]
+    again = run_import(path, "--plan-number", "1/KH-UBND", "--year", "2023")
+    assert again["tasks"] == {"created": 0, "updated": 0, "unchanged": 1, "withdrawn": 0}
+
+
+def test_a_plan_number_longer_than_the_column_is_refused(tmp_path):
+    # The number read from the title rows went unchecked to a 50-character column.
+    title = f"(Kèm theo Kế hoạch số {'1' * 60}/KH-UBND ngày 10 tháng 3 năm 2024)"
+    path = _raw_annex(tmp_path, [[title], HEADER, [1, "Nhiệm vụ", "Sở Nội vụ", "Quý I/2024"]])
+    before = snapshot()
+    document = run_import(path, expect_ok=False)
+    assert snapshot() == before
+    assert document["errors"][0].startswith("Số hiệu kế hoạch “111")
+    assert "vượt giới hạn 50 ký tự" in document["errors"][0]

@@ -1,10 +1,15 @@
 """Reporting periods: a reviewer opens one, sees who has not reported, and reminds them."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
+from plans.dashboard import DashboardScope
 from plans.models import ReportingPeriod
+from plans.reminders import period_reminders_collect
+from tests.factories import make_assignment, make_task
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +39,10 @@ def test_the_period_lists_agencies_that_have_not_reported(client, reviewer, bac_
     assert "7</a> trên 9 phân công chưa có báo cáo" in page.text
 
 
-def test_the_button_emails_the_agencies_that_have_not_reported(
-    client, reviewer, bac_kan, province, staff_tuphap, staff_taichinh
+def test_the_button_asks_each_agency_for_the_report_of_the_period(
+    client, reviewer, bac_kan, province, staff_tuphap, staff_taichinh, settings
 ):
+    settings.PARINDEX_BASE_URL = "https://parindex.example.vn"
     staff_tuphap.email, staff_taichinh.email = "tuphap@example.vn", "taichinh@example.vn"
     staff_tuphap.save()
     staff_taichinh.save()
@@ -46,11 +52,44 @@ def test_the_button_emails_the_agencies_that_have_not_reported(
     assert client.get(reverse("plans:period_remind", args=[period.pk])).status_code == 405
     response = client.post(reverse("plans:period_remind", args=[period.pk]), follow=True)
     assert response.status_code == 200
-    assert sorted(tuple(m.to) for m in mail.outbox) == [
-        ("taichinh@example.vn",),
-        ("tuphap@example.vn",),
-    ]
-    assert "Đã gửi 2 thư nhắc việc tới 2 người" in response.text
+    assert "Đã gửi 2 thư đề nghị báo cáo kỳ 6 tháng 2024 tới 2 người" in response.text
+    emails = {m.to[0]: m for m in mail.outbox}
+    assert sorted(emails) == ["taichinh@example.vn", "tuphap@example.vn"]
+    tuphap = emails["tuphap@example.vn"]
+    assert tuphap.subject == (
+        "[parindex] Đề nghị báo cáo kỳ 6 tháng 2024: 4 nhiệm vụ chưa báo cáo – Sở Tư pháp"
+    )
+    body = tuphap.body
+    assert (
+        "báo cáo kết quả thực hiện kỳ 6 tháng 2024 (số liệu từ 15/12/2023 đến 14/06/2024)" in body
+    )
+    # Sở Tư pháp reported on C for 2024-H1: A, B, E and G are asked for, in plan order.
+    tasks = {task.number: task for task in province["plan"].tasks.all()}
+    listed = [line.split(" – ")[0] for line in body.splitlines() if line.startswith("- Nhiệm vụ")]
+    assert listed == ["- Nhiệm vụ A", "- Nhiệm vụ B", "- Nhiệm vụ E", "- Nhiệm vụ G"]
+    for number in "ABEG":
+        assert f"https://parindex.example.vn/tasks/{tasks[number].pk}/" in body
+    assert f"https://parindex.example.vn/tasks/{tasks['C'].pk}/" not in body
+    assert "Chủ trì – hạn 14/06/2024" in body and "Phối hợp – hạn 20/06/2024" in body
+    assert "Chủ trì – không có thời hạn" in body  # E, ongoing: reported every period too
+    assert "/tasks/?not_reported=2024-H1&year=2024" in body
+    assert "Quá hạn (" not in body  # not the due/overdue reminder
+    taichinh = emails["taichinh@example.vn"]
+    assert "3 nhiệm vụ chưa báo cáo – Sở Tài chính" in taichinh.subject
+    assert f"/tasks/{tasks['A'].pk}/" not in taichinh.body  # Sở Tài chính reported on A
+
+
+def test_agencies_nobody_can_be_emailed_for_are_counted(
+    client, reviewer, bac_kan, province, staff_tuphap
+):
+    staff_tuphap.email = "tuphap@example.vn"
+    staff_tuphap.save()
+    client.force_login(reviewer)
+    open_period(client, bac_kan)
+    period = ReportingPeriod.objects.get()
+    response = client.post(reverse("plans:period_remind", args=[period.pk]), follow=True)
+    assert [m.to for m in mail.outbox] == [["tuphap@example.vn"]]
+    assert "1 cơ quan chưa báo cáo chưa có cán bộ nhận thư" in response.text
 
 
 def test_leaders_read_periods_but_cannot_open_or_remind(
@@ -79,3 +118,31 @@ def test_another_province_period_is_not_found(client, reviewer, other_reviewer, 
         ).status_code
         == 404
     )
+
+
+def test_the_period_reminder_is_collected_in_four_queries_whatever_the_data(
+    bac_kan, province, staff_tuphap, staff_taichinh, django_assert_num_queries
+):
+    staff_tuphap.email, staff_taichinh.email = "tuphap@example.vn", "taichinh@example.vn"
+    staff_tuphap.save()
+    staff_taichinh.save()
+    scope = DashboardScope(
+        province_id=bac_kan.pk, year=2024, period="2024-H1", today=datetime.date(2024, 6, 20)
+    )
+
+    def collect():
+        # staff emails, successor links, unreported assignments (with task, plan, agency),
+        # recipient agencies
+        with django_assert_num_queries(4):
+            reminders, _ = period_reminders_collect(
+                assignments=scope.assignments(),
+                period=scope.period,
+                start=scope.period_start,
+                cutoff=scope.as_of,
+            )
+        return {r.agency.name: len(r.items) for r in reminders}
+
+    assert collect() == {"Sở Tài chính": 3, "Sở Tư pháp": 4}
+    for number in range(20):
+        make_assignment(make_task(province["plan"], number=f"X{number}"), province["tp"])
+    assert collect() == {"Sở Tài chính": 3, "Sở Tư pháp": 24}

@@ -1,3 +1,4 @@
+from auditlog.context import disable_auditlog
 from django.core.management.base import BaseCommand
 
 from agencies.reference import reference_agencies_load
@@ -12,7 +13,10 @@ class Command(BaseCommand):
             ("Tỉnh và cơ quan", reference_agencies_load),
             ("Chỉ số", reference_indices_load),
         ):
-            report = load()
+            # Reference data is the repository's fixtures/, whose history is git's: auditing
+            # its ten thousand rows would triple the load and bury the edits people make.
+            with disable_auditlog():
+                report = load()
             created = ", ".join(f"{k}: {v}" for k, v in sorted(report.created.items())) or "không"
             updated = ", ".join(f"{k}: {v}" for k, v in sorted(report.updated.items())) or "không"
             self.stdout.write(f"{label}: tạo mới {created}; cập nhật {updated}.")

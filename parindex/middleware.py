@@ -1,0 +1,51 @@
+"""Request logging, and the client's address as every part of the app should read it."""
+
+import logging
+import time
+
+from django.conf import settings
+
+logger = logging.getLogger("parindex.request")
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or behind nginx the X-Forwarded-For it sets.
+
+    deploy/nginx-parindex.conf overwrites X-Forwarded-For with the address it saw, so the header
+    cannot be forged by the client; without a proxy (BEHIND_PROXY=0) the header is ignored.
+    Login throttling (django-axes) counts failures per this address.
+    """
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class RequestLogMiddleware:
+    """One line per request: method, path, status, duration, user id, client address.
+
+    The user is named only when the view already loaded it, so logging never adds a query.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.monotonic()
+        response = self.get_response(request)
+        elapsed_ms = (time.monotonic() - started) * 1000
+        user = getattr(request, "_cached_user", None)  # set by django.contrib.auth when loaded
+        user_id = user.pk if user is not None and user.is_authenticated else "-"
+        level = logging.ERROR if response.status_code >= 500 else logging.INFO
+        logger.log(
+            level,
+            "%s %s %s %.0fms user=%s ip=%s",
+            request.method,
+            request.get_full_path()[:500],
+            response.status_code,
+            elapsed_ms,
+            user_id,
+            client_ip(request) or "-",
+        )
+        return response
