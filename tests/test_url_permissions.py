@@ -3,8 +3,9 @@
 The test walks the whole URLconf (`get_resolver()`, includes and the admin's own patterns), so a
 new page is covered the day it is added: a pattern without an entry in `EXPECTED` fails with a
 message saying to add one. Each pattern is requested with real objects (a plan, a task led by
-Sở Tư pháp with a completion waiting for review and its evidence, an import preview, a reporting
-period) by seven people: anonymous, staff of the agency that owns the work, staff of an agency
+Sở Tư pháp with a completion waiting for review and its evidence and a score statement waiting
+for a decision, an annex import preview, a results workbook preview, a criterion to link, a
+reporting period) by seven people: anonymous, staff of the agency that owns the work, staff of an agency
 that owns nothing of it, a Sở Nội vụ reviewer of another province, the leader, the reviewer and
 an administrator. Every request runs in a savepoint that is rolled back, so each starts from the
 same data; the data is compared before and after inside the savepoint: a refused POST must change
@@ -17,6 +18,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -33,8 +35,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from agencies.models import Agency
-from parindex.models import Index
+from parindex.models import (
+    Criterion,
+    CriterionScore,
+    Index,
+    Result,
+    ResultImport,
+    StatementDecision,
+)
+from parindex.services import result_import_preview
 from plans.export import plan_export_xlsx
+from plans.importing.scores import find_score_statements
+from plans.importing.sync import score_as_dict
 from plans.models import (
     Assignment,
     Evidence,
@@ -52,6 +64,9 @@ from tests.factories import make_assignment, make_plan, make_task
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+RESULTS_WORKBOOK = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "results" / "bac-kan-papi-2016.xlsx"
+)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Written by Sở Tư pháp on its own assignment: only those who may see the task may read it.
 SECRET_NOTE = "Ghi chu noi bo cua So Tu phap 7f3a"
@@ -198,6 +213,59 @@ EXPECTED: dict[str, Expect] = {
         post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
         kwargs=lambda w: [{"pk": w.preview.pk}],
     ),
+    # Index results: Sở Nội vụ of the province and administrators import them, accept the
+    # score statements found in tasks and link tasks to criteria; leaders only read (the index
+    # page), staff are refused. Another province's reviewer imports only into its own province
+    # (the form refuses Bắc Kạn: 400 with the error) and does not see Bắc Kạn's previews or
+    # tasks (404).
+    "result_import_new": Expect(
+        get=roles(LOGIN, 403, 403, 200, 403, 200, 200),
+        post=roles(LOGIN, 403, 403, 400, 403, DONE, DONE),
+        payload=lambda w: {
+            "file": SimpleUploadedFile(RESULTS_WORKBOOK.name, RESULTS_WORKBOOK.read_bytes()),
+            "province": w.province.pk,
+            "index": "PAPI",
+            "year": 2017,
+            "total": "36,5",
+            "maximum": "",
+            "rank": "30",
+            "rank_of": "63",
+            "band": "",
+        },
+    ),
+    "result_import_detail": Expect(
+        get=roles(LOGIN, 403, 403, 404, 403, 200, 200),
+        kwargs=lambda w: [{"pk": w.results_preview.pk}],
+    ),
+    "result_import_confirm": Expect(
+        get=POST_ONLY_GET,
+        post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
+        kwargs=lambda w: [{"pk": w.results_preview.pk}],
+    ),
+    "statement_decide": Expect(
+        get=POST_ONLY_GET,
+        # Staff have no index page (403 before the task is looked up); the leader sees the
+        # task but may not decide (403); Cao Bằng's reviewer does not see the task (404).
+        post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
+        payload=lambda w: {
+            "task": w.task.pk,
+            "text": w.task.score_statements[0]["text"],
+            "index": "PAR",
+            "year": w.task.score_statements[0]["year"],
+            "target": str(w.criterion.pk),
+            "decision": "accept",
+        },
+    ),
+    "task_criteria": Expect(
+        get=POST_ONLY_GET,
+        # Sở Tư pháp sees its task but may not link (403); Sở Tài chính and Cao Bằng do not
+        # see it (404).
+        post=roles(LOGIN, 403, 404, 404, 403, DONE, DONE),
+        kwargs=lambda w: [{"pk": w.task.pk}],
+        payload=lambda w: {"criterion": w.criterion.pk, "action": "link"},
+    ),
+    # The load balancer's health check: no login, read-only (GET and HEAD).
+    "healthz": Expect(get=each(200), post=each(405)),
     # A plan is a published document of the province: everyone of the province may export it
     # (it holds the annex, no progress); another province's reviewer may not.
     "plans:plan_export": Expect(
@@ -231,6 +299,8 @@ class World:
     preview: ImportRun
     period: ReportingPeriod
     workbook: bytes
+    results_preview: ResultImport
+    criterion: Criterion
 
 
 @pytest.fixture
@@ -241,7 +311,15 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
     tp = agency(bac_kan, "Sở Tư pháp")
     plan = make_plan(bac_kan, number="7/KH-UBND", year=TODAY.year)
     plan.indices.set(Index.objects.filter(code="PAR"))
-    task = make_task(plan, number="1", due_on=TODAY + datetime.timedelta(days=3))
+    # The task quotes last year's score of a PAR INDEX criterion, as an annex import finds it:
+    # a statement waiting for Sở Nội vụ to accept or dismiss.
+    description = f"Tiêu chí 1 năm {TODAY.year - 1} đạt 8,5/10 điểm; cần cải thiện"
+    task = make_task(
+        plan, number="1", description=description, due_on=TODAY + datetime.timedelta(days=3)
+    )
+    task.score_statements = [score_as_dict(s) for s in find_score_statements(description)]
+    task.save(update_fields=["score_statements"])
+    assert [s["year"] for s in task.score_statements] == [TODAY.year - 1]
     assignment = make_assignment(task, tp)
     # Sở Tư pháp reports it done with evidence: a completion waiting for Sở Nội vụ's review.
     assignment_record_progress(
@@ -270,6 +348,21 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
     period = ReportingPeriod.objects.create(
         province=bac_kan, code=f"{TODAY.year}-Y", opened_by=reviewer
     )
+    # A results workbook previewed for a year Bắc Kạn has no PAPI result yet: confirming it
+    # creates the result and its six criterion scores.
+    papi = Index.objects.get(code="PAPI")
+    results_preview = result_import_preview(
+        data=RESULTS_WORKBOOK.read_bytes(),
+        file_name=RESULTS_WORKBOOK.name,
+        province=bac_kan,
+        index=papi,
+        year=2017,
+        edition=papi.edition_for(2017),
+        totals={"total": None, "maximum": None, "rank": None, "rank_of": None, "band": ""},
+        user=reviewer,
+    )
+    assert not results_preview.problems, results_preview.problems
+    assert not Result.objects.filter(province=bac_kan, index=papi, year=2017).exists()
     return World(
         province=bac_kan,
         plan=plan,
@@ -279,6 +372,11 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
         preview=ImportRun.objects.get(pk=report.import_run_id),
         period=period,
         workbook=workbook,
+        results_preview=results_preview,
+        # A criterion of the edition of the plan's index in force last year (PAR INDEX 2022–).
+        criterion=Criterion.objects.get(
+            edition=Index.objects.get(code="PAR").edition_for(TODAY.year - 1), code="1"
+        ),
     )
 
 
@@ -365,10 +463,13 @@ def admin_values(pattern: Pattern, world: World) -> dict:
 
 
 def snapshot() -> dict:
-    """What a request may change: plans, tasks and assignments as they are, how many of the
-    append-only or created records exist (history, evidence, import runs, periods, agencies),
-    passwords, and the mail sent."""
-    data = {m.__name__: list(m.objects.order_by("pk").values()) for m in (Plan, Task, Assignment)}
+    """What a request may change: plans, tasks, assignments, index results and their scores,
+    results imports (confirmed or not), score statement decisions and the task ↔ criterion
+    links as they are; how many of the append-only or created records exist (history,
+    evidence, import runs, periods, agencies); passwords; and the mail sent."""
+    models = (Plan, Task, Assignment, Result, CriterionScore, ResultImport, StatementDecision)
+    data = {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
+    data["task_criteria"] = list(Task.criteria.through.objects.order_by("pk").values())
     for model in (Section, ProgressUpdate, Evidence, ImportRun, ReportingPeriod, Agency):
         data[model.__name__] = list(model.objects.aggregate(Count("pk"), Max("pk")).values())
     data["users"] = list(get_user_model().objects.order_by("pk").values("pk", "password"))
