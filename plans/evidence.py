@@ -2,7 +2,11 @@
 
 import hashlib
 import io
+import re
+import unicodedata
 import zipfile
+from pathlib import PurePath
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,13 +24,28 @@ _OFFICE_PARTS = {
     "xl/workbook.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 ALLOWED = "PDF, Word (.docx), Excel (.xlsx), ảnh PNG/JPEG/GIF/WebP"
+# The extension a downloaded file gets for each type we accept.
+EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    _OFFICE_PARTS["word/document.xml"]: ".docx",
+    _OFFICE_PARTS["xl/workbook.xml"]: ".xlsx",
+}
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
+
+
+def evidence_check_size(size: int) -> None:
+    limit = settings.PARINDEX_UPLOAD_MAX_BYTES
+    if size > limit:
+        raise ValidationError(f"Tệp lớn hơn giới hạn {limit // (1024 * 1024)} MB.")
 
 
 def evidence_content_type(data: bytes) -> str:
     """The file's real type, or ValidationError with a Vietnamese message."""
-    limit = settings.PARINDEX_UPLOAD_MAX_BYTES
-    if len(data) > limit:
-        raise ValidationError(f"Tệp lớn hơn giới hạn {limit // (1024 * 1024)} MB.")
+    evidence_check_size(len(data))
     if not data:
         raise ValidationError("Tệp rỗng.")
     head = data[:16]
@@ -42,6 +61,36 @@ def evidence_content_type(data: bytes) -> str:
             if part in names:
                 return content_type
     raise ValidationError(f"Loại tệp không được chấp nhận. Chỉ nhận: {ALLOWED}.")
+
+
+def evidence_served_type(stored: str) -> str:
+    """The type a download is sent with: the one sniffed at upload, if it is one we accept; any
+    other (a record edited by hand, an old row) goes out as bytes to save, never to render."""
+    return stored if stored in EXTENSIONS else "application/octet-stream"
+
+
+def evidence_download_name(original_name: str, content_type: str) -> str:
+    """The uploaded name, cleaned for a download: no folders, no control or quoting characters,
+    and the extension of what the file really is ("bao-cao.html" holding a PDF is saved as
+    "bao-cao.html.pdf", so it is never opened as a web page)."""
+    name = PurePath(original_name.replace("\\", "/")).name
+    name = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" ._") or "tai-lieu"
+    extension = EXTENSIONS.get(evidence_served_type(content_type), "")
+    endings = (extension, ".jpeg") if extension == ".jpg" else (extension,)
+    if extension and not name.lower().endswith(endings):
+        name = name[:190] + extension
+    return name[:200]
+
+
+def attachment_disposition(name: str) -> str:
+    """`Content-Disposition` for a download (RFC 6266): an ASCII name for old clients, and the
+    real name, Vietnamese letters included, percent-encoded as UTF-8 in `filename*`."""
+    plain = "".join(
+        ch for ch in unicodedata.normalize("NFD", name) if unicodedata.category(ch) != "Mn"
+    )
+    plain = plain.replace("đ", "d").replace("Đ", "D")
+    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", plain)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def sha256_of(data: bytes) -> str:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from plans.models import Assignment, Plan, Task
@@ -27,6 +28,7 @@ HEADER = [
 ]
 WIDTHS = [7, 70, 30, 30, 30, 22]
 # Text starting with these is a formula to a spreadsheet; such cells are written as text.
+# (CSV-injection advice, OWASP: "=", "+", "-", "@", tab, carriage return.)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -93,18 +95,31 @@ def plan_annex_rows(plan: Plan) -> Iterator[tuple[str, AnnexRow]]:
         )
 
 
-def keep_as_text(cell) -> None:
-    """Text a spreadsheet would run as a formula ("=...", "+...", "-...", "@...") stays text."""
-    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-        cell.data_type = "s"
+def xml_text(text: str) -> str:
+    """Text a workbook or Word document can hold: XML 1.0 has no control characters (openpyxl
+    and python-docx refuse them, an export would fail); a vertical tab is Word's line break,
+    the others carry nothing."""
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: "\n" if m.group() == "\x0b" else "", text)
 
 
-def safe_cell(sheet, value, *, bold=False, wrap=False):
-    """A write-only cell; text a spreadsheet would run as a formula is stored as text."""
+def safe_cell(sheet, value, *, bold=False, wrap=False) -> Cell:
+    """Every cell of every workbook parindex writes (plan export, task list, periodic report)
+    is made here, so user text can never become a formula.
+
+    openpyxl stores a string starting with "=" as a formula; Excel and LibreOffice also run
+    text typed as "+...", "-...", "@..." (and after a tab or CR) when the cell is edited. Such
+    text is stored as a string cell (`data_type` "s") with the quotePrefix style, which keeps
+    it text even when someone edits the cell, and shows no apostrophe. The value itself is
+    unchanged, so "- gạch đầu dòng" reads back exactly as it was written.
+    """
     if isinstance(value, Promise):  # translated labels
         value = str(value)
-    cell = WriteOnlyCell(sheet, value=value)
-    keep_as_text(cell)
+    if isinstance(value, str):
+        value = xml_text(value)
+    cell = WriteOnlyCell(sheet, value=value)  # a plain Cell: also fits a normal worksheet
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
     if bold:
         cell.font = Font(bold=True)
     if wrap:

@@ -15,10 +15,9 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from plans.dashboard import GROUPS, DashboardScope, dashboard_by_agency, dashboard_totals
-from plans.export import agency_text, keep_as_text
+from plans.export import agency_text, safe_cell, xml_text
 from plans.models import Assignment, Plan, ProgressUpdate, Task
 from plans.periods import period_label
 from plans.timeliness import TIMELINESS_LABELS, Timeliness, timeliness_case, timeliness_q
@@ -144,25 +143,14 @@ def report_xlsx(subject: ReportSubject) -> bytes:
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "4:4"
     title = f"KẾT QUẢ THỰC HIỆN {subject.title.upper()} – {period_label(scope.period).upper()}"
-    sheet.append([title])
-    sheet.append(
-        [
-            f"(Số liệu từ {scope.period_start:%d/%m/%Y} đến {scope.as_of:%d/%m/%Y}; {subject.province_name})"
-        ]
-    )
+    dates = f"(Số liệu từ {scope.period_start:%d/%m/%Y} đến {scope.as_of:%d/%m/%Y}; "
+    sheet.append([safe_cell(sheet, title, bold=True)])
+    sheet.append([safe_cell(sheet, f"{dates}{subject.province_name})")])
     sheet.append([])
-    sheet.append(REPORT_HEADER)
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    for cell in (*sheet[1], *sheet[4]):
-        cell.font = bold
+    sheet.append([safe_cell(sheet, text, bold=True) for text in REPORT_HEADER])
     for kind, values in report_rows(subject):
-        sheet.append(values)
+        sheet.append([safe_cell(sheet, v, bold=kind == "section", wrap=True) for v in values])
         row = sheet.max_row
-        for cell in sheet[row]:
-            keep_as_text(cell)
-            cell.alignment = wrap
-            if kind == "section":
-                cell.font = bold
         if kind == "section":
             sheet.merge_cells(
                 start_row=row, start_column=2, end_row=row, end_column=len(REPORT_HEADER)
@@ -200,11 +188,11 @@ def report_docx(subject: ReportSubject) -> bytes:
     style.font.name = "Times New Roman"
     style.font.size = Pt(13)
 
-    heading = document.add_heading(f"BÁO CÁO\nKết quả thực hiện {subject.title}", level=0)
+    heading = document.add_heading(xml_text(f"BÁO CÁO\nKết quả thực hiện {subject.title}"), level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_paragraph(
         f"{period_label(scope.period)} (số liệu từ {scope.period_start:%d/%m/%Y} đến {scope.as_of:%d/%m/%Y}), "
-        f"{subject.province_name}."
+        f"{xml_text(subject.province_name)}."
     ).alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     document.add_heading("I. KẾT QUẢ THỰC HIỆN", level=1)
@@ -233,7 +221,7 @@ def report_docx(subject: ReportSubject) -> bytes:
             row["not_reported"],
         ]
         for cell, value in zip(table.add_row().cells, values, strict=True):
-            cell.text = str(value)
+            cell.text = xml_text(str(value))
     # A wide first column for agency names, narrow ones for the counts (widths are per cell).
     for index, column in enumerate(table.columns):
         column.width = Cm(4.2) if index == 0 else Cm(1.35)
@@ -249,10 +237,10 @@ def report_docx(subject: ReportSubject) -> bytes:
     if not overdue:
         document.add_paragraph("Không có nhiệm vụ quá hạn.")
     for agency, items in overdue.items():
-        document.add_paragraph(agency, style="List Bullet")
+        document.add_paragraph(xml_text(agency), style="List Bullet")
         for task in items:
             document.add_paragraph(
-                f"{task.number}. {task.description} (hạn {task.due_on:%d/%m/%Y})",
+                xml_text(f"{task.number}. {task.description} (hạn {task.due_on:%d/%m/%Y})"),
                 style="List Bullet 2",
             )
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 
 from agencies.roles import (
     acting_agency_ids,
+    can_import,
     is_administrator,
     is_leader,
     is_reviewer,
@@ -28,9 +29,13 @@ def plans_visible_to(*, user):
 
 
 def import_runs_visible_to(*, user):
+    """Administrators see every import; Sở Nội vụ reviewers, their province's; nobody else
+    any (the import pages also refuse them: two locks, so one forgotten check opens nothing)."""
     runs = ImportRun.objects.select_related("province", "plan", "created_by")
     if is_administrator(user):
         return runs
+    if not can_import(user):
+        return runs.none()
     province_id = province_id_of(user)
     return runs.filter(province_id=province_id) if province_id else runs.none()
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from parindex.audit import audit_updates
-from plans.evidence import evidence_content_type, sha256_of
+from plans.evidence import evidence_check_size, evidence_content_type, sha256_of
 from plans.importing.pipeline import ImportReport, annex_import
 from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate
 
@@ -183,6 +183,7 @@ def assignment_review(
 
 
 def _evidence_from_upload(upload) -> Evidence:
+    evidence_check_size(upload.size)  # before reading a huge file into memory
     data = upload.read()
     content_type = evidence_content_type(data)
     item = Evidence(

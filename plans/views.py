@@ -32,6 +32,7 @@ from plans.dashboard import (
     dashboard_tables,
     dashboard_totals,
 )
+from plans.evidence import attachment_disposition, evidence_download_name, evidence_served_type
 from plans.export import assignments_export_xlsx, plan_export_xlsx
 from plans.filters import DATE_FORMATS, AssignmentFilter
 from plans.forms import DashboardForm, ImportForm, OpenPeriodForm, ProgressForm, ReviewForm
@@ -179,8 +180,8 @@ def plan_export(request, pk):
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     safe_number = "".join(ch if ch.isalnum() else "-" for ch in plan.number)
-    response["Content-Disposition"] = (
-        f'attachment; filename="ke-hoach-{safe_number}-{plan.year}.xlsx"'
+    response["Content-Disposition"] = attachment_disposition(
+        f"ke-hoach-{safe_number}-{plan.year}.xlsx"
     )
     return response
 
@@ -440,13 +441,14 @@ def evidence_download(request, pk):
         Evidence.objects.filter(update__assignment__task__in=tasks_visible_to(user=request.user)),
         pk=pk,
     )
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+    content_type = evidence_served_type(evidence.content_type)
+    response = FileResponse(evidence.file.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = attachment_disposition(
+        evidence_download_name(evidence.original_name, content_type)
     )
+    # Never guessed from the bytes, never run as a page even if a browser showed it inline.
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
