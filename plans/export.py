@@ -164,9 +164,11 @@ ASSIGNMENT_HEADER = [
 def _plain_or_text(sheet, value):
     """openpyxl turns a plain value into a cell far faster than it writes a WriteOnlyCell we
     made (about half the time on 30,000 rows); only text a spreadsheet would run as a formula
-    needs its own cell, marked as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return safe_cell(sheet, value)
+    needs its own cell, marked as text. Control characters are dropped as in `safe_cell`."""
+    if isinstance(value, str):
+        value = xml_text(value)
+        if value.startswith(FORMULA_START):
+            return safe_cell(sheet, value)
     return value
 
 
