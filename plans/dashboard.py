@@ -7,8 +7,9 @@ rows (`DashboardScope.link`).
 
 The totals and the tables per plan, section, province and index (and, for a province, per
 agency) come from ONE grouped pass over the scope's assignments (`dashboard_tables`): counts
-per (section[, agency, role], group, reported or not), rolled up in Python. A national plan year is ~176,000 assignments; three separate
-conditional aggregations took ~480 ms each, the single pass ~250 ms (see README, Performance).
+per (section[, agency, role], group, reported or not), rolled up in Python. A national plan
+year is ~176,000 assignments; three separate conditional aggregations took ~480 ms each, the
+single pass ~250 ms (see README, Performance).
 """
 
 import datetime
@@ -238,7 +239,9 @@ def dashboard_tables(scope: DashboardScope, *, agencies: bool = False) -> Dashbo
         _add(totals, group, count, reported)
         for param, pairs in keys.items():
             for key, label in pairs:
-                row = by[param].setdefault(key, _empty_row(key=key, label=label))
+                row = by[param].get(key)
+                if row is None:  # not setdefault: it would build an empty row for every count
+                    row = by[param][key] = _empty_row(key=key, label=label)
                 _add(row, group, count, reported)
 
     def table(param: str) -> list[dict]:
@@ -288,6 +291,7 @@ def _agency_rows(scope: DashboardScope, agency_counts: dict[tuple, list[int]]) -
         .values("agency_id")
         .annotate(last=Max("updates__created_at"))
         .values_list("agency_id", "last")
+        .order_by()  # the default ordering's joins (agency, its province) would stay in the plan
     )
     for row in rows:
         row["last_update"] = last.get(row["agency_id"])
