@@ -487,10 +487,10 @@ def dashboard(request):
         plan_id=data["plan"].pk if data.get("plan") else None,
         index=data.get("index") or None,
     )
-    counts = dashboard_tables(scope)
+    counts = dashboard_tables(scope, agencies=bool(province))
     totals = counts.totals
     if province:
-        agencies = dashboard_by_agency(scope)
+        agencies = counts.by_agency
         tables = {"by_plan": counts.by_plan, "by_section": counts.by_section}
     else:  # national: one row per province instead of thousands of agencies and sections
         agencies = []

@@ -131,10 +131,10 @@ def test_dashboard_makes_a_fixed_number_of_queries(
         )
     client.force_login(reviewer)
     # session, user, membership, agency, merged provinces, form (provinces, latest year, plan
-    # choices, chosen province); one grouped pass for the totals, plans, sections, indices and
-    # completions per month, with the sections' labels and the plans' indices; agencies, last
-    # updates; upcoming, overdue.
-    with django_assert_max_num_queries(17):
+    # choices, chosen province); one grouped pass for the totals, plans, sections, indices,
+    # completions per month and agencies, with the sections' labels and the plans' indices;
+    # the agencies' last updates; upcoming, overdue.
+    with django_assert_max_num_queries(16):
         client.get(
             reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
         )
