@@ -1,6 +1,6 @@
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from plans.models import Assignment
 from plans.timeliness import TIMELINESS_LABELS
@@ -41,6 +41,38 @@ class AssignmentTable(tables.Table):
         template_name = "plans/_table.html"
         empty_text = "Không có nhiệm vụ nào khớp bộ lọc."
         order_by = ("due",)
+
+    def body_rows(self):
+        """The page's rows as HTML, built in one pass.
+
+        django-tables2's own row loop inspects a render_* method's signature for every cell and
+        resolves a dozen template variables per cell: for 25 rows × 8 columns that was more
+        than half of the page's time. The cells below are the same render_* methods, called
+        directly; sorting, pagination and the header stay django-tables2's."""
+        records = (row.record for row in self.paginated_rows)
+        return [
+            format_html(
+                '<tr class="{}">{}</tr>',
+                "odd" if counter % 2 else "even",
+                format_html_join("", "<td>{}</td>", ((cell,) for cell in self._cells(record))),
+            )
+            for counter, record in enumerate(records)
+        ]
+
+    def _cells(self, record):
+        task = record.task
+        return (
+            task.number or self.columns["number"].default,
+            self.render_description(record, task.description)
+            if task.description
+            else self.columns["description"].default,
+            record.agency.name,
+            self.render_role(record),
+            self.render_status(record),
+            self.render_due(record, task.due_on),
+            self.render_timeliness(record.timeliness),
+            self.render_plan(record),
+        )
 
     def render_description(self, record, value):
         url = reverse("plans:task_detail", args=[record.task_id])

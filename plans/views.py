@@ -36,7 +36,7 @@ from plans.evidence import attachment_disposition, evidence_download_name, evide
 from plans.export import assignments_export_xlsx, plan_export_xlsx
 from plans.filters import DATE_FORMATS, AssignmentFilter
 from plans.forms import DashboardForm, ImportForm, OpenPeriodForm, ProgressForm, ReviewForm
-from plans.models import Assignment, Evidence, ReportingPeriod, Task
+from plans.models import Assignment, Evidence, ProgressUpdate, ReportingPeriod, Task
 from plans.periods import current_period, period_bounds, period_choices, period_label
 from plans.reminders import period_reminder_send
 from plans.reports import report_docx, report_subject, report_xlsx
@@ -316,9 +316,16 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
         key=lambda update: update.created_at,
         reverse=True,
     )
+    # Labels looked up once: get_FOO_display rebuilds the field's choices on every call, and a
+    # task's history runs to dozens of entries (it was a third of the page's time).
+    kinds = {value: str(label) for value, label in ProgressUpdate.Kind.choices}
+    statuses = {value: str(label) for value, label in Assignment.Status.choices}
     for update in history:
         update.change_lines = _change_lines(update.changes)
         update.period_label = period_label(update.period) if update.period else ""
+        update.kind_label = kinds.get(update.kind, update.kind)
+        update.status_label = statuses.get(update.status, update.status)
+        update.files = list(update.evidence.all())
     linked = {c.pk for c in task.criteria.all()}
     linkable = (
         [c for c in linkable_criteria(task=task) if c.pk not in linked]

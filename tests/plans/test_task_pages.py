@@ -525,6 +525,27 @@ def test_history_reads_in_vietnamese(client, world, staff_tuphap):
     assert f"kỳ 6 tháng {TODAY.year}" in page
 
 
+def test_list_rows_show_every_column_as_text(as_reviewer, world):
+    """The rows are built outside django-tables2's cell loop: each column still reads as before."""
+    t2 = world["tasks"]["t2"]
+    page = as_reviewer.get(reverse("plans:task_list"), {"status": "in_progress"}).text
+    assert (
+        f'<tr class="even"><td>2</td><td><a href="/tasks/{t2.pk}/">Rà soát văn bản</a></td>'
+        "<td>Sở Tài chính</td><td>Chủ trì</td><td>Đang thực hiện</td>"
+        f'<td>{t2.due_on:%d/%m/%Y}</td><td><span class="t t-overdue">Quá hạn</span></td>'
+        f"<td>1/KH-UBND ({TODAY.year})</td></tr>"
+    ) in page
+    long = make_task(
+        world["plan"], number="", deadline_text="Hằng quý", description="Rất dài " * 30
+    )
+    make_assignment(long, world["tp"], status=Assignment.Status.IN_PROGRESS)
+    page = as_reviewer.get(reverse("plans:task_list"), {"status": "in_progress"}).text
+    shown = ("Rất dài " * 30)[:157] + "…"
+    assert f'<td>—</td><td><a href="/tasks/{long.pk}/">{shown}</a></td>' in page
+    assert "<td>Hằng quý</td>" in page
+    assert page.count('<tr class="odd">') == 1
+
+
 def test_pagination_is_vietnamese(as_reviewer, world):
     _grow(world, 30)
     page = as_reviewer.get(reverse("plans:task_list")).text
