@@ -7,21 +7,26 @@ from plans.timeliness import TIMELINESS_LABELS
 
 
 class AssignmentTable(tables.Table):
+    # Every ordering ends with the primary key: many rows share a due date (or none), a plan or
+    # a status, and without a unique last key the database may order ties differently on each
+    # query, so a row could show on two pages and another on none.
     number = tables.Column(
-        "TT", accessor="task__number", order_by=("task__plan_id", "task__position")
+        "TT", accessor="task__number", order_by=("task__plan_id", "task__position", "pk")
     )
     description = tables.Column(
-        "Nhiệm vụ", accessor="task__description", order_by=("task__description",)
+        "Nhiệm vụ", accessor="task__description", order_by=("task__description", "pk")
     )
-    agency = tables.Column("Cơ quan", accessor="agency__name", order_by=("agency__name",))
-    role = tables.Column("Vai trò", accessor="role")
-    status = tables.Column("Tiến độ", accessor="status")
-    due = tables.Column("Hạn", accessor="task__due_on", order_by=("task__due_on",), empty_values=())
-    timeliness = tables.Column("Thời hạn", accessor="timeliness")
+    agency = tables.Column("Cơ quan", accessor="agency__name", order_by=("agency__name", "pk"))
+    role = tables.Column("Vai trò", accessor="role", order_by=("role", "pk"))
+    status = tables.Column("Tiến độ", accessor="status", order_by=("status", "pk"))
+    due = tables.Column(
+        "Hạn", accessor="task__due_on", order_by=("task__due_on", "pk"), empty_values=()
+    )
+    timeliness = tables.Column("Thời hạn", accessor="timeliness", order_by=("timeliness", "pk"))
     plan = tables.Column(
         "Kế hoạch",
         accessor="task__plan__number",
-        order_by=("task__plan__year", "task__plan__number"),
+        order_by=("task__plan__year", "task__plan__number", "pk"),
     )
 
     class Meta:

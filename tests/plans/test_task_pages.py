@@ -550,3 +550,27 @@ def test_pagination_is_vietnamese(as_reviewer, world):
     _grow(world, 30)
     page = as_reviewer.get(reverse("plans:task_list")).text
     assert "Trang sau" in page and ">next<" not in page
+
+
+@pytest.mark.parametrize("sort", ["due", "-due", "plan", "-plan", "status", "role", "agency"])
+def test_paging_through_a_sorted_list_shows_every_row_once(client, bac_kan, reviewer, sort):
+    # 60 assignments sharing one plan, one due date, one status and one role: only a unique
+    # last key keeps their order the same from one page's query to the next.
+    plan = make_plan(bac_kan, number="5/KH-UBND", year=TODAY.year)
+    departments = [agency(bac_kan, n) for n in ("Sở Tư pháp", "Sở Tài chính", "Sở Nội vụ")]
+    expected = set()
+    for n in range(20):
+        task = make_task(plan, number=str(n + 1), due_on=TODAY + 3 * DAY)
+        for department in departments:
+            expected.add(make_assignment(task, department).pk)
+    client.force_login(reviewer)
+    seen = []
+    for page in (1, 2, 3, 4, 5, 6):
+        response = client.get(
+            reverse("plans:task_list"),
+            {"plan": plan.pk, "sort": sort, "per_page": 10, "page": page},
+        )
+        assert response.status_code == 200
+        seen += [row.record.pk for row in response.context["table"].paginated_rows]
+    assert len(seen) == 60
+    assert set(seen) == expected
