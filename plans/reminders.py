@@ -13,8 +13,6 @@ their task, plan and agency); everything else is grouped in Python.
 
 - `reminders_collect(today, days)`: what each agency would receive;
 - `reminders_send(today, days)`: sends it (the `send_reminders` command);
-- `reminder_send_to_agencies(agency_ids, today, days)`: the same, only to whoever acts for the
-  given agencies;
 - `period_reminder_send(assignments=..., period=...)`: a different email, sent from a reporting
   period's page: the assignments that have no update for that period yet, asking for the
   period's report.
@@ -78,8 +76,18 @@ class ReminderItem:
         return f"{self.due_on:%d/%m/%Y}"
 
 
+class _AgencyEmail:
+    """One email to an agency's staff; subclasses say its subject and body."""
+
+    def message(self, connection=None) -> EmailMessage:
+        # From: DEFAULT_FROM_EMAIL.
+        return EmailMessage(
+            subject=self.subject, body=self.body, to=self.recipients, connection=connection
+        )
+
+
 @dataclass
-class AgencyReminder:
+class AgencyReminder(_AgencyEmail):
     agency: Agency
     recipients: list[str]
     overdue: list[ReminderItem]
@@ -121,20 +129,14 @@ class AgencyReminder:
             f"{len(self.due_soon)} đến hạn trong {self.days} ngày → {', '.join(self.recipients)}"
         )
 
-    def message(self, connection=None) -> EmailMessage:
-        # From: DEFAULT_FROM_EMAIL.
-        return EmailMessage(
-            subject=self.subject, body=self.body, to=self.recipients, connection=connection
-        )
-
 
 @dataclass
 class ReminderResult:
     dry_run: bool = False
     sent: list[AgencyReminder] = field(default_factory=list)
     failed: list[tuple[AgencyReminder, str]] = field(default_factory=list)
-    # reminder_send_to_agencies only: requested agencies no email went out for (nobody with an
-    # email address acts for them, or they have nothing overdue or due in the window).
+    # With `wanted`: the agencies asked for that no email went out for (nobody with an email
+    # address acts for them, or they have nothing to be reminded of).
     unreached_agency_ids: set[int] = field(default_factory=set)
 
     @property
@@ -295,7 +297,14 @@ def reminders_collect(
     return reminders
 
 
-def _deliver(reminders: list[AgencyReminder], *, dry_run: bool, connection=None) -> ReminderResult:
+def _deliver(reminders, *, dry_run: bool, connection=None, wanted=frozenset()) -> ReminderResult:
+    result = _send_all(reminders, dry_run=dry_run, connection=connection)
+    reached = set().union(*(reminder.acting_ids for reminder in result.sent))
+    result.unreached_agency_ids = set(wanted) - reached
+    return result
+
+
+def _send_all(reminders, *, dry_run: bool, connection) -> ReminderResult:
     result = ReminderResult(dry_run=dry_run)
     if dry_run:
         result.sent = list(reminders)
@@ -338,24 +347,6 @@ def reminders_send(
     return _deliver(reminders, dry_run=dry_run, connection=connection)
 
 
-def reminder_send_to_agencies(
-    agency_ids: Iterable[int],
-    today: datetime.date,
-    days: int = DEFAULT_DAYS,
-    *,
-    dry_run: bool = False,
-    connection=None,
-) -> ReminderResult:
-    """Remind the given agencies (e.g. those that have not reported): the staff of each, and of
-    its successors, receive their agency's usual reminder. `unreached_agency_ids` says which
-    of the given agencies nobody was emailed for."""
-    wanted = set(agency_ids)
-    result = reminders_send(today, days, dry_run=dry_run, agency_ids=wanted, connection=connection)
-    reached = set().union(*(reminder.acting_ids for reminder in result.sent))
-    result.unreached_agency_ids = wanted - reached
-    return result
-
-
 # The period reminder ----------------------------------------------------------------------
 
 PERIOD_BODY_TEMPLATE = "plans/email/period_reminder.txt"
@@ -375,7 +366,7 @@ class PeriodItem:
 
 
 @dataclass
-class PeriodReminder:
+class PeriodReminder(_AgencyEmail):
     """The email asking one agency for its report of a period."""
 
     agency: Agency
@@ -416,11 +407,6 @@ class PeriodReminder:
         return (
             f"{self.agency.name} ({self.agency.province.name}): {len(self.items)} nhiệm vụ chưa "
             f"báo cáo kỳ {self.period_label} → {', '.join(self.recipients)}"
-        )
-
-    def message(self, connection=None) -> EmailMessage:
-        return EmailMessage(
-            subject=self.subject, body=self.body, to=self.recipients, connection=connection
         )
 
 
@@ -509,7 +495,4 @@ def period_reminder_send(
     reminders, wanted = period_reminders_collect(
         assignments=assignments, period=period, start=start, cutoff=cutoff
     )
-    result = _deliver(reminders, dry_run=dry_run, connection=connection)
-    reached = set().union(*(reminder.acting_ids for reminder in result.sent))
-    result.unreached_agency_ids = wanted - reached
-    return result
+    return _deliver(reminders, dry_run=dry_run, connection=connection, wanted=wanted)

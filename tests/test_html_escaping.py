@@ -22,7 +22,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from parindex.models import Result
 from plans.models import Assignment, ImportRun, Plan, ReportingPeriod
-from plans.reminders import reminder_send_to_agencies
+from plans.reminders import reminders_send
 from tests.conftest import agency
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +163,7 @@ def test_period_page_shows_text(client, world, reviewer):
 def test_reminder_email_is_plain_text_with_the_text_as_written(world, staff_tuphap, bac_kan):
     staff_tuphap.email = "tuphap@example.gov.vn"
     staff_tuphap.save()
-    reminder_send_to_agencies([agency(bac_kan, "Sở Tư pháp").pk], TODAY)
+    reminders_send(TODAY, agency_ids={agency(bac_kan, "Sở Tư pháp").pk})
     [message] = mail.outbox
     assert message.content_subtype == "plain" and not getattr(message, "alternatives", [])
     assert DESCRIPTION in message.body  # plain text: written as typed, not "&lt;script&gt;"

@@ -118,17 +118,17 @@ def annex_import(
         resolver = AgencyResolver(province, issued_on or datetime.date(year, 1, 1))
         imported = _interpret(walks, resolver, year, report)
         _save(
-            report,
-            province,
-            number,
-            year,
-            plan_values,
-            imported,
-            walks,
-            resolver,
-            sheet_names,
-            dry_run,
-            user,
+            report=report,
+            province=province,
+            number=number,
+            year=year,
+            plan_values=plan_values,
+            imported=imported,
+            walks=walks,
+            resolver=resolver,
+            sheet_names=sheet_names,
+            dry_run=dry_run,
+            user=user,
         )
     except ImportRefused as refused:
         report.errors.append(str(refused))
@@ -330,6 +330,7 @@ def _count_deadline(report, deadline, task) -> None:
 
 
 def _save(
+    *,
     report,
     province,
     number,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from agencies.models import Membership
 from agencies.services import user_with_membership_upsert
 from plans.models import Assignment
-from plans.reminders import reminder_send_to_agencies, reminders_collect, reminders_send
+from plans.reminders import reminders_collect, reminders_send
 from tests.conftest import PASSWORD, agency
 from tests.factories import make_assignment, make_plan, make_task
 
@@ -266,16 +266,6 @@ def test_collect_queries_do_not_grow_with_tasks(world, bac_kan, django_assert_ma
             assert reminder.body and reminder.subject
     taichinh = next(r for r in reminders if r.agency.name == "Sở Tài chính")
     assert len(taichinh.overdue) + len(taichinh.due_soon) == 3 + 30
-
-
-@pytest.mark.django_db
-def test_send_to_given_agencies_reaches_their_successors(world):
-    result = reminder_send_to_agencies([world["khdt"].pk, world["yte"].pk], timezone.localdate(), 7)
-
-    assert [m.subject.rsplit(" – ", 1)[1] for m in mail.outbox] == ["Sở Tài chính"]
-    assert mail.outbox[0].to == ["taichinh@backan.gov.vn"]
-    assert result.counts()["emails"] == 1
-    assert result.unreached_agency_ids == {world["yte"].pk}
 
 
 @pytest.mark.django_db
