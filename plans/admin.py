@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from parindex.audit import AuditedAdmin
 from plans.models import (
@@ -122,8 +124,15 @@ class AssignmentAdmin(AuditedAdmin, admin.ModelAdmin):
 class EvidenceInline(admin.TabularInline):
     model = Evidence
     extra = 0
-    readonly_fields = ["file", "original_name", "content_type", "size", "sha256"]
+    # Not the FileField itself: its link points at /media/, which is never served (uploads
+    # go out only through the checked download view).
+    fields = readonly_fields = ["download", "content_type", "size", "sha256"]
     can_delete = False
+
+    @admin.display(description="Tệp minh chứng")
+    def download(self, evidence):
+        url = reverse("plans:evidence_download", args=[evidence.pk])
+        return format_html('<a href="{}">{}</a>', url, evidence.original_name)
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -164,3 +164,21 @@ def test_media_is_never_served_by_a_url_of_its_own(client, assignment, staff_tup
     for static_dir in [settings.STATIC_ROOT, *settings.STATICFILES_DIRS]:
         static_dir = Path(static_dir).resolve()
         assert not media.is_relative_to(static_dir) and not static_dir.is_relative_to(media)
+
+
+def test_the_admin_links_evidence_to_the_checked_download_not_media(
+    client, assignment, staff_tuphap, administrator
+):
+    client.force_login(staff_tuphap)
+    upload(client, assignment, SimpleUploadedFile("Biên bản.pdf", PDF))
+    evidence = Evidence.objects.get()
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    page = client.get(reverse("admin:plans_progressupdate_change", args=[evidence.update_id]))
+    assert page.status_code == 200
+    link = reverse("plans:evidence_download", args=[evidence.pk])
+    assert f'href="{link}"' in page.text and "Biên bản.pdf" in page.text
+    assert settings.MEDIA_URL not in page.text
+    response, body = download(client, evidence)
+    assert response.status_code == 200 and body == PDF
