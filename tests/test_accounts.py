@@ -1,5 +1,6 @@
 """Accounts: login throttling per user name and per address (django-axes), password rules in
-Vietnamese, sessions that expire, and a password change that ends the other sessions."""
+Vietnamese, sessions that expire, a password change that ends the other sessions, and a
+forgotten password reset through an emailed link."""
 
 import datetime
 import time
@@ -7,6 +8,7 @@ import time
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -146,3 +148,40 @@ def test_password_change_logs_out_every_other_session(staff_tuphap):
     logged_out = phone.get("/")
     assert logged_out.status_code == 302 and logged_out.url.startswith(LOGIN)
     assert attempt("tuphap", "Mat-khau-moi-2026", "10.5.0.3").status_code == 302
+
+
+def test_forgotten_password_is_reset_through_a_vietnamese_email_link(client, staff_tuphap):
+    staff_tuphap.email = "tuphap@backan.gov.vn"
+    staff_tuphap.save()
+    login_page = client.get(LOGIN)
+    assert reverse("password_reset") in login_page.text and "Quên mật khẩu?" in login_page.text
+
+    sent = client.post(reverse("password_reset"), {"email": "tuphap@backan.gov.vn"}, follow=True)
+    assert "Kiểm tra hộp thư" in sent.text
+    [message] = mail.outbox
+    assert message.to == ["tuphap@backan.gov.vn"]
+    assert message.subject == "parindex: đặt lại mật khẩu"
+    assert 'cho tài khoản parindex "tuphap"' in message.body
+    link = next(line for line in message.body.splitlines() if "/accounts/reset/" in line)
+    path = link.split("testserver", 1)[1]
+
+    form = client.get(path, follow=True)  # Django swaps the token for a session marker
+    assert "Đặt mật khẩu mới" in form.text and "Nhập lại mật khẩu mới" in form.text
+    weak = client.post(form.redirect_chain[-1][0], {"new_password1": "123", "new_password2": "123"})
+    assert "Mật khẩu quá ngắn" in weak.text
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "Mat-khau-moi-2026", "new_password2": "Mat-khau-moi-2026"},
+        follow=True,
+    )
+    assert "Đã đặt mật khẩu mới" in done.text
+    assert attempt("tuphap", "Mat-khau-moi-2026", "10.6.0.1").status_code == 302
+    # The link works once.
+    again = Client().get(path, follow=True)
+    assert "không còn dùng được" in again.text
+
+
+def test_reset_for_an_unknown_address_says_the_same_and_sends_nothing(client, staff_tuphap):
+    sent = client.post(reverse("password_reset"), {"email": "ai-do@example.com"}, follow=True)
+    assert "Kiểm tra hộp thư" in sent.text and "liên hệ Sở Nội vụ" in sent.text
+    assert mail.outbox == []
