@@ -82,10 +82,14 @@ def indices(request):
     result = next((r for r in results if r.year == year), None)
     edition = index.edition_for(year) if year else None
     tree = criteria_tree(edition=edition, result=result, province_id=province.pk) if edition else []
-    chart = [
-        {"year": r.year, "total": float(r.total) if r.total is not None else None, "rank": r.rank}
-        for r in results
-    ]
+    # A line through the years with a published total; a single point is already the table's
+    # row, and drawn alone it was a large empty box.
+    totals = [r for r in results if r.total is not None]
+    chart = (
+        [{"year": r.year, "total": float(r.total), "rank": r.rank} for r in totals]
+        if len(totals) > 1
+        else []
+    )
     can_manage = can_manage_results(request.user, province.pk)
     context = {
         "form": form,

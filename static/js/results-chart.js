@@ -10,6 +10,6 @@
       datasets: [{ label: "Điểm", data: rows.map(function (r) { return r.total; }), borderColor: "#b3261e",
                    backgroundColor: "#b3261e" }]
     },
-    options: { plugins: { legend: { display: false } } }
+    options: { maintainAspectRatio: false, plugins: { legend: { display: false } } }
   });
 })();

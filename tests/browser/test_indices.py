@@ -5,14 +5,32 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pytest
 from playwright.sync_api import Page, expect
 
+from agencies.models import Province
+from parindex.models import Index, Result
 from tests.browser.test_task_flow import log_in
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "results" / "bac-kan-papi-2016.xlsx"
 
 
-def test_link_a_task_import_results_and_read_the_criteria_tree(page: Page, screenshot, tmp_path):
+@pytest.fixture
+def papi_2017(demo):
+    """The next year's published total, so the page has a line to draw (one year is not drawn).
+    Created before Playwright starts: the ORM refuses to run beside its event loop."""
+    Result.objects.create(
+        province=Province.objects.get(name__startswith="Bắc Kạn"),
+        index=Index.objects.get(code="PAPI"),
+        year=2017,
+        total="36.20",
+        rank=30,
+    )
+
+
+def test_link_a_task_import_results_and_read_the_criteria_tree(
+    papi_2017, page: Page, screenshot, tmp_path
+):
     log_in(page, "noivu")
     # The 2018 PAPI plan's task 1.3 (public contributions) addresses "2 Công khai, minh bạch".
     page.goto("/tasks/?q=cong khai cac khoan dong gop")

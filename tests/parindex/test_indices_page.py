@@ -73,7 +73,8 @@ def test_results_over_the_years_and_the_tree_sorted_by_points_lost(
     client.force_login(reviewer)
     response = page(client, bac_kan)
     assert [r.year for r in response.context["results"]] == [2016]
-    assert response.context["chart"] == [{"year": 2016, "total": 35.61, "rank": 35}]
+    # One year is the table's one row; a chart of a single point is not drawn.
+    assert response.context["chart"] == [] and "chart-results" not in response.text
     # Areas by points lost (2: 5,55; 1: 4,65; 3: 4,55; 4: 4,1; 6: 3,32; 5: 2,81), each followed
     # by its own criteria, also by points lost, the unscored one last.
     assert rows(response) == [
@@ -185,3 +186,16 @@ def test_staff_cannot_open_it_and_another_province_cannot_be_chosen(
     assert (
         client.get(reverse("indices"), {"province": bac_kan.pk, "index": "PAPI"}).status_code == 400
     )
+
+
+def test_two_years_of_results_are_drawn_as_a_line(client, reviewer, bac_kan, papi_2016):
+    Result.objects.create(
+        province=bac_kan, index=papi_2016["result"].index, year=2017, total="36.2", rank=30
+    )
+    client.force_login(reviewer)
+    response = page(client, bac_kan)
+    assert response.context["chart"] == [
+        {"year": 2016, "total": 35.61, "rank": 35},
+        {"year": 2017, "total": 36.2, "rank": 30},
+    ]
+    assert 'id="chart-results"' in response.text and 'id="results-data"' in response.text
