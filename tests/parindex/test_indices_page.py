@@ -199,3 +199,5 @@ def test_two_years_of_results_are_drawn_as_a_line(client, reviewer, bac_kan, pap
         {"year": 2017, "total": 36.2, "rank": 30},
     ]
     assert 'id="chart-results"' in response.text and 'id="results-data"' in response.text
+    # 2017's rank came without the number of provinces ranked: no "30/None".
+    assert "None" not in response.text and "35/63" in response.text
