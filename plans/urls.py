@@ -14,6 +14,8 @@ urlpatterns = [
         views.report_download,
         name="report_download",
     ),
+    path("files/<int:pk>/", views.file_job, name="file_job"),
+    path("files/<int:pk>/download", views.file_job_download, name="file_job_download"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/export.xlsx", views.task_export, name="task_export"),
     path("tasks/<int:pk>/", views.task_detail_view, name="task_detail"),
