@@ -15,12 +15,13 @@ requester may see, and the user downloads it from the job's page.
 
 import datetime
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -157,21 +158,21 @@ def file_job_request(*, user, kind: str, params: dict) -> FileJob:
 
 def file_job_claim() -> FileJob | None:
     """The oldest queued job, now marked running; None when the queue is empty. On PostgreSQL
-    other workers skip the locked row; the conditional update makes the claim safe on SQLite
-    too (where `select_for_update` does nothing): only one worker turns it to running."""
+    other workers skip the row this one has locked; everywhere, the conditional update makes
+    the claim safe: only one worker turns a queued job to running. (SQLite has no row locks,
+    and a read-then-write transaction there fails at once when a request wrote in between, so
+    it claims in autocommit.)"""
+    skip_locked = connection.features.has_select_for_update_skip_locked
     while True:
-        with transaction.atomic():
-            job = (
-                FileJob.objects.select_for_update(skip_locked=True)
-                .filter(status=FileJob.Status.QUEUED)
-                .order_by("created_at", "pk")
-                .first()
-            )
+        with transaction.atomic() if skip_locked else nullcontext():
+            queued = FileJob.objects.filter(status=FileJob.Status.QUEUED)
+            if skip_locked:
+                queued = queued.select_for_update(skip_locked=True)
+            job = queued.order_by("created_at", "pk").first()
             if job is None:
                 return None
-            now = timezone.now()
             claimed = FileJob.objects.filter(pk=job.pk, status=FileJob.Status.QUEUED).update(
-                status=FileJob.Status.RUNNING, started_at=now, attempts=job.attempts + 1
+                status=FileJob.Status.RUNNING, started_at=timezone.now(), attempts=job.attempts + 1
             )
         if claimed:
             job.refresh_from_db()
