@@ -1,5 +1,6 @@
 """Plan pages: home, the task list and task page, progress and review, the annex import
-(upload, preview, confirm, history) and the plan export."""
+(upload, preview, confirm, history), the plan export, the dashboard, the periodic reports and
+the task-list export (queued for the job worker: `plans/jobs.py`) with their job pages."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
