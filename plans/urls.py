@@ -14,6 +14,7 @@ urlpatterns = [
         views.report_download,
         name="report_download",
     ),
+    path("files/", views.file_job_list, name="file_job_list"),
     path("files/<int:pk>/", views.file_job, name="file_job"),
     path("files/<int:pk>/download", views.file_job_download, name="file_job_download"),
     path("tasks/", views.task_list, name="task_list"),

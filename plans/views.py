@@ -2,6 +2,7 @@
 (upload, preview, confirm, history), the plan export, the dashboard, the periodic reports and
 the task-list export (queued for the job worker: `plans/jobs.py`) with their job pages."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -523,6 +524,19 @@ def report_download(request, subject, period, extension):
     except FileJobInvalid as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
     return _to_file_job(request, job)
+
+
+@login_required
+def file_job_list(request):
+    """ "Tệp của tôi": the files the user asked for and still kept, newest first."""
+    jobs = list(file_jobs_visible_to(user=request.user).order_by("-created_at", "-pk")[:100])
+    rows = [(job, file_job_title(job)) for job in jobs]
+    pending = any(job.pending for job in jobs)
+    return render(
+        request,
+        "plans/file_job_list.html",
+        {"rows": rows, "pending": pending, "keep_hours": settings.PARINDEX_JOBS_KEEP_HOURS},
+    )
 
 
 @login_required

@@ -170,6 +170,7 @@ EXPECTED: dict[str, Expect] = {
     "plans:task_export": Expect(get=logged_in(DONE)),
     # A requested file (the reviewer's report, built): its requester only, administrators
     # included, everyone else is told it does not exist.
+    "plans:file_job_list": Expect(get=logged_in(200)),
     "plans:file_job": Expect(
         get=roles(LOGIN, 404, 404, 404, 404, 200, 404), kwargs=lambda w: [{"pk": w.job.pk}]
     ),

@@ -4,6 +4,7 @@ downloaded by the one who asked; failures told in Vietnamese; old files cleaned 
 import datetime
 import io
 import logging
+import re
 from pathlib import Path
 
 import openpyxl
@@ -178,3 +179,26 @@ def test_a_job_left_running_by_a_killed_worker_runs_again(client, reviewer, prov
     assert stuck.status == "done" and stuck.attempts == 2
     assert hopeless.status == "failed" and "gián đoạn" in hopeless.error
     assert busy.status == "running"
+
+
+def test_my_files_lists_the_users_own_files_in_a_fixed_number_of_queries(
+    client, reviewer, leader, province, django_assert_num_queries
+):
+    client.force_login(leader)
+    client.get(report_url(province["plan"]))
+    client.force_login(reviewer)
+    fetch_file(client, report_url(province["plan"]))
+    client.get(report_url(province["plan"], "docx"))
+    client.get(reverse("plans:task_export"), {"q": "so tu phap"})
+    # session, user, the user's membership (menu), the jobs
+    with django_assert_num_queries(4):
+        page = client.get(reverse("plans:file_job_list"))
+    text = page.text
+    assert text.count("/download") == 1 and len(re.findall(r'href="/files/\d+/"', text)) == 3
+    assert "Báo cáo 6 tháng 2024 của kế hoạch (.xlsx)" in text
+    assert "Danh sách nhiệm vụ (.xlsx)" in text and "Đang chờ" in text
+    assert '<meta http-equiv="refresh" content="5">' in text
+    client.force_login(leader)
+    assert (
+        len(re.findall(r'href="/files/\d+/"', client.get(reverse("plans:file_job_list")).text)) == 1
+    )
