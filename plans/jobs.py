@@ -24,7 +24,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from agencies.roles import can_see_dashboard, dashboard_provinces
@@ -45,9 +45,7 @@ MAX_ATTEMPTS = 3
 
 GONE = "Nội dung của tệp không còn tồn tại, hoặc bạn không còn quyền xem."
 REFUSED = "Bạn không còn quyền xem nội dung của tệp này."
-BROKEN = (
-    "Không tạo được tệp do lỗi hệ thống. Hãy thử lại sau; nếu vẫn lỗi, xin báo quản trị hệ thống."
-)
+BROKEN = "Lỗi hệ thống khi tạo tệp. Hãy thử lại sau; nếu vẫn lỗi, xin báo quản trị hệ thống."
 LOST = "Việc tạo tệp bị gián đoạn nhiều lần; hãy yêu cầu lại hoặc báo quản trị hệ thống."
 
 
@@ -125,12 +123,17 @@ def file_job_title(job: FileJob) -> str:
 
 
 def file_job_source_url(job: FileJob) -> str:
-    """The URL that asked for the file, to ask again (a new job with fresh figures)."""
-    if job.kind == FileJob.Kind.REPORT:
-        p = job.params
-        return reverse("plans:report_download", args=[p["subject"], p["period"], p["extension"]])
-    query = job.params.get("query", "")
-    return reverse("plans:task_export") + (f"?{query}" if query else "")
+    """The URL that asked for the file, to ask again (a new job with fresh figures); the list
+    of the user's files if the job's parameters cannot make one."""
+    params = job.params
+    try:
+        if job.kind == FileJob.Kind.REPORT:
+            args = [params["subject"], params["period"], params["extension"]]
+            return reverse("plans:report_download", args=args)
+        query = params.get("query", "")
+        return reverse("plans:task_export") + (f"?{query}" if query else "")
+    except (KeyError, NoReverseMatch):
+        return reverse("plans:file_job_list")
 
 
 # The request ---------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def test_a_failing_job_is_told_in_vietnamese_and_the_worker_goes_on(
     assert revoked_job.error == "Bạn không còn quyền xem nội dung của tệp này."
     assert not revoked_job.file
     assert jobs[broken.pk].status == "failed"
-    assert jobs[broken.pk].error.startswith("Không tạo được tệp do lỗi hệ thống.")
+    assert jobs[broken.pk].error.startswith("Lỗi hệ thống khi tạo tệp.")
     assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)
     assert jobs[int(fine.strip("/").split("/")[-1])].status == "done"
     client.force_login(leader)
@@ -134,6 +134,10 @@ def test_a_failing_job_is_told_in_vietnamese_and_the_worker_goes_on(
     assert "Không tạo được tệp: Bạn không còn quyền xem nội dung của tệp này." in page.text
     assert 'http-equiv="refresh"' not in page.text
     assert f'href="{report_url(province["plan"])}">Thử lại' in page.text
+    client.force_login(reviewer)
+    page = client.get(f"/files/{broken.pk}/")
+    assert "Không tạo được tệp: Lỗi hệ thống khi tạo tệp." in page.text
+    assert 'href="/files/">Thử lại' in page.text
 
 
 def test_finished_jobs_and_their_files_are_deleted_after_a_day(client, reviewer, province):
