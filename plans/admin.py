@@ -225,3 +225,8 @@ class FileJobAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The worker deletes jobs with their files after PARINDEX_JOBS_KEEP_HOURS; a row deleted
+        # here would leave its file behind.
+        return False
