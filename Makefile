@@ -38,7 +38,9 @@ run: setup
 	@echo ""
 	@echo "Mở http://127.0.0.1:8000/accounts/login/ và đăng nhập bằng một tài khoản ở trên (mật khẩu demo12345)."
 	@echo "Quản trị: http://127.0.0.1:8000/admin/ (tài khoản admin)."
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@# The job worker builds the reports and exports; it runs beside runserver and stops with it.
+	@$(PY) manage.py run_jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null; wait $$jobs' EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:8000
 
 # Debian's Chromium, for the browser tests; installed once with apt-get (as root, else via sudo).
 chromium:

@@ -6,6 +6,7 @@ from parindex.audit import AuditedAdmin
 from plans.models import (
     Assignment,
     Evidence,
+    FileJob,
     ImportRun,
     Plan,
     ProgressUpdate,
@@ -201,3 +202,40 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
     search_fields = ["code", "province__name"]
     list_select_related = ["province", "opened_by"]
     autocomplete_fields = ["province"]
+
+
+@admin.register(FileJob)
+class FileJobAdmin(admin.ModelAdmin):
+    """Read-only: jobs are made by the report and export pages and by the job worker. The file
+    itself is downloaded by its requester only, from the job's page."""
+
+    list_display = ["created_at", "kind", "requested_by", "status", "file_name", "finished_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["requested_by__username", "file_name"]
+    list_select_related = ["requested_by"]
+    fields = [
+        "kind",
+        "params",
+        "requested_by",
+        "status",
+        "attempts",
+        "file_name",
+        "content_type",
+        "size",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The worker deletes jobs with their files after PARINDEX_JOBS_KEEP_HOURS; a row deleted
+        # here would leave its file behind.
+        return False

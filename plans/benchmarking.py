@@ -4,7 +4,9 @@ scenarios of issue 6 with their Django admin peers.
 
 Requests go over a real socket to a real gunicorn (DEBUG=0, as in production), and the query
 count of each response comes from the opt-in `X-Query-Count` header
-(`parindex.middleware.QueryCountMiddleware`, enabled only for that gunicorn).
+(`parindex.middleware.QueryCountMiddleware`, enabled only for that gunicorn). A job worker
+(`manage.py run_jobs`) runs beside it, as in production, and builds the reports and exports:
+their scenarios time what the user waits for, from the request to the end of the download.
 """
 
 import http.client
@@ -18,7 +20,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -194,11 +196,33 @@ def _free_port() -> int:
 
 
 @contextmanager
+def jobs_worker(*, env: dict, log):
+    """`manage.py run_jobs` with the server's environment (same database, same MEDIA_ROOT),
+    as `parindex-jobs.service` runs it; stopped (SIGTERM: it finishes its job) on exit."""
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "run_jobs"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
 def gunicorn_server(*, workers: int = 1, timeout: int = 600):
     """gunicorn on 127.0.0.1 with production settings (DEBUG=0) against the current database,
-    query counting on; stopped (SIGTERM, then SIGKILL) on exit."""
+    query counting on, with a job worker beside it; both stopped on exit."""
     port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="parindex-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="parindex-bench-") as tmp, ExitStack() as stack:
         env = {
             **os.environ,
             "DEBUG": "0",
@@ -222,6 +246,8 @@ def gunicorn_server(*, workers: int = 1, timeout: int = 600):
         config = Path(tmp) / "gunicorn.conf.py"
         config.write_text("# empty: the benchmark passes every option on the command line\n")
         log = open(Path(tmp) / "gunicorn.log", "w+b")  # noqa: SIM115 (closed below)
+        jobs_log = stack.enter_context(open(Path(tmp) / "run_jobs.log", "w+b"))
+        stack.enter_context(jobs_worker(env=env, log=jobs_log))
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -367,6 +393,8 @@ class Scenario:
     params: dict = field(default_factory=dict)
     peer: dict | None = None  # the Django admin changelist's parameters for the same rows
     post: bool = False  # the status update
+    # A file built by the job worker: request, the job page until the file is ready, download.
+    job: bool = False
     # How often a user of the persona opens it in the load mix (`loadtest`): lists and the task
     # page most; a report or the national dashboard is a few times a period, not every minute.
     weight: int = 1
@@ -439,18 +467,67 @@ def benchmark_scenarios(setup: Setup) -> list[Scenario]:
             "/dashboard/",
             {"province": "", "year": year, "period": "Y"},
         ),
-        Scenario(f"export {setup.export_rows} rows", "reviewer", "/tasks/export.xlsx", weight=0),
+        Scenario(
+            f"export {setup.export_rows} rows",
+            "reviewer",
+            "/tasks/export.xlsx",
+            weight=0,
+            job=True,
+        ),
         Scenario(
             "report xlsx, province-year",
             "reviewer",
             f"/reports/province-{province}/{year}-Y.xlsx",
+            job=True,
         ),
         Scenario(
             "report docx, province-year",
             "reviewer",
             f"/reports/province-{province}/{year}-Y.docx",
+            job=True,
         ),
     ]
+
+
+JOB_DOWNLOAD = re.compile(r'href="(/files/\d+/download)"')
+JOB_FAILED = "Không tạo được tệp"
+
+
+@dataclass
+class JobFetch:
+    first: Response  # the request that queued the job (its query count is the scenario's)
+    ms: float  # from the request to the end of the download: what the user waits for
+    polls: int
+    size: int
+
+
+def fetch_job_file(session, path, params=None, *, poll: float = 0.25, cap: float = 600) -> JobFetch:
+    """What a user does for a report or the export: ask, watch the job's page until the file
+    is ready, download it."""
+    started = time.perf_counter()
+    first = session.get(path, params)
+    page_url = first.headers.get("location", "")
+    if first.status != 302 or not page_url.startswith("/files/"):
+        raise BenchmarkError(f"{path} {params}: HTTP {first.status}, not sent to a job page")
+    polls = 0
+    while True:
+        page = session.get(page_url)
+        polls += 1
+        if page.status != 200:
+            raise BenchmarkError(f"{page_url}: HTTP {page.status}")
+        link = JOB_DOWNLOAD.search(page.text)
+        if link:
+            break
+        if JOB_FAILED in page.text:
+            raise BenchmarkError(f"{path}: the job failed")
+        if time.perf_counter() - started > cap:
+            raise BenchmarkError(f"{path}: file not ready after {cap:.0f} s")
+        time.sleep(poll)
+    download = session.get(link[1])
+    if download.status != 200:
+        raise BenchmarkError(f"{link[1]}: HTTP {download.status}")
+    ms = (time.perf_counter() - started) * 1000
+    return JobFetch(first, ms, polls, len(download.body))
 
 
 def status_update_form(*, assignment_id: int, version: int, token: str, n: int) -> dict:

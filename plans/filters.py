@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from dataclasses import dataclass
 
 import django_filters
 from django import forms
@@ -11,7 +12,7 @@ from django.utils import timezone
 from parindex.models import Index
 from parindex.text import fold
 from plans.models import Assignment
-from plans.selectors import plans_visible_to
+from plans.selectors import assignment_list, plans_visible_to
 from plans.timeliness import Timeliness, timeliness_q
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -126,3 +127,36 @@ class AssignmentFilter(django_filters.FilterSet):
     def filter_quarter(self, queryset, name, value):
         start, end = quarter_bounds(value)
         return queryset.filter(task__due_on__gte=start, task__due_on__lte=end)
+
+
+@dataclass(frozen=True)
+class _Requester:
+    """What the filters read of a request (the user, for the plans offered): the same filters
+    run in a view and, for the export, in the job worker, where there is no request."""
+
+    user: object
+
+
+def _as_of(params, today: datetime.date) -> datetime.date:
+    """The day timeliness is read at: `as_of` from a dashboard link, else today."""
+    text = params.get("as_of", "")
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return today
+
+
+def assignments_filtered(*, user, params, today: datetime.date):
+    """The task list for `user` with the GET parameters `params` (a QueryDict): the filterset
+    (for its form) and the rows. A wrong parameter gives no rows, with its message on the form,
+    rather than a silently wider list."""
+    today = _as_of(params, today)
+    base = assignment_list(user=user, today=today)
+    filterset = AssignmentFilter(
+        params or None, queryset=base, request=_Requester(user), today=today
+    )
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset, base.none()
+    return filterset, filterset.qs

@@ -12,6 +12,7 @@ import json
 import random
 import re
 import sys
+import time
 
 import gevent
 import gevent.event
@@ -19,6 +20,18 @@ from locust import HttpUser, between, task
 from locust.env import Environment
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+JOB_DOWNLOAD = re.compile(r'href="(/files/\d+/download)"')
+JOB_FAILED = "Không tạo được tệp"
+# A user looks at the job's page every second (the page itself reloads every 2 s) and gives
+# up after 30 s: a failure of the run.
+JOB_POLL_SECONDS = 1
+JOB_CAP_SECONDS = 30
+# Custom events, not HTTP requests: left out of the request counts and percentiles.
+JOB_EVENT = "JOB"
+
+
+class JobFailed(Exception):
+    pass
 
 
 def run(spec: dict) -> dict:
@@ -79,6 +92,9 @@ def run(spec: dict) -> dict:
             if scenario["post"]:
                 self._status_update(scenario)
                 return
+            if scenario["job"]:
+                self._fetch_job_file(scenario)
+                return
             with self.client.get(
                 scenario["path"],
                 params=scenario["params"],
@@ -88,6 +104,58 @@ def run(spec: dict) -> dict:
                 if response.status_code != 200:
                     response.failure(f"HTTP {response.status_code}")
             self._plain_cookies()
+
+        def _fetch_job_file(self, scenario):
+            """Request, the job page every second until the file is ready, download; each a
+            locust request, and the whole wait one "JOB" event."""
+            label = scenario["name"].split(",")[0]  # "report xlsx", "export 38000 rows"
+            started = time.perf_counter()
+            error = None
+            try:
+                with self.client.get(
+                    scenario["path"],
+                    params=scenario["params"],
+                    name=f"{label}: request",
+                    allow_redirects=False,
+                    catch_response=True,
+                ) as response:
+                    page = response.headers.get("Location", "")
+                    if response.status_code != 302 or "/files/" not in page:
+                        response.failure(f"HTTP {response.status_code}, no job page")
+                        raise JobFailed(f"request: HTTP {response.status_code}")
+                self._plain_cookies()
+                link = None
+                while link is None:
+                    with self.client.get(
+                        page, name=f"{label}: job page", catch_response=True
+                    ) as response:
+                        if response.status_code != 200:
+                            response.failure(f"HTTP {response.status_code}")
+                            raise JobFailed(f"job page: HTTP {response.status_code}")
+                        link = JOB_DOWNLOAD.search(response.text)
+                        if link is None and JOB_FAILED in response.text:
+                            response.failure("the job failed")
+                            raise JobFailed("the job failed")
+                    if link is None:
+                        if time.perf_counter() - started > JOB_CAP_SECONDS:
+                            raise JobFailed(f"not ready after {JOB_CAP_SECONDS} s")
+                        gevent.sleep(JOB_POLL_SECONDS)
+                with self.client.get(
+                    link[1], name=f"{label}: download", catch_response=True
+                ) as response:
+                    if response.status_code != 200:
+                        response.failure(f"HTTP {response.status_code}")
+                        raise JobFailed(f"download: HTTP {response.status_code}")
+            except JobFailed as failed:
+                error = failed
+            self.environment.events.request.fire(
+                request_type=JOB_EVENT,
+                name=f"{label}, until downloaded",
+                response_time=(time.perf_counter() - started) * 1000,
+                response_length=0,
+                exception=error,
+                context={},
+            )
 
         def _status_update(self, scenario):
             token = self._token(spec["task_page"], "task detail")
@@ -142,6 +210,8 @@ def _entries(stats, names) -> list[dict]:
 def _summary(stats, seconds) -> dict:
     entries = []
     merged: dict[int, int] = {}
+    every: dict[int, int] = {}  # every HTTP request (logins included), no JOB events
+    requests = failures = job_failures = 0
     page_requests = page_failures = 0
     for (name, method), entry in sorted(stats.entries.items()):
         entries.append(
@@ -155,23 +225,30 @@ def _summary(stats, seconds) -> dict:
                 "max_ms": round(entry.max_response_time or 0),
             }
         )
+        if method == JOB_EVENT:
+            job_failures += entry.num_failures
+            continue  # a wait over several requests, already counted one by one
+        requests += entry.num_requests
+        failures += entry.num_failures
+        for ms, count in entry.response_times.items():
+            every[ms] = every.get(ms, 0) + count
         if name in ("login", "login form"):
             continue  # one-off per user, reported on their own line
         page_requests += entry.num_requests
         page_failures += entry.num_failures
         for ms, count in entry.response_times.items():
             merged[ms] = merged.get(ms, 0) + count
-    total = stats.total
     return {
         "seconds": seconds,
-        "requests": total.num_requests,
-        "failures": total.num_failures,
+        "requests": requests,
+        "failures": failures,
+        "job_failures": job_failures,
         "errors": [
             {"name": e.name, "error": str(e.error), "count": e.occurrences}
             for e in stats.errors.values()
         ],
-        "rps": round(total.num_requests / seconds, 1),
-        "p95_ms": total.get_response_time_percentile(0.95),
+        "rps": round(requests / seconds, 1),
+        "p95_ms": _percentile(every, 0.95),
         "pages_requests": page_requests,
         "pages_failures": page_failures,
         "pages_p95_ms": _percentile(merged, 0.95),

@@ -6,6 +6,8 @@ understood (`deadline_kind`, `starts_on`, `due_on`, `recurrence`), because the t
 official wording and the interpretation may be corrected by a reviewer.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -454,3 +456,73 @@ class ReportingPeriod(models.Model):
     @property
     def year(self) -> int:
         return int(self.code.split("-")[0])
+
+
+def file_job_path(instance: "FileJob", filename: str) -> str:
+    # A random folder per file: nothing guessable, and the retention cleanup removes one name.
+    return f"jobs/{uuid.uuid4().hex}/{filename}"
+
+
+class FileJob(models.Model):
+    """A file a user asked for (a periodic report, the task-list export), built by the job
+    worker (`manage.py run_jobs`) off the request, kept for `PARINDEX_JOBS_KEEP_HOURS`.
+
+    Not in the audit trail (django-auditlog): a job is derived data, rebuilt from records that
+    are audited themselves, and its parameters hold no more than the request log does.
+    """
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Báo cáo định kỳ")
+        TASK_EXPORT = "task_export", _("Danh sách nhiệm vụ")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang tạo")
+        DONE = "done", _("Đã xong")
+        FAILED = "failed", _("Không thành công")
+
+    kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
+    # What rebuilds the file: {"subject", "period", "extension"} for a report, {"query"} (the
+    # task list's filter query string) for the export.
+    params = models.JSONField(_("tham số"), default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người yêu cầu"),
+        on_delete=models.CASCADE,
+        related_name="file_jobs",
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
+    # Under MEDIA_ROOT (jobs/…), like the evidence files: a 5–10 MB workbook streams from disk
+    # instead of being loaded into the database and into memory, and the backups of MEDIA_ROOT
+    # (or the S3 store) hold it with no special case.
+    file = models.FileField(_("tệp"), upload_to=file_job_path, max_length=300, blank=True)
+    file_name = models.CharField(_("tên tệp tải về"), max_length=255, blank=True)
+    content_type = models.CharField(_("kiểu nội dung"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("dung lượng (byte)"), null=True, blank=True)
+    error = models.CharField(_("lỗi"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("yêu cầu lúc"), auto_now_add=True)
+    started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tệp theo yêu cầu")
+        verbose_name_plural = _("tệp theo yêu cầu")
+        ordering = ["-created_at"]
+        indexes = [
+            # The worker's claim: the oldest queued job; the stale-job check: running ones.
+            models.Index(fields=["status", "created_at"], name="filejob_status_created"),
+            # A user's open jobs, looked up on every request to reuse an identical one.
+            models.Index(fields=["requested_by", "status"], name="filejob_user_status"),
+            # The retention cleanup: finished jobs older than the retention period.
+            models.Index(fields=["finished_at"], name="filejob_finished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} – {self.get_status_display()}"
+
+    @property
+    def pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -16,7 +16,7 @@ from agencies.roles import (
     province_id_of,
     province_ids_of,
 )
-from plans.models import Assignment, ImportRun, Plan, ProgressUpdate, Task
+from plans.models import Assignment, FileJob, ImportRun, Plan, ProgressUpdate, Task
 from plans.timeliness import Timeliness, timeliness_case, timeliness_q
 
 
@@ -168,3 +168,10 @@ def task_detail(*, user, pk):
         )
     )
     return get_object_or_404(tasks, pk=pk)
+
+
+def file_jobs_visible_to(*, user):
+    """The files a user asked for. Only theirs, administrators included: a file holds what its
+    requester may see, and nobody else needs someone's copy (administrators list the jobs,
+    without the files, in the admin)."""
+    return FileJob.objects.filter(requested_by=user)

@@ -1,13 +1,14 @@
 """Plan pages: home, the task list and task page, progress and review, the annex import
-(upload, preview, confirm, history) and the plan export."""
+(upload, preview, confirm, history), the plan export, the dashboard, the periodic reports and
+the task-list export (queued for the job worker: `plans/jobs.py`) with their job pages."""
 
-import datetime
-
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import LazyPaginator, RequestConfig
@@ -33,18 +34,24 @@ from plans.dashboard import (
     dashboard_totals,
 )
 from plans.evidence import attachment_disposition, evidence_download_name, evidence_served_type
-from plans.export import assignments_export_xlsx, plan_export_xlsx
-from plans.filters import DATE_FORMATS, AssignmentFilter
+from plans.export import plan_export_xlsx
+from plans.filters import assignments_filtered
 from plans.forms import DashboardForm, ImportForm, OpenPeriodForm, ProgressForm, ReviewForm
-from plans.models import Assignment, Evidence, ProgressUpdate, ReportingPeriod, Task
+from plans.jobs import (
+    FileJobInvalid,
+    file_job_expires_at,
+    file_job_request,
+    file_job_source_url,
+    file_job_title,
+)
+from plans.models import Assignment, Evidence, FileJob, ProgressUpdate, ReportingPeriod, Task
 from plans.periods import current_period, period_bounds, period_choices, period_label
 from plans.reminders import period_reminder_send
-from plans.reports import report_docx, report_subject, report_xlsx
 from plans.selectors import (
     assignment_count_estimate,
-    assignment_list,
     can_change_assignment,
     can_review,
+    file_jobs_visible_to,
     home_overview,
     import_runs_visible_to,
     plan_overview,
@@ -189,27 +196,6 @@ def plan_export(request, pk):
 # The task pages -------------------------------------------------------------------------
 
 
-def _as_of(request, today):
-    """The day timeliness is read at: `as_of` from a dashboard link, else today."""
-    text = request.GET.get("as_of", "")
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return today
-
-
-def _filtered_assignments(request, today):
-    today = _as_of(request, today)
-    base = assignment_list(user=request.user, today=today)
-    filterset = AssignmentFilter(request.GET or None, queryset=base, request=request, today=today)
-    if filterset.is_bound and not filterset.is_valid():
-        # A wrong parameter shows its message and no rows, rather than a silently wider list.
-        return filterset, base.none()
-    return filterset, filterset.qs
-
-
 @login_required
 def home(request):
     today = timezone.localdate()
@@ -230,7 +216,7 @@ def home(request):
 @login_required
 def task_list(request):
     today = timezone.localdate()
-    filterset, rows = _filtered_assignments(request, today)
+    filterset, rows = assignments_filtered(user=request.user, params=request.GET, today=today)
     table = AssignmentTable(rows)
     # The whole country unfiltered is ~1,000,000 rows: counting them costs more than the page
     # itself (~500 ms), so that one list pages without a count and shows an estimate.
@@ -259,18 +245,23 @@ def task_list(request):
     )
 
 
+def _to_file_job(request, job):
+    """To the job's page: 303 after a POST, 302 for the links (GET)."""
+    return HttpResponseRedirect(
+        reverse("plans:file_job", args=[job.pk]), status=303 if request.method == "POST" else 302
+    )
+
+
 @login_required
 def task_export(request):
-    today = timezone.localdate()
-    filterset, rows = _filtered_assignments(request, today)
-    response = HttpResponse(
-        assignments_export_xlsx(
-            rows.order_by("task__plan_id", "task__position", "agency__name"), today=today
-        ),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    # A GET queues the export (derived data, nothing a user sees changes; an identical open
+    # job is reused), so the existing "Tải danh sách" links keep working.
+    job = file_job_request(
+        user=request.user,
+        kind=FileJob.Kind.TASK_EXPORT,
+        params={"query": request.GET.urlencode()},
     )
-    response["Content-Disposition"] = f'attachment; filename="nhiem-vu-{today:%Y%m%d}.xlsx"'
-    return response
+    return _to_file_job(request, job)
 
 
 def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=None):
@@ -520,39 +511,64 @@ def dashboard(request):
     return render(request, "plans/dashboard.html", context)
 
 
-REPORT_TYPES = {
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", report_xlsx),
-    "docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        report_docx,
-    ),
-}
+@login_required
+def report_download(request, subject, period, extension):
+    """`/reports/plan-<id>/<period>.xlsx|docx` or `/reports/province-<id>/<period>...`: checked
+    now (403, 404, 400 as before), built by the job worker, downloaded from the job's page."""
+    try:
+        job = file_job_request(
+            user=request.user,
+            kind=FileJob.Kind.REPORT,
+            params={"subject": subject, "period": period, "extension": extension},
+        )
+    except FileJobInvalid as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    return _to_file_job(request, job)
 
 
 @login_required
-def report_download(request, subject, period, extension):
-    """`/reports/plan-<id>/<period>.xlsx|docx` or `/reports/province-<id>/<period>...`."""
-    if not can_see_dashboard(request.user):
-        raise PermissionDenied
-    kind, _, pk = subject.partition("-")
-    if kind not in {"plan", "province"} or not pk.isdigit() or extension not in REPORT_TYPES:
-        raise Http404
-    today = timezone.localdate()
-    try:
-        period_bounds(period)
-    except ValueError as error:
-        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
-    if kind == "plan":
-        plan = get_object_or_404(plans_visible_to(user=request.user), pk=pk)
-        report = report_subject(plan=plan, period=period, today=today)
-    else:
-        province = get_object_or_404(dashboard_provinces(request.user), pk=pk)
-        report = report_subject(province=province, period=period, today=today)
-    content_type, build = REPORT_TYPES[extension]
-    response = HttpResponse(build(report), content_type=content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="bao-cao-{subject}-{period}.{extension}"'
+def file_job_list(request):
+    """ "Tệp của tôi": the files the user asked for and still kept, newest first."""
+    jobs = list(file_jobs_visible_to(user=request.user).order_by("-created_at", "-pk")[:100])
+    rows = [(job, file_job_title(job)) for job in jobs]
+    pending = any(job.pending for job in jobs)
+    return render(
+        request,
+        "plans/file_job_list.html",
+        {"rows": rows, "pending": pending, "keep_hours": settings.PARINDEX_JOBS_KEEP_HOURS},
     )
+
+
+@login_required
+def file_job(request, pk):
+    job = get_object_or_404(file_jobs_visible_to(user=request.user), pk=pk)
+    return render(
+        request,
+        "plans/file_job.html",
+        {
+            "job": job,
+            "title": file_job_title(job),
+            "again_url": file_job_source_url(job),
+            "expires_at": file_job_expires_at(job),
+        },
+    )
+
+
+@login_required
+def file_job_download(request, pk):
+    job = get_object_or_404(
+        file_jobs_visible_to(user=request.user).exclude(file=""),
+        pk=pk,
+        status=FileJob.Status.DONE,
+    )
+    try:
+        stored = job.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(stored, content_type=job.content_type)
+    response["Content-Disposition"] = attachment_disposition(job.file_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

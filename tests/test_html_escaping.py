@@ -11,11 +11,13 @@ import html
 import io
 import json
 import re
+from urllib.parse import urlencode
 
 import openpyxl
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -168,3 +170,18 @@ def test_reminder_email_is_plain_text_with_the_text_as_written(world, staff_tuph
     assert message.content_subtype == "plain" and not getattr(message, "alternatives", [])
     assert DESCRIPTION in message.body  # plain text: written as typed, not "&lt;script&gt;"
     assert "&lt;" not in message.body
+
+
+def test_export_job_page_keeps_the_typed_search_as_text(client, world, reviewer):
+    """The job page links back to the export with the search as typed ("Thử lại", "tạo lại"):
+    an attribute value, quoted and escaped, never markup."""
+    client.force_login(reviewer)
+    page_url = client.get(reverse("plans:task_export"), {"q": AGENCY})["Location"]
+    call_command("run_jobs", "--once")
+    page = client.get(page_url).text
+    assert "Tệp đã sẵn sàng." in page
+    assert AGENCY not in page and "<img" not in page
+    again = re.search(r'<a href="([^"]*)">tạo lại</a>', page)
+    assert again and html.unescape(again[1]) == reverse("plans:task_export") + "?" + urlencode(
+        {"q": AGENCY}
+    )

@@ -47,9 +47,11 @@ from parindex.services import result_import_preview
 from plans.export import plan_export_xlsx
 from plans.importing.scores import find_score_statements
 from plans.importing.sync import score_as_dict
+from plans.jobs import file_job_request, file_jobs_run
 from plans.models import (
     Assignment,
     Evidence,
+    FileJob,
     ImportRun,
     Plan,
     ProgressUpdate,
@@ -151,8 +153,10 @@ EXPECTED: dict[str, Expect] = {
         post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
         kwargs=lambda w: [{"pk": w.period.pk}],
     ),
+    # A report or the export is queued (a FileJob: "data changed") and the user sent to the
+    # job's page; a refusal queues nothing.
     "plans:report_download": Expect(
-        get=roles(LOGIN, 403, 403, 404, 200, 200, 200),
+        get=roles(LOGIN, 403, 403, 404, DONE, DONE, DONE),
         kwargs=lambda w: [
             {"subject": f"plan-{w.plan.pk}", "period": f"{TODAY.year}-Y", "extension": "xlsx"},
             {
@@ -163,7 +167,16 @@ EXPECTED: dict[str, Expect] = {
         ],
     ),
     "plans:task_list": Expect(get=logged_in(200)),
-    "plans:task_export": Expect(get=logged_in(200)),
+    "plans:task_export": Expect(get=logged_in(DONE)),
+    # A requested file (the reviewer's report, built): its requester only, administrators
+    # included, everyone else is told it does not exist.
+    "plans:file_job_list": Expect(get=logged_in(200)),
+    "plans:file_job": Expect(
+        get=roles(LOGIN, 404, 404, 404, 404, 200, 404), kwargs=lambda w: [{"pk": w.job.pk}]
+    ),
+    "plans:file_job_download": Expect(
+        get=roles(LOGIN, 404, 404, 404, 404, 200, 404), kwargs=lambda w: [{"pk": w.job.pk}]
+    ),
     "plans:task_detail": Expect(
         get=roles(LOGIN, 200, 404, 404, 200, 200, 200), kwargs=lambda w: [{"pk": w.task.pk}]
     ),
@@ -301,6 +314,7 @@ class World:
     workbook: bytes
     results_preview: ResultImport
     criterion: Criterion
+    job: FileJob
 
 
 @pytest.fixture
@@ -363,6 +377,15 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
     )
     assert not results_preview.problems, results_preview.problems
     assert not Result.objects.filter(province=bac_kan, index=papi, year=2017).exists()
+    # The reviewer's report of the year, built by the job worker.
+    job = file_job_request(
+        user=reviewer,
+        kind=FileJob.Kind.REPORT,
+        params={"subject": f"plan-{plan.pk}", "period": f"{TODAY.year}-Y", "extension": "xlsx"},
+    )
+    assert file_jobs_run() == 1
+    job.refresh_from_db()
+    assert job.status == FileJob.Status.DONE
     return World(
         province=bac_kan,
         plan=plan,
@@ -377,6 +400,7 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
         criterion=Criterion.objects.get(
             edition=Index.objects.get(code="PAR").edition_for(TODAY.year - 1), code="1"
         ),
+        job=job,
     )
 
 
@@ -466,11 +490,11 @@ def snapshot() -> dict:
     """What a request may change: plans, tasks, assignments, index results and their scores,
     results imports (confirmed or not), score statement decisions and the task ↔ criterion
     links as they are; how many of the append-only or created records exist (history,
-    evidence, import runs, periods, agencies); passwords; and the mail sent."""
+    evidence, import runs, periods, agencies, requested files); passwords; and the mail sent."""
     models = (Plan, Task, Assignment, Result, CriterionScore, ResultImport, StatementDecision)
     data = {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
     data["task_criteria"] = list(Task.criteria.through.objects.order_by("pk").values())
-    for model in (Section, ProgressUpdate, Evidence, ImportRun, ReportingPeriod, Agency):
+    for model in (Section, ProgressUpdate, Evidence, ImportRun, ReportingPeriod, Agency, FileJob):
         data[model.__name__] = list(model.objects.aggregate(Count("pk"), Max("pk")).values())
     data["users"] = list(get_user_model().objects.order_by("pk").values("pk", "password"))
     data["mail"] = [(m.subject, m.to) for m in mail.outbox]

@@ -7,13 +7,19 @@ import pytest
 from django.urls import reverse
 from docx import Document
 
-from plans.models import Evidence, ProgressUpdate
+from plans.models import Evidence, FileJob, ProgressUpdate
+from tests.downloads import fetch_file
 
 pytestmark = pytest.mark.django_db
 
 
+def report_url(subject, period, extension):
+    return reverse("plans:report_download", args=[subject, period, extension])
+
+
 def download(client, subject, period, extension):
-    return client.get(reverse("plans:report_download", args=[subject, period, extension]))
+    """The link as it answers at once: to the job's page, or refused."""
+    return client.get(report_url(subject, period, extension))
 
 
 @pytest.fixture
@@ -32,9 +38,12 @@ def with_evidence(province):
 
 def test_xlsx_report_in_the_annex_layout(client, reviewer, bac_kan, with_evidence):
     client.force_login(reviewer)
-    response = download(client, f"plan-{with_evidence['plan'].pk}", "2024-H1", "xlsx")
-    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    response = fetch_file(client, report_url(f"plan-{with_evidence['plan'].pk}", "2024-H1", "xlsx"))
+    assert response["Content-Disposition"].startswith(
+        f'attachment; filename="bao-cao-plan-{with_evidence["plan"].pk}-2024-H1.xlsx"'
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
     assert sheet["A1"].value == "KẾT QUẢ THỰC HIỆN KẾ HOẠCH SỐ 5/KH-UBND – 6 THÁNG 2024"
     assert sheet["A2"].value.startswith("(Số liệu từ 15/12/2023 đến 14/06/2024")
     assert [c.value for c in sheet[4]] == [
@@ -62,9 +71,11 @@ def test_docx_report_has_the_headings_summary_table_and_overdue_list(
     client, reviewer, bac_kan, province
 ):
     client.force_login(reviewer)
-    response = download(client, f"province-{bac_kan.pk}", "2024-H1", "docx")
-    assert response.status_code == 200
-    document = Document(io.BytesIO(response.content))
+    response = fetch_file(client, report_url(f"province-{bac_kan.pk}", "2024-H1", "docx"))
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    document = Document(io.BytesIO(response.body))
     headings = [
         p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))
     ]
@@ -95,11 +106,12 @@ def test_reports_are_for_reviewers_and_leaders_of_the_province(
     subject = f"province-{bac_kan.pk}"
     client.force_login(staff_tuphap)
     assert download(client, subject, "2024-H1", "xlsx").status_code == 403
-    client.force_login(leader)
-    assert download(client, subject, "2024-H1", "docx").status_code == 200
     client.force_login(other_reviewer)
     assert download(client, subject, "2024-H1", "xlsx").status_code == 404
     assert download(client, f"plan-{province['plan'].pk}", "2024-H1", "xlsx").status_code == 404
+    assert not FileJob.objects.exists()  # a refused request queues nothing
+    client.force_login(leader)
+    assert fetch_file(client, report_url(subject, "2024-H1", "docx")).body.startswith(b"PK")
 
 
 def test_a_wrong_period_is_a_clear_message(client, reviewer, bac_kan, province):
@@ -110,3 +122,5 @@ def test_a_wrong_period_is_a_clear_message(client, reviewer, bac_kan, province):
         and "Kỳ báo cáo “2024-H3” không hợp lệ" in response.content.decode()
     )
     assert download(client, f"province-{bac_kan.pk}", "2024-H1", "pdf").status_code == 404
+    assert download(client, "region-1", "2024-H1", "xlsx").status_code == 404
+    assert not FileJob.objects.exists()

@@ -18,6 +18,7 @@ from agencies.services import user_with_membership_upsert
 from parindex.models import Criterion, Index
 from plans.models import Assignment, Evidence, ProgressUpdate, Section
 from tests.conftest import PASSWORD, agency
+from tests.downloads import fetch_file
 from tests.factories import make_assignment, make_plan, make_task
 
 pytestmark = pytest.mark.django_db
@@ -280,9 +281,9 @@ def test_agency_lookup_is_a_searchable_list_limited_to_the_province(client, worl
 
 
 def test_export_has_the_same_rows_as_the_list(as_reviewer, world):
-    response = as_reviewer.get(reverse("plans:task_export"), {"timeliness": "overdue"})
+    response = fetch_file(as_reviewer, reverse("plans:task_export"), {"timeliness": "overdue"})
     assert response["Content-Disposition"].startswith("attachment")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert sorted((r[2], r[4]) for r in rows) == [("1.1", "Sở Tư pháp"), ("2", "Sở Tài chính")]
     assert {r[10] for r in rows} == {"Quá hạn"}
@@ -292,8 +293,8 @@ def test_export_writes_formula_like_text_as_text(as_reviewer, world):
     task = world["tasks"]["t2"]
     task.description = '=HYPERLINK("http://x")'
     task.save()
-    response = as_reviewer.get(reverse("plans:task_export"), {"q": "hyperlink"})
-    cell = openpyxl.load_workbook(io.BytesIO(response.content)).active["D2"]
+    response = fetch_file(as_reviewer, reverse("plans:task_export"), {"q": "hyperlink"})
+    cell = openpyxl.load_workbook(io.BytesIO(response.body)).active["D2"]
     assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
 
 

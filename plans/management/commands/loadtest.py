@@ -3,7 +3,9 @@
 Each simulated user logs in through the login form as agency staff, a Sở Nội vụ reviewer or an
 administrator (half, a third, a sixth), then, reading each page 5–15 s (`--think`), opens
 the pages of `manage.py benchmark` in a weighted mix (lists and the task page most, dashboards
-and reports seldom); staff users also report progress on an assignment of their own. locust
+and reports seldom); staff users also report progress on an assignment of their own. A report
+is what a user does now: the request, the job's page every second until the job worker (started
+beside gunicorn) has built the file, the download; "…, until downloaded" is that whole wait. locust
 (as a library) drives the load in a separate process: see `plans/locust_run.py` for why.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/parindex_scale \\
@@ -88,6 +90,7 @@ class Command(BaseCommand):
                                 "path": s.path,
                                 "params": s.params,
                                 "post": s.post,
+                                "job": s.job,
                                 "weight": s.weight,
                             }
                             for s in scenarios
@@ -124,6 +127,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"requests {r['requests']} ({r['rps']:.1f}/s), errors {r['failures']}, "
+            f"files not downloaded {r['job_failures']}, "
             f"p95 {r['p95_ms']} ms; pages without logins: {r['pages_requests']} requests, "
             f"errors {r['pages_failures']}, median {r['pages_median_ms']} ms, "
             f"p95 {r['pages_p95_ms']} ms"
