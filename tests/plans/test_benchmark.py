@@ -85,12 +85,16 @@ def test_loadtest_runs_logged_in_users_and_stops_by_itself(tiny_env, tmp_path):
         "--think",
         "0.5",
         "1",
+        "--warmup",
+        "1",
         "--json",
         str(out),
         timeout=300,
     )
     result = json.loads(out.read_text())
-    assert result["users"] == 2 and result["seconds"] == 4
+    assert result["users"] == 2 and result["seconds"] == 4 and result["warmup"] == 1
+    # Slow requests are listed with when they started; a tiny run has none or a few.
+    assert all(set(e) == {"at_s", "name", "ms"} and e["ms"] >= 500 for e in result["slow"])
     # Both users logged in through the form before the timed window, then browsed.
     assert [(e["name"], e["requests"], e["failures"]) for e in result["logins"]] == [
         ("login", 2, 0),

@@ -49,9 +49,17 @@ class Command(BaseCommand):
             metavar=("MIN", "MAX"),
             help="seconds a user reads a page before the next (default 5 15)",
         )
+        parser.add_argument(
+            "--warmup",
+            type=float,
+            default=5,
+            help="seconds after the last login before the timed window (default 5)",
+        )
         parser.add_argument("--json", dest="json_path", default=None, help="write results here")
 
-    def handle(self, *args, users, seconds, spawn_rate, workers, think, json_path, **options):
+    def handle(
+        self, *args, users, seconds, spawn_rate, workers, think, warmup, json_path, **options
+    ):
         if users < 1 or seconds < 1:
             raise CommandError("--users và --seconds phải ≥ 1.")
         try:
@@ -73,6 +81,7 @@ class Command(BaseCommand):
                         "seconds": seconds,
                         "think_min": think[0],
                         "think_max": think[1],
+                        "warmup": warmup,
                         "password": PASSWORD,
                         "users": setup.users,
                         "persona_cycle": [
@@ -105,7 +114,7 @@ class Command(BaseCommand):
                         cwd=settings.BASE_DIR,
                         capture_output=True,
                         text=True,
-                        timeout=seconds + 120,
+                        timeout=warmup + seconds + 120,
                     )
             except BenchmarkError as error:
                 raise CommandError(str(error)) from error
@@ -114,7 +123,13 @@ class Command(BaseCommand):
             result = json.loads(out_path.read_text())
             if options["verbosity"] > 1:  # -v 2: locust's own log
                 self.stderr.write(run.stderr[-5000:])
-        result.update(users=users, workers=workers, think=think, load=round(os.getloadavg()[0], 2))
+        result.update(
+            users=users,
+            workers=workers,
+            think=think,
+            warmup=warmup,
+            load=round(os.getloadavg()[0], 2),
+        )
         self._print(result)
         if json_path:
             Path(json_path).write_text(json.dumps(result, indent=1, ensure_ascii=False))
@@ -137,6 +152,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{e['name']:<38}{e['requests']:>7}{e['failures']:>7}"
                 f"{e['median_ms'] or 0:>8.0f}{e['p95_ms'] or 0:>8.0f}"
+            )
+        if r.get("slow"):
+            self.stdout.write(f"{len(r['slow'])} requests ≥ 500 ms (second of the window, ms):")
+            self.stdout.write(
+                "  " + ", ".join(f"{e['at_s']:g}s {e['name']} {e['ms']}" for e in r["slow"])
             )
         for e in r["logins"]:
             self.stdout.write(
