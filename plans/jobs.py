@@ -277,7 +277,25 @@ def file_jobs_delete_old(*, now: datetime.datetime | None = None) -> int:
             job.file.delete(save=False)  # a file already gone is no error for the storage
         job.delete()
         deleted += 1
+    _orphan_files_delete(cutoff=cutoff)
     return deleted
+
+
+def _orphan_files_delete(*, cutoff: datetime.datetime) -> None:
+    """Files under jobs/ that no job names any more, once older than the retention: a job's
+    row goes with its user (CASCADE) and a worker may die between writing a file and saving
+    its job; neither leaves a file behind for good."""
+    storage = FileJob._meta.get_field("file").storage
+    try:
+        folders, _ = storage.listdir("jobs")
+    except FileNotFoundError:
+        return
+    named = set(FileJob.objects.exclude(file="").values_list("file", flat=True))
+    for folder in folders:
+        for name in storage.listdir(f"jobs/{folder}")[1]:
+            path = f"jobs/{folder}/{name}"
+            if path not in named and storage.get_modified_time(path) < cutoff:
+                storage.delete(path)
 
 
 def file_job_expires_at(job: FileJob) -> datetime.datetime | None:

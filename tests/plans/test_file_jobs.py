@@ -4,6 +4,7 @@ downloaded by the one who asked; failures told in Vietnamese; old files cleaned 
 import datetime
 import io
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -157,6 +158,20 @@ def test_finished_jobs_and_their_files_are_deleted_after_a_day(client, reviewer,
     assert (Path(settings.MEDIA_ROOT) / recent.file.name).exists()
     assert client.get(f"/files/{old.pk}/").status_code == 404
     assert client.get(queued["Location"]).status_code == 200
+
+
+def test_files_of_a_deleted_user_are_removed_after_the_retention(client, reviewer, province):
+    client.force_login(reviewer)
+    fetch_file(client, report_url(province["plan"]))
+    stored = Path(settings.MEDIA_ROOT) / FileJob.objects.get().file.name
+    reviewer.delete()  # the job row goes with the user; its file stays until the sweep
+    assert not FileJob.objects.exists() and stored.exists()
+    call_command("run_jobs", "--once")
+    assert stored.exists()  # a day's grace: a file is never swept while a job may be saving it
+    day_old = (timezone.now() - datetime.timedelta(hours=25)).timestamp()
+    os.utime(stored, (day_old, day_old))
+    call_command("run_jobs", "--once")
+    assert not stored.exists()
 
 
 def test_a_job_left_running_by_a_killed_worker_runs_again(client, reviewer, province):
