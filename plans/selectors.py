@@ -148,26 +148,34 @@ def home_overview(*, user, today, limit: int = 10) -> dict:
 
 
 def task_detail(*, user, pk):
-    """A task the user may see, with its assignments, their history and evidence."""
-    updates = (
-        ProgressUpdate.objects.select_related("author")
-        .prefetch_related("evidence")
-        .order_by("-created_at")
-    )
+    """A task the user may see, with its assignments (their history: `task_history`)."""
     tasks = (
         tasks_visible_to(user=user)
         .select_related("plan", "plan__province", "section")
         .prefetch_related(
             Prefetch(
                 "assignments",
-                queryset=Assignment.objects.select_related(
-                    "agency", "reviewed_by"
-                ).prefetch_related(Prefetch("updates", queryset=updates)),
+                queryset=Assignment.objects.select_related("agency", "reviewed_by"),
             ),
             "criteria",
         )
     )
     return get_object_or_404(tasks, pk=pk)
+
+
+def task_history(*, task, limit: int | None = None) -> tuple[list, int]:
+    """The task's progress updates, newest first, with authors and evidence: the first `limit`
+    (all if None) and how many there are in all. A task of 40 agencies reporting for years
+    has hundreds; the page shows the latest and links to the rest."""
+    updates = (
+        ProgressUpdate.objects.filter(assignment__task=task)
+        .select_related("author", "assignment__agency")
+        .prefetch_related("evidence")
+        .order_by("-created_at", "-pk")
+    )
+    shown = list(updates[:limit] if limit else updates)
+    total = updates.count() if limit and len(shown) == limit else len(shown)
+    return shown, total
 
 
 def file_jobs_visible_to(*, user):

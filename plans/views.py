@@ -57,6 +57,7 @@ from plans.selectors import (
     plan_overview,
     plans_visible_to,
     task_detail,
+    task_history,
     tasks_visible_to,
 )
 from plans.services import (
@@ -264,6 +265,10 @@ def task_export(request):
     return _to_file_job(request, job)
 
 
+# The task page shows the latest updates; `?history=all` shows every one.
+HISTORY_SHOWN = 30
+
+
 def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=None):
     today = timezone.localdate()
     assignments = list(task.assignments.all())
@@ -302,11 +307,8 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
                 "review_form": review_form,
             }
         )
-    history = sorted(
-        (update for assignment in assignments for update in assignment.updates.all()),
-        key=lambda update: update.created_at,
-        reverse=True,
-    )
+    show_all = request.GET.get("history") == "all"
+    history, history_total = task_history(task=task, limit=None if show_all else HISTORY_SHOWN)
     # Labels looked up once: get_FOO_display rebuilds the field's choices on every call, and a
     # task's history runs to dozens of entries (it was a third of the page's time).
     kinds = {value: str(label) for value, label in ProgressUpdate.Kind.choices}
@@ -327,6 +329,7 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
         "task": task,
         "rows": rows,
         "history": history,
+        "history_total": history_total,
         "conflict": conflict,
         "today": today,
         "linkable": linkable,

@@ -575,3 +575,30 @@ def test_paging_through_a_sorted_list_shows_every_row_once(client, bac_kan, revi
         seen += [row.record.pk for row in response.context["table"].paginated_rows]
     assert len(seen) == 60
     assert set(seen) == expected
+
+
+def test_a_long_history_shows_the_latest_and_links_to_all(
+    client, world, staff_tuphap, django_assert_max_num_queries
+):
+    assignment = world["a"]["t1_tp"]
+    start = timezone.now() - datetime.timedelta(days=100)
+    updates = ProgressUpdate.objects.bulk_create(
+        ProgressUpdate(assignment=assignment, status="in_progress", note=f"Báo cáo lần {n}")
+        for n in range(1, 36)
+    )
+    for n, update in enumerate(updates, start=1):  # auto_now_add: dated afterwards
+        update.created_at = start + datetime.timedelta(days=n)
+    ProgressUpdate.objects.bulk_update(updates, ["created_at"])
+    client.force_login(staff_tuphap)
+    url = reverse("plans:task_detail", args=[assignment.task_id])
+    with django_assert_max_num_queries(12):
+        page = client.get(url).text
+    assert "(35 mục)" in page
+    # Entries whose author's account was deleted (author set to NULL) still read.
+    assert "tài khoản đã xoá" in page
+    assert "Báo cáo lần 35" in page and "Báo cáo lần 6<" in page
+    assert "Báo cáo lần 5<" not in page
+    assert page.index("Báo cáo lần 35") < page.index("Báo cáo lần 34")  # newest first
+    assert 'href="?history=all#history">Xem toàn bộ 35 mục (đang hiện 30 mục mới nhất)' in page
+    everything = client.get(url, {"history": "all"}).text
+    assert "Báo cáo lần 1<" in everything and "Xem toàn bộ" not in everything
