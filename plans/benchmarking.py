@@ -209,12 +209,17 @@ def jobs_worker(*, env: dict, log):
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process, grace=60)
+
+
+def _stop(process: subprocess.Popen, *, grace: float) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
@@ -278,12 +283,7 @@ def gunicorn_server(*, workers: int = 1, timeout: int = 600):
             server.warm(workers)
             yield server
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process, grace=10)
             log.close()
 
 
