@@ -118,6 +118,7 @@ def file_job_title(job: FileJob) -> str:
         province = params.get("subject", "").startswith("province")
         whole = "của các kế hoạch trong tỉnh" if province else "của kế hoạch"
         period = period_label(params.get("period", ""))
+        period = period[:1].lower() + period[1:]  # mid-sentence: "Báo cáo năm 2024", "quý I/2024"
         return f"Báo cáo {period} {whole} (.{params.get('extension', '')})"
     return "Danh sách nhiệm vụ (.xlsx)"
 
