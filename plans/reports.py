@@ -142,7 +142,10 @@ def report_xlsx(subject: ReportSubject) -> bytes:
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "4:4"
-    title = f"KẾT QUẢ THỰC HIỆN {subject.title.upper()} – {period_label(scope.period).upper()}"
+    title = f"KẾT QUẢ THỰC HIỆN {subject.title.upper()}"
+    period = period_label(scope.period).upper()
+    if not title.endswith(period):  # a province's year report is already "… CHỈ SỐ NĂM 2024"
+        title = f"{title} – {period}"
     dates = f"(Số liệu từ {scope.period_start:%d/%m/%Y} đến {scope.as_of:%d/%m/%Y}; "
     sheet.append([safe_cell(sheet, title, bold=True)])
     sheet.append([safe_cell(sheet, f"{dates}{subject.province_name})")])
