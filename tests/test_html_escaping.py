@@ -17,7 +17,6 @@ import openpyxl
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from parindex.models import Result
 from plans.models import Assignment, ImportRun, Plan, ReportingPeriod
 from plans.reminders import reminders_send
 from tests.conftest import agency
+from tests.downloads import run_worker_once
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +177,7 @@ def test_export_job_page_keeps_the_typed_search_as_text(client, world, reviewer)
     an attribute value, quoted and escaped, never markup."""
     client.force_login(reviewer)
     page_url = client.get(reverse("plans:task_export"), {"q": AGENCY})["Location"]
-    call_command("run_jobs", "--once")
+    run_worker_once()
     page = client.get(page_url).text
     assert "Tệp đã sẵn sàng." in page
     assert AGENCY not in page and "<img" not in page

@@ -5,16 +5,16 @@ import re
 import threading
 
 import openpyxl
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_task_flow import log_in
+from tests.downloads import run_worker_once
 
 
-def run_worker_once() -> None:
-    """`run_jobs --once`, from a thread of its own: Django refuses ORM calls in the thread that
-    runs Playwright's event loop. `--nice 0`: the test process keeps its priority."""
-    worker = threading.Thread(target=call_command, args=("run_jobs", "--once", "--nice", "0"))
+def run_worker_in_a_thread() -> None:
+    """The job worker, from a thread of its own: Django refuses ORM calls in the thread that
+    runs Playwright's event loop."""
+    worker = threading.Thread(target=run_worker_once)
     worker.start()
     worker.join(timeout=120)
     assert not worker.is_alive()
@@ -29,7 +29,7 @@ def test_a_report_is_prepared_then_downloaded(page: Page, screenshot, tmp_path):
     expect(page.locator(".file-pending")).to_contain_text("Đang chuẩn bị tệp… (đang chờ đến lượt)")
     screenshot(page, "report-pending-1280")
 
-    run_worker_once()
+    run_worker_in_a_thread()
     # No click: the page reloads itself every 2 seconds until the file is ready.
     download_link = page.get_by_role("link", name=re.compile(r"^Tải về bao-cao-.*\.xlsx$"))
     expect(download_link).to_be_visible(timeout=10_000)

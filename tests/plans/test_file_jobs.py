@@ -11,13 +11,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Membership
 from plans.models import FileJob
-from tests.downloads import fetch_file
+from tests.downloads import fetch_file, run_worker_once
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +39,7 @@ def test_a_report_is_queued_then_built_by_the_worker_and_downloaded(client, revi
     page = client.get(asked["Location"])
     assert "Đang chuẩn bị tệp… (đang chờ đến lượt)" in page.text
 
-    call_command("run_jobs", "--once")
+    run_worker_once()
 
     job.refresh_from_db()
     assert job.status == "done" and job.started_at <= job.finished_at
@@ -91,7 +90,7 @@ def test_asking_again_while_it_is_being_built_reuses_the_job(client, reviewer, p
     client.get(reverse("plans:task_export"), {"status": "done"})
     assert FileJob.objects.count() == 4
     # Once built, asking again builds a new file with the figures of that moment.
-    call_command("run_jobs", "--once")
+    run_worker_once()
     assert not FileJob.objects.exclude(status="done").exists()
     assert client.get(report_url(province["plan"]))["Location"] != first["Location"]
 
@@ -119,7 +118,7 @@ def test_a_failing_job_is_told_in_vietnamese_and_the_worker_goes_on(
     fine = client.get(reverse("plans:task_export"))["Location"]
 
     with caplog.at_level(logging.INFO, logger="plans.jobs"):
-        call_command("run_jobs", "--once")
+        run_worker_once()
 
     jobs = {job.pk: job for job in FileJob.objects.all()}
     revoked_job = jobs[int(revoked.strip("/").split("/")[-1])]
@@ -152,7 +151,7 @@ def test_finished_jobs_and_their_files_are_deleted_after_a_day(client, reviewer,
     )
     queued = client.get(report_url(province["plan"], period="2024-Y"))
 
-    call_command("run_jobs", "--once")
+    run_worker_once()
 
     assert not FileJob.objects.filter(pk=old.pk).exists() and not old_file.exists()
     assert (Path(settings.MEDIA_ROOT) / recent.file.name).exists()
@@ -166,11 +165,11 @@ def test_files_of_a_deleted_user_are_removed_after_the_retention(client, reviewe
     stored = Path(settings.MEDIA_ROOT) / FileJob.objects.get().file.name
     reviewer.delete()  # the job row goes with the user; its file stays until the sweep
     assert not FileJob.objects.exists() and stored.exists()
-    call_command("run_jobs", "--once")
+    run_worker_once()
     assert stored.exists()  # a day's grace: a file is never swept while a job may be saving it
     day_old = (timezone.now() - datetime.timedelta(hours=25)).timestamp()
     os.utime(stored, (day_old, day_old))
-    call_command("run_jobs", "--once")
+    run_worker_once()
     assert not stored.exists()
 
 
@@ -190,7 +189,7 @@ def test_a_job_left_running_by_a_killed_worker_runs_again(client, reviewer, prov
         status="running", started_at=timezone.now() - datetime.timedelta(minutes=5)
     )
 
-    call_command("run_jobs", "--once")
+    run_worker_once()
 
     stuck.refresh_from_db()
     hopeless.refresh_from_db()

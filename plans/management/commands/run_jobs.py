@@ -28,7 +28,10 @@ class Command(BaseCommand):
             "--poll", type=float, default=1.0, help="seconds between looks at an empty queue"
         )
         parser.add_argument(
-            "--nice", type=int, default=10, help="CPU priority lowered by this much (default 10)"
+            "--nice",
+            type=int,
+            default=10,
+            help="run at this niceness at least (default 10: below the web workers' 0)",
         )
 
     def handle(self, *args, once, poll, nice, **options):
