@@ -65,20 +65,11 @@ class Section(models.Model):
     number = models.CharField(_("số thứ tự"), max_length=20, blank=True)
     title = models.CharField(_("tiêu đề"), max_length=1000, blank=True)
     position = models.PositiveIntegerField(_("thứ tự"), default=0)
-    # Identity across re-imports: sheet, section number and occurrence (see plans.importing.sync).
-    import_key = models.CharField(_("khóa nhập"), max_length=300, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("mục")
         verbose_name_plural = _("mục")
         ordering = ["plan", "position"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["plan", "import_key"],
-                condition=~Q(import_key=""),
-                name="section_unique_import_key",
-            ),
-        ]
 
     def __str__(self) -> str:
         return (
@@ -135,8 +126,6 @@ class Task(models.Model):
     score_statements = models.JSONField(_("điểm số nêu trong nội dung"), default=list, blank=True)
     source_sheet = models.CharField(_("trang tính nguồn"), max_length=100, blank=True)
     source_row = models.PositiveIntegerField(_("dòng nguồn"), null=True, blank=True)
-    # Identity across re-imports: section key, task number and occurrence (duplicates kept apart).
-    import_key = models.CharField(_("khóa nhập"), max_length=300, blank=True, editable=False)
     # Folded number + description + expected result: what accent-insensitive search looks in.
     search_text = models.TextField(_("nội dung chuẩn hóa"), blank=True, editable=False)
     withdrawn_at = models.DateTimeField(
@@ -153,11 +142,6 @@ class Task(models.Model):
         verbose_name_plural = _("nhiệm vụ")
         ordering = ["plan", "position"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["plan", "import_key"],
-                condition=~Q(import_key=""),
-                name="task_unique_import_key",
-            ),
             models.CheckConstraint(
                 name="task_start_before_due",
                 condition=Q(starts_on__isnull=True)
@@ -191,6 +175,14 @@ class Task(models.Model):
     def clean(self) -> None:
         if self.section_id and self.plan_id and self.section.plan_id != self.plan_id:
             raise ValidationError({"section": _("Mục phải thuộc cùng kế hoạch với nhiệm vụ.")})
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def in_force(self):
+        """Assignments that are work today: their task is still in its plan and the annex still
+        names their agency. The others keep their history and stay readable, but are left out of
+        lists, counts, reports and reminders."""
+        return self.filter(task__withdrawn_at__isnull=True, unassigned_at__isnull=True)
 
 
 class Assignment(models.Model):
@@ -243,6 +235,17 @@ class Assignment(models.Model):
     # Incremented by every change; a save based on an older version is refused (optimistic lock).
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    # Set when a revised annex no longer names the agency but it had recorded work: the
+    # assignment and its history stay, shown as "không còn được giao", out of counts and
+    # reminders; cleared when an import names the agency again.
+    unassigned_at = models.DateTimeField(
+        _("không còn được giao từ"),
+        null=True,
+        blank=True,
+        help_text=_("Phụ lục sửa đổi không còn giao cho cơ quan này; giữ lại tiến độ đã báo cáo."),
+    )
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("phân công")
@@ -289,8 +292,10 @@ class ProgressUpdate(models.Model):
         RETURN = "return", _("Trả lại")
         IMPORT = "import", _("Nhập phụ lục")
 
+    # PROTECT, here and on Evidence.update: the history outlives any deletion attempt (an admin
+    # inline, a bulk action, a plan's delete page), which is refused instead of cascading.
     assignment = models.ForeignKey(
-        Assignment, verbose_name=_("phân công"), on_delete=models.CASCADE, related_name="updates"
+        Assignment, verbose_name=_("phân công"), on_delete=models.PROTECT, related_name="updates"
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -346,7 +351,7 @@ class Evidence(models.Model):
     update = models.ForeignKey(
         ProgressUpdate,
         verbose_name=_("cập nhật"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="evidence",
     )
     file = models.FileField(_("tệp"), upload_to=evidence_path, max_length=300)

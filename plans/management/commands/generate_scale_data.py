@@ -174,7 +174,6 @@ class Command(BaseCommand):
                     "[]",
                     "",
                     None,
-                    f"gen|{section.pk}|{number}",
                     fold(f"{number} {description}"),
                 ]
             )
@@ -249,7 +248,6 @@ class Command(BaseCommand):
                 "score_statements",
                 "source_sheet",
                 "source_row",
-                "import_key",
                 "search_text",
             ],
             task_rows,
