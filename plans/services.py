@@ -19,33 +19,72 @@ def _upload_path(sha256: str) -> str:
     return f"imports/{sha256}.bin"
 
 
-def import_preview(*, data: bytes, file_name: str, province, user, **plan) -> ImportReport:
+def import_preview(
+    *, data: bytes, file_name: str, province, user, choices=None, **plan
+) -> ImportReport:
     """Run the import as a dry run and keep the file so the preview can be confirmed."""
     report = annex_import(
-        data=data, file_name=file_name, province=province, user=user, dry_run=True, **plan
+        data=data,
+        file_name=file_name,
+        province=province,
+        user=user,
+        dry_run=True,
+        choices=choices,
+        **plan,
     )
     if report.ok and not default_storage.exists(_upload_path(report.sha256)):
         default_storage.save(_upload_path(report.sha256), ContentFile(data))
     return report
 
 
-def import_confirm(*, preview: ImportRun, user) -> ImportReport:
-    """Import for real exactly what a preview showed (same file, same parameters)."""
-    with default_storage.open(_upload_path(preview.sha256)) as stored:
-        data = stored.read()
+def _preview_arguments(preview: ImportRun) -> dict:
     params = preview.params
     plan_date = params.get("plan_date")
+    with default_storage.open(_upload_path(preview.sha256)) as stored:
+        data = stored.read()
+    return {
+        "data": data,
+        "file_name": preview.file_name,
+        "province": preview.province,
+        "plan_number": params.get("plan_number", ""),
+        "plan_title": params.get("plan_title", ""),
+        "plan_date": datetime.date.fromisoformat(plan_date) if plan_date else None,
+        "year": params.get("year"),
+        "sheet_names": params.get("sheet_names") or None,
+        "accept_suggestions": params.get("accept_suggestions", False),
+    }
+
+
+def import_preview_choose(*, preview: ImportRun, user, decisions: dict[str, int | None]):
+    """A new preview of the same file with the reviewer's decisions on its uncertain matches
+    (row id → the suggested task's id, or None for a new task) added to the earlier ones."""
+    choices = {**preview.params.get("choices", {}), **decisions}
+    return import_preview(**_preview_arguments(preview), user=user, choices=choices)
+
+
+def import_undecided_rows(preview: ImportRun) -> list[dict]:
+    """The preview's rows with an uncertain match nobody has decided on."""
+    return [row for row in preview.summary.get("rows", []) if row.get("suggestion")]
+
+
+def import_confirm(*, preview: ImportRun, user, acknowledge: bool = False) -> ImportReport:
+    """Import for real exactly what a preview showed: the same file, parameters and decisions,
+    on the plan as it was when previewed (else refused: the preview is stale)."""
+    undecided = import_undecided_rows(preview)
+    if undecided:
+        report = ImportReport(dry_run=False, file_name=preview.file_name)
+        report.errors.append(
+            f"Còn {len(undecided)} dòng chưa chắc là nhiệm vụ cũ hay mới: hãy chọn cho từng dòng "
+            "(“Cần chọn”) rồi xem trước lại."
+        )
+        return report
     return annex_import(
-        data=data,
-        file_name=preview.file_name,
-        province=preview.province,
-        plan_number=params.get("plan_number", ""),
-        plan_title=params.get("plan_title", ""),
-        plan_date=datetime.date.fromisoformat(plan_date) if plan_date else None,
-        year=params.get("year"),
-        sheet_names=params.get("sheet_names") or None,
+        **_preview_arguments(preview),
+        choices=preview.params.get("choices") or None,
         user=user,
         confirms=preview,
+        acknowledge=acknowledge,
+        expected_state=preview.summary.get("plan_state", ""),
     )
 
 

@@ -12,13 +12,20 @@ from dataclasses import dataclass, field
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from agencies.models import Agency, Province
 from plans.importing.deadlines import DeadlineKind, parse_deadline
 from plans.importing.header import LOOKED_FOR, find_header
 from plans.importing.resolve import ALIASED, EXPANDED, MATCHED, NEW, AgencyResolver
 from plans.importing.scores import find_score_statements
-from plans.importing.sync import ImportedSection, ImportedTask, plan_sync, score_as_dict
+from plans.importing.sync import (
+    ImportedSection,
+    ImportedTask,
+    StalePlan,
+    plan_sync,
+    score_as_dict,
+)
 from plans.importing.title import TitleDetails, details_from_lines, title_lines
 from plans.importing.walk import SheetWalk, walk_sheet
 from plans.importing.workbook import WorkbookError, read_workbook
@@ -29,6 +36,17 @@ class ImportRefused(Exception):
     """Input the import cannot take; the message is for the user, in Vietnamese."""
 
 
+class AlreadyConfirmed(ImportRefused):
+    """The preview was confirmed already (by another request, maybe at the same moment)."""
+
+    def __init__(self, confirmation: ImportRun):
+        super().__init__("Bản xem trước này đã được xác nhận nhập.")
+        self.confirmation = confirmation
+
+
+STALE_MESSAGE = "Kế hoạch đã thay đổi sau khi xem trước; hãy xem trước lại."
+
+
 @dataclass
 class ImportReport:
     dry_run: bool
@@ -37,9 +55,23 @@ class ImportReport:
     plan: dict = field(default_factory=dict)
     sheets: list[dict] = field(default_factory=list)
     tasks: dict = field(
-        default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "withdrawn": 0}
+        default_factory=lambda: {
+            "created": 0,
+            "updated": 0,
+            "moved": 0,
+            "restored": 0,
+            "unchanged": 0,
+            "withdrawn": 0,
+        }
     )
     rows: list[dict] = field(default_factory=list)
+    # Stored tasks no row matched, and what confirming would put at risk (plans.importing.sync).
+    withdrawn: list[dict] = field(default_factory=list)
+    at_risk: list[dict] = field(default_factory=list)
+    # Rows whose only candidate is uncertain: read as new until the reviewer decides.
+    uncertain: int = 0
+    # The plan's state the preview was made on: its confirmation is refused if it changed.
+    plan_state: str = ""
     agencies: dict = field(
         default_factory=lambda: {"matched": 0, "aliased": 0, "expanded": 0, "unverified": []}
     )
@@ -68,6 +100,10 @@ class ImportReport:
             "sheets",
             "tasks",
             "rows",
+            "withdrawn",
+            "at_risk",
+            "uncertain",
+            "plan_state",
             "agencies",
             "deadlines",
             "warnings",
@@ -93,7 +129,18 @@ def annex_import(
     dry_run: bool = False,
     user=None,
     confirms: ImportRun | None = None,
+    choices: dict[str, int | None] | None = None,
+    accept_suggestions: bool = False,
+    acknowledge: bool = False,
+    expected_state: str | None = None,
 ) -> ImportReport:
+    """Import (or, with `dry_run`, preview) an annex file into its plan.
+
+    `choices` are the reviewer's decisions on uncertain matches (row id → task id or None);
+    `accept_suggestions` takes every uncertain suggestion instead. Without `acknowledge`, an
+    import that would put recorded work at risk (`report.at_risk`) is refused. With
+    `expected_state` (a preview's), it is refused if the plan changed since.
+    """
     report = ImportReport(
         dry_run=dry_run, file_name=file_name, sha256=hashlib.sha256(data).hexdigest()
     )
@@ -117,35 +164,60 @@ def annex_import(
         plan_values = {"title": plan_title or "", "issued_on": issued_on}
         resolver = AgencyResolver(province, issued_on or datetime.date(year, 1, 1))
         imported = _interpret(walks, resolver, year, report)
-        _save(
-            report=report,
-            province=province,
-            number=number,
-            year=year,
-            plan_values=plan_values,
-            imported=imported,
-            walks=walks,
-            resolver=resolver,
-            sheet_names=sheet_names,
-            dry_run=dry_run,
-            user=user,
-        )
+        params = {
+            "plan_number": plan_number,
+            "plan_title": plan_title,
+            "plan_date": _iso(plan_date),
+            "year": year,
+            "sheet_names": sheet_names or [],
+            "choices": choices or {},
+            "accept_suggestions": accept_suggestions,
+        }
+        with transaction.atomic():
+            _save(
+                report=report,
+                province=province,
+                number=number,
+                year=year,
+                plan_values=plan_values,
+                imported=imported,
+                walks=walks,
+                resolver=resolver,
+                sheet_names=sheet_names,
+                dry_run=dry_run,
+                user=user,
+                confirms=confirms,
+                choices=choices,
+                accept_suggestions=accept_suggestions,
+                expected_state=expected_state,
+            )
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                if report.at_risk and not acknowledge:
+                    raise ImportRefused(
+                        f"Lần nhập này ảnh hưởng đến công việc đã ghi nhận ở {len(report.at_risk)} "
+                        "chỗ (xem danh sách “Cần xác nhận” trong bản xem trước): hãy xem lại và "
+                        "xác nhận đã biết trước khi nhập."
+                    )
+                _record_run(report, province, file_name, params, dry_run, confirms, user)
+        if dry_run:
+            _record_run(report, province, file_name, params, dry_run, confirms, user)
     except ImportRefused as refused:
         report.errors.append(str(refused))
-        return report
+        if isinstance(refused, AlreadyConfirmed):
+            report.import_run_id = refused.confirmation.pk
+    return report
+
+
+def _record_run(report, province, file_name, params, dry_run, confirms, user) -> None:
     run = ImportRun.objects.create(
         created_by=user if user is not None and user.is_authenticated else None,
         province=province,
         plan_id=None if dry_run and report.plan.get("created") else report.plan_id,
         file_name=file_name[:255],
         sha256=report.sha256,
-        params={
-            "plan_number": plan_number,
-            "plan_title": plan_title,
-            "plan_date": _iso(plan_date),
-            "year": year,
-            "sheet_names": sheet_names or [],
-        },
+        params=params,
         dry_run=dry_run,
         confirms=confirms,
         succeeded=True,
@@ -154,7 +226,6 @@ def annex_import(
     report.import_run_id = run.pk
     if not dry_run:
         _audit_run(run, report, user)
-    return report
 
 
 def _audit_run(run: ImportRun, report: ImportReport, user) -> None:
@@ -168,7 +239,8 @@ def _audit_run(run: ImportRun, report: ImportReport, user) -> None:
             "nhập phụ lục": [
                 "",
                 f"{run.file_name}: {counts.get('created', 0)} nhiệm vụ mới, "
-                f"{counts.get('updated', 0)} cập nhật, {counts.get('unchanged', 0)} không đổi, "
+                f"{counts.get('updated', 0)} sửa nội dung, {counts.get('moved', 0)} chuyển mục, "
+                f"{counts.get('restored', 0)} khôi phục, {counts.get('unchanged', 0)} không đổi, "
                 f"{counts.get('withdrawn', 0)} rút khỏi kế hoạch (lần nhập #{run.pk})",
             ]
         },
@@ -342,42 +414,90 @@ def _save(
     sheet_names,
     dry_run,
     user,
+    confirms,
+    choices,
+    accept_suggestions,
+    expected_state,
 ):
-    with transaction.atomic():
-        plan, created = Plan.objects.get_or_create(
-            province=province, number=number, year=year, defaults=plan_values
-        )
-        if not created:
-            changed = [k for k, v in plan_values.items() if v and getattr(plan, k) != v]
-            for key in changed:
-                setattr(plan, key, plan_values[key])
-            if changed:
-                plan.save(update_fields=changed)
-        resolver.create_new_agencies()
-        sections = [
-            ImportedSection(parsed=section, annex=walk.annex)
-            for walk in walks
-            for section in walk.sections
-        ]
-        counts = plan_sync(
+    """The import's writes, inside the caller's transaction. Imports of one plan run one at a
+    time (a lock on the plan row), and a preview is confirmed at most once (a lock on it)."""
+    if confirms is not None:
+        ImportRun.objects.select_for_update().filter(pk=confirms.pk).first()
+        confirmation = ImportRun.objects.filter(confirms_id=confirms.pk).first()
+        if confirmation is not None:
+            raise AlreadyConfirmed(confirmation)
+    plan, created = Plan.objects.get_or_create(
+        province=province, number=number, year=year, defaults=plan_values
+    )
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    if not created:
+        changed = [k for k, v in plan_values.items() if v and getattr(plan, k) != v]
+        for key in changed:
+            setattr(plan, key, plan_values[key])
+        if changed:
+            plan.save(update_fields=changed)
+    resolver.create_new_agencies()
+    sections = [
+        ImportedSection(parsed=section, annex=walk.annex)
+        for walk in walks
+        for section in walk.sections
+    ]
+    try:
+        result = plan_sync(
             plan=plan,
             sections=sections,
             tasks=imported,
             sheets_in_scope={walk.sheet for walk in walks} if sheet_names else None,
             actor=user if user is not None and user.is_authenticated else None,
+            choices=choices,
+            accept_suggestions=accept_suggestions,
+            expected_state=expected_state,
         )
-        report.tasks.update(counts)
-        report.plan = {
-            "number": number,
-            "province": str(province),
-            "year": year,
-            "created": created,
-        }
-        report.plan_id = plan.pk
-        report.sheets = [_sheet_summary(walk) for walk in walks]
-        report.rows = [_row(item) for item in imported]
-        if dry_run:
-            transaction.set_rollback(True)
+    except StalePlan:
+        raise ImportRefused(STALE_MESSAGE) from None
+    report.tasks.update(result.counts)
+    report.withdrawn = result.withdrawn
+    report.at_risk = result.at_risk
+    report.plan_state = result.plan_state
+    report.uncertain = sum(1 for item in imported if item.suggestion)
+    if created:
+        _warn_duplicate_plan(report, province, plan)
+    report.plan = {
+        "number": number,
+        "province": str(province),
+        "year": year,
+        "created": created,
+    }
+    report.plan_id = plan.pk
+    report.sheets = [_sheet_summary(walk) for walk in walks]
+    report.rows = [_row(item) for item in imported]
+
+
+def _warn_duplicate_plan(report, province, plan) -> None:
+    """A file whose content already made another plan: most likely the same plan typed with
+    another number or year, which would make every task twice."""
+    earlier = (
+        ImportRun.objects.filter(
+            province=province, sha256=report.sha256, dry_run=False, succeeded=True
+        )
+        .exclude(plan=None)
+        .exclude(plan=plan)
+        .select_related("plan")
+        .order_by("-created_at")
+        .first()
+    )
+    if earlier is not None:
+        report.at_risk.insert(
+            0,
+            {
+                "kind": "duplicate_plan",
+                "plan_id": earlier.plan_id,
+                "message": f"Nội dung tệp này đã được nhập vào {earlier.plan} lúc "
+                f"{timezone.localtime(earlier.created_at):%d/%m/%Y %H:%M}: xác nhận sẽ tạo thêm "
+                "một kế hoạch mới với cùng các nhiệm vụ. Nếu đây là bản sửa đổi của kế hoạch đó, "
+                "hãy nhập đúng số hiệu và năm của nó.",
+            },
+        )
 
 
 def _sheet_summary(walk: SheetWalk) -> dict:
@@ -414,4 +534,13 @@ def _row(item: ImportedTask) -> dict:
         },
         "scores": [score_as_dict(s) for s in item.scores],
         "status": item.outcome,
+        "row_id": item.row_id,
+        "task_id": item.task_id,
+        "match": item.match,
+        "before": item.before,
+        "changes": item.changes,
+        "diff": item.diff,
+        "suggestion": item.suggestion,
+        "agencies_added": item.agencies_added,
+        "agencies_removed": item.agencies_removed,
     }

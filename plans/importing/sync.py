@@ -1,12 +1,18 @@
 """Comparing an imported annex with what a plan already holds, and saving the difference.
 
-Re-importing must never lose anyone's work, so tasks are matched to stored ones by a key that
-survives corrections of their text: sheet, section number, task number, and an occurrence count
-that keeps duplicate numbers apart. Then:
-- a task whose key is new is created; one whose content changed is updated in place, keeping
-  its assignments' status, history and evidence;
-- a stored task missing from the workbook is marked withdrawn, never deleted;
-- an agency no longer named loses its assignment only if nobody ever worked on it.
+Re-importing a revised annex must never lose or move anyone's work, so each row is matched to
+the stored task it is by content (plans.importing.matching), never by its number or place.
+Then:
+- a row matched to a task updates it in place (text, deadline, number, section), keeping its
+  assignments' status, history and evidence; a withdrawn task matched again is restored;
+- a row with no match is a new task; a row whose only candidate is uncertain is new until the
+  reviewer decides otherwise in the preview;
+- a stored task no row matched is withdrawn, never deleted, and stays readable to reviewers;
+- an agency no longer named loses its assignment if nobody ever worked on it, else the
+  assignment is kept with its history, marked "không còn được giao" (unassigned_at).
+What would put recorded work at risk (a task with work withdrawn or re-texted beyond a small
+correction, an agency with work no longer named) is listed in `at_risk`: confirming it needs
+an explicit acknowledgement (plans.importing.pipeline).
 
 The saves are bulk operations, which send no model signals, so the audit trail is written
 here: one entry per section, task or assignment whose audited content changed, with the old and
@@ -15,9 +21,10 @@ plan (plans.importing.pipeline) and its stored summary list them.
 """
 
 import copy
+import difflib
 import hashlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
@@ -25,27 +32,45 @@ from agencies.models import Agency
 from parindex.audit import audit_updates
 from parindex.text import fold
 from plans.importing.deadlines import Deadline
+from plans.importing.matching import (
+    NEAR_IDENTICAL,
+    Signature,
+    match_sections,
+    match_tasks,
+    normalise_number,
+)
 from plans.importing.resolve import ResolvedAgency
 from plans.importing.scores import ScoreStatement
 from plans.importing.walk import ParsedSection, ParsedTask
 from plans.models import Assignment, ProgressUpdate, Section, Task
 
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+CREATED, UPDATED, MOVED, RESTORED, UNCHANGED, WITHDRAWN = (
+    "created",
+    "updated",
+    "moved",
+    "restored",
+    "unchanged",
+    "withdrawn",
+)
 
-# Fields whose change makes a task "updated"; position and source row only follow the file.
-CONTENT_FIELDS = [
-    "section_id",
-    "number",
-    "description",
-    "expected_result",
-    "deadline_text",
-    "deadline_kind",
-    "starts_on",
-    "due_on",
-    "recurrence",
-    "score_statements",
-]
-BOOKKEEPING_FIELDS = ["position", "source_sheet", "source_row", "search_text"]
+# Fields whose change makes a task "updated" (sửa nội dung), with how the preview names them.
+CONTENT_FIELDS = {
+    "description": "nội dung",
+    "expected_result": "kết quả, sản phẩm",
+    "deadline_text": "thời gian thực hiện",
+    "deadline_kind": "thời gian thực hiện",
+    "starts_on": "thời gian thực hiện",
+    "due_on": "thời gian thực hiện",
+    "recurrence": "thời gian thực hiện",
+    "score_statements": "điểm số nêu trong nội dung",
+}
+# These follow the file without changing what the task is: renumbering (1.1 → 1.2), a moved
+# row, a renamed sheet. The section is compared separately (a move, "chuyển mục").
+BOOKKEEPING_FIELDS = ["section_id", "number", "position", "source_sheet", "source_row", "search_text"]
+
+
+class StalePlan(Exception):
+    """The plan changed after the preview was made: its state differs from the preview's."""
 
 
 @dataclass
@@ -62,6 +87,32 @@ class ImportedTask:
     support: list[ResolvedAgency]
     scores: list[ScoreStatement]
     outcome: str = ""
+    # What the preview shows of the stored task this row became (empty for a new task).
+    task_id: int | None = None
+    match: dict = field(default_factory=dict)  # {"how", "similarity"}
+    before: dict = field(default_factory=dict)  # the stored task's section, number, text
+    changes: list[str] = field(default_factory=list)  # what changed, as the preview names it
+    diff: list = field(default_factory=list)  # [[op, words], …] of the description
+    suggestion: dict = field(default_factory=dict)  # an uncertain candidate for the reviewer
+    agencies_added: list[str] = field(default_factory=list)
+    agencies_removed: list[str] = field(default_factory=list)
+
+    @property
+    def row_id(self) -> str:
+        return row_id(self.parsed)
+
+
+def row_id(parsed: ParsedTask) -> str:
+    """A row's address in the file, the same on every run of the same file."""
+    return f"{parsed.sheet}!{parsed.row}"
+
+
+@dataclass
+class SyncResult:
+    counts: dict
+    plan_state: str
+    withdrawn: list[dict] = field(default_factory=list)
+    at_risk: list[dict] = field(default_factory=list)
 
 
 def score_as_dict(score: ScoreStatement) -> dict:
@@ -75,38 +126,20 @@ def score_as_dict(score: ScoreStatement) -> dict:
     }
 
 
-# import_key columns hold 300 characters; a longer key keeps its start and a digest of the whole.
-KEY_MAX_LENGTH = 300
-
-
-def _fit(key: str) -> str:
-    """The key itself when it fits the column, else its start and a SHA-1 of all of it: the same
-    for the same text on every re-import, so matching is unchanged (a sheet name or task number
-    pasted full of text made PostgreSQL refuse the row)."""
-    if len(key) <= KEY_MAX_LENGTH:
-        return key
-    return f"{key[: KEY_MAX_LENGTH - 41]}#{hashlib.sha1(key.encode()).hexdigest()}"
-
-
-def section_keys(sections: list[ImportedSection]) -> list[str]:
-    seen: Counter = Counter()
-    keys = []
-    for item in sections:
-        base = f"{item.parsed.sheet}|{item.parsed.number}"
-        seen[base] += 1
-        keys.append(_fit(f"{base}|{seen[base]}"))
-    return keys
-
-
-def task_keys(tasks: list[ImportedTask], key_of_section: dict[int, str]) -> list[str]:
-    seen: Counter = Counter()
-    keys = []
-    for item in tasks:
-        section_key = key_of_section[id(item.parsed.section)]
-        base = f"{section_key}|{item.parsed.number}"
-        seen[base] += 1
-        keys.append(_fit(f"{base}|{seen[base]}"))
-    return keys
+def word_diff(old: str, new: str) -> list[list[str]]:
+    """[["=", "same words"], ["-", "removed"], ["+", "added"], …], word by word."""
+    a, b = old.split(), new.split()
+    parts: list[list[str]] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(["=", " ".join(a[i1:i2])])
+            continue
+        if i2 > i1:
+            parts.append(["-", " ".join(a[i1:i2])])
+        if j2 > j1:
+            parts.append(["+", " ".join(b[j1:j2])])
+    return parts
 
 
 def _task_values(item: ImportedTask, section: Section, position: int) -> dict:
@@ -141,12 +174,424 @@ def _desired_assignments(item: ImportedTask) -> dict[int, tuple[str, str]]:
     return desired
 
 
-def _sync_sections(plan, sections: list[ImportedSection], audited: list) -> dict[int, Section]:
-    stored = {s.import_key: s for s in plan.sections.all()}
+def _section_label(section: Section | None) -> str:
+    return str(section) if section is not None else ""
+
+
+def _has_work(assignment: Assignment, worked_on: set[int]) -> bool:
+    """Anything a person recorded: a history entry, a status, a review."""
+    return (
+        assignment.pk in worked_on
+        or assignment.status != Assignment.Status.NOT_STARTED
+        or bool(assignment.review)
+    )
+
+
+def _plan_state(sections, tasks, assignments, worked: set[int]) -> str:
+    """A digest of everything that decides what an import of this plan does: a preview keeps
+    it, and its confirmation is refused if the plan no longer has it."""
+    digest = hashlib.sha256()
+    for s in sorted(sections, key=lambda s: s.pk):
+        digest.update(repr(("s", s.pk, s.sheet, s.number, s.title, s.annex)).encode())
+    for t in sorted(tasks, key=lambda t: t.pk):
+        digest.update(
+            repr(
+                (
+                    "t",
+                    t.pk,
+                    t.section_id,
+                    t.number,
+                    t.description,
+                    t.expected_result,
+                    t.deadline_text,
+                    t.source_sheet,
+                    t.withdrawn_at is None,
+                )
+            ).encode()
+        )
+    for a in sorted(assignments, key=lambda a: a.pk):
+        digest.update(
+            repr(
+                ("a", a.pk, a.task_id, a.agency_id, a.role, a.unassigned_at is None, a.pk in worked)
+            ).encode()
+        )
+    return digest.hexdigest()
+
+
+def _positions(count: int):
+    return (lambda index: index / (count - 1)) if count > 1 else (lambda index: 0.0)
+
+
+def plan_sync(
+    *,
+    plan,
+    sections: list[ImportedSection],
+    tasks: list[ImportedTask],
+    sheets_in_scope: set[str] | None,
+    actor=None,
+    choices: dict[str, int | None] | None = None,
+    accept_suggestions: bool = False,
+    expected_state: str | None = None,
+) -> SyncResult:
+    """Bring the plan's sections, tasks and assignments in line with the import.
+
+    `choices`: the reviewer's decisions on uncertain matches, row id ("Phụ lục I!12") → stored
+    task id or None (a new task). `expected_state`: the plan's state when the preview was
+    made; StalePlan if it has changed since.
+    """
+    audited: list[tuple] = []  # (before, after) of every row changed in place
+    now = timezone.now()
+    stored_sections = {s.pk: s for s in plan.sections.all()}
+    stored_tasks = list(plan.tasks.all())
+    all_assignments = list(Assignment.objects.filter(task__plan=plan))
+    updated_ids = set(
+        ProgressUpdate.objects.filter(assignment__task__plan=plan).values_list(
+            "assignment_id", flat=True
+        )
+    )
+    worked = {a.pk for a in all_assignments if _has_work(a, updated_ids)}
+    state = _plan_state(stored_sections.values(), stored_tasks, all_assignments, worked)
+    if expected_state is not None and expected_state != state:
+        raise StalePlan
+    assignments: dict[int, dict[int, Assignment]] = defaultdict(dict)
+    for assignment in all_assignments:
+        assignments[assignment.task_id][assignment.agency_id] = assignment
+    task_worked = {t.pk for t in stored_tasks if any(a.pk in worked for a in assignments[t.pk].values())}
+
+    def in_scope(sheet: str) -> bool:
+        return sheets_in_scope is None or sheet in sheets_in_scope
+
+    candidates = [t for t in stored_tasks if in_scope(t.source_sheet)]
+    matching = _match(
+        plan_tasks=candidates,
+        stored_sections=stored_sections,
+        assignments=assignments,
+        task_worked=task_worked,
+        imported=tasks,
+        choices=choices,
+        accept_suggestions=accept_suggestions,
+    )
+    task_by_pk = {t.pk: t for t in stored_tasks}
+    section_of = _sync_sections(
+        plan,
+        sections,
+        tasks,
+        matching,
+        task_by_pk,
+        [s for s in stored_sections.values() if in_scope(s.sheet)],
+        audited,
+    )
+
+    counts = Counter({k: 0 for k in (CREATED, UPDATED, MOVED, RESTORED, UNCHANGED, WITHDRAWN)})
+    at_risk: list[dict] = []
+    new_tasks: list[tuple[Task, ImportedTask]] = []
+    changed_tasks: list[Task] = []
+    new_assignments: list[Assignment] = []
+    changed_assignments: list[Assignment] = []
+    removed_assignments: list[int] = []
+    agency_names = _agency_names(assignments, tasks)
+
+    for position, item in enumerate(tasks):
+        section = section_of[id(item.parsed.section)]
+        values = _task_values(item, section, position)
+        desired = _desired_assignments(item)
+        suggestion = matching.suggestions.get(item.row_id)
+        if suggestion is not None:
+            suggested = task_by_pk[suggestion.task]
+            item.suggestion = {
+                "task_id": suggested.pk,
+                "similarity": round(suggestion.similarity, 1),
+                "section": _section_label(stored_sections.get(suggested.section_id)),
+                "number": suggested.number,
+                "description": suggested.description,
+                "worked": suggested.pk in task_worked,
+                "diff": word_diff(suggested.description, item.parsed.description),
+            }
+        match = matching.matches.get(item.row_id)
+        if match is None:
+            new_tasks.append((Task(plan=plan, **values), item))
+            item.outcome = CREATED
+            item.agencies_added = [agency_names[a] for a in desired]
+            continue
+
+        task = task_by_pk[match.task]
+        item.task_id = task.pk
+        item.match = {"how": match.how, "similarity": round(match.similarity, 1)}
+        before = copy.copy(task)
+        changed = sorted(
+            {label for name, label in CONTENT_FIELDS.items() if getattr(task, name) != values[name]},
+            key=list(CONTENT_FIELDS.values()).index,
+        )
+        moved = task.section_id != section.pk
+        restored = task.withdrawn_at is not None
+        if task.description != values["description"]:
+            item.diff = word_diff(task.description, values["description"])
+        if changed or moved or restored or task.number != values["number"]:
+            item.before = {
+                "section": _section_label(stored_sections.get(task.section_id)),
+                "number": task.number,
+                "description": task.description,
+                "sheet": task.source_sheet,
+            }
+        if restored:
+            task.withdrawn_at = None
+        if any(getattr(task, f) != v for f, v in values.items()) or restored:
+            audited.append((before, task))
+            for f, v in values.items():
+                setattr(task, f, v)
+            changed_tasks.append(task)
+        if (
+            task.pk in task_worked
+            and "nội dung" in changed
+            and match.similarity < NEAR_IDENTICAL
+        ):
+            at_risk.append(
+                _risk(
+                    "retexted",
+                    task,
+                    item,
+                    f"Nội dung thay đổi nhiều (giống {match.similarity:.0f}%) trên nhiệm vụ đã có "
+                    "tiến độ báo cáo: tiến độ sẽ ở lại với nội dung mới.",
+                )
+            )
+
+        lost, added = _sync_assignments(
+            task,
+            desired,
+            assignments.get(task.pk, {}),
+            worked,
+            now,
+            audited=audited,
+            new=new_assignments,
+            changed=changed_assignments,
+            removed=removed_assignments,
+        )
+        item.agencies_added = [agency_names[a] for a in added]
+        item.agencies_removed = [agency_names[a.agency_id] for a in lost]
+        if added or lost:
+            changed.append("cơ quan thực hiện")
+        kept_with_work = [agency_names[a.agency_id] for a in lost if a.pk in worked]
+        if kept_with_work:
+            at_risk.append(
+                _risk(
+                    "agency_removed",
+                    task,
+                    item,
+                    "Phụ lục không còn giao nhiệm vụ cho "
+                    + ", ".join(kept_with_work)
+                    + ": phân công được giữ cùng lịch sử, ghi “không còn được giao”, "
+                    "không tính vào số liệu và nhắc việc.",
+                    agencies=kept_with_work,
+                )
+            )
+        item.changes = changed
+        if restored:
+            item.outcome = RESTORED
+        elif moved:
+            item.outcome = MOVED
+        elif changed:
+            item.outcome = UPDATED
+        else:
+            item.outcome = UNCHANGED
+
+    matched_ids = {m.task for m in matching.matches.values()}
+    withdrawn = [t for t in candidates if t.pk not in matched_ids and t.withdrawn_at is None]
+    withdrawn_rows = []
+    for task in withdrawn:
+        audited.append((copy.copy(task), task))
+        task.withdrawn_at = now
+        worked_agencies = sorted(
+            agency_names[a.agency_id] for a in assignments[task.pk].values() if a.pk in worked
+        )
+        entry = {
+            "task_id": task.pk,
+            "sheet": task.source_sheet,
+            "section": _section_label(stored_sections.get(task.section_id)),
+            "number": task.number,
+            "description": task.description,
+            "worked": task.pk in task_worked,
+            "agencies_with_work": worked_agencies,
+        }
+        withdrawn_rows.append(entry)
+        if task.pk in task_worked:
+            at_risk.append(
+                {
+                    **entry,
+                    "kind": "withdrawn",
+                    "message": "Nhiệm vụ đã có tiến độ báo cáo ("
+                    + ", ".join(worked_agencies)
+                    + ") sẽ rút khỏi kế hoạch: tiến độ và tài liệu được giữ, Sở Nội vụ vẫn xem "
+                    "và khôi phục được.",
+                }
+            )
+
+    Task.objects.bulk_create([task for task, _ in new_tasks], batch_size=1000)
+    for task, item in new_tasks:
+        for agency_id, (role, source) in _desired_assignments(item).items():
+            new_assignments.append(
+                Assignment(task=task, agency_id=agency_id, role=role, source_text=source)
+            )
+    Task.objects.bulk_update(
+        changed_tasks + withdrawn,
+        [*CONTENT_FIELDS, *BOOKKEEPING_FIELDS, "withdrawn_at"],
+        batch_size=1000,
+    )
+    Assignment.objects.bulk_create(new_assignments, batch_size=2000)
+    Assignment.objects.bulk_update(
+        changed_assignments, ["role", "source_text", "unassigned_at"], batch_size=2000
+    )
+    Assignment.objects.filter(pk__in=removed_assignments).delete()
+
+    agencies = Agency.objects.in_bulk({a.agency_id for a in changed_assignments})
+    for assignment in changed_assignments:
+        assignment.agency = agencies[assignment.agency_id]
+    audit_updates(audited, actor=actor, additional_data={"via": "annex import"})
+
+    for item in tasks:
+        counts[item.outcome] += 1
+    counts[WITHDRAWN] = len(withdrawn)
+    return SyncResult(
+        counts=dict(counts), plan_state=state, withdrawn=withdrawn_rows, at_risk=at_risk
+    )
+
+
+def _risk(kind: str, task: Task, item: ImportedTask, message: str, **extra) -> dict:
+    return {
+        "kind": kind,
+        "task_id": task.pk,
+        "sheet": item.parsed.sheet,
+        "row": item.parsed.row,
+        "section": item.before.get("section", ""),
+        "number": task.number,
+        "description": task.description,
+        "message": message,
+        **extra,
+    }
+
+
+def _agency_names(assignments, tasks: list[ImportedTask]) -> dict[int, str]:
+    ids = {agency_id for by_agency in assignments.values() for agency_id in by_agency}
+    names = {
+        pk: name
+        for pk, name in Agency.objects.filter(pk__in=ids).values_list("pk", "name").iterator()
+    }
+    for item in tasks:
+        for resolved in item.lead + item.support:
+            names[resolved.agency.pk] = resolved.agency.name
+    return names
+
+
+def _sync_assignments(task, desired, existing, worked, now, *, audited, new, changed, removed):
+    """Bring one matched task's assignments in line with the agencies its row names. Returns
+    (assignments that lose the task, agency ids newly given it)."""
+    lost, added = [], []
+    for agency_id, (role, source) in desired.items():
+        assignment = existing.get(agency_id)
+        if assignment is None:
+            new.append(Assignment(task=task, agency_id=agency_id, role=role, source_text=source))
+            added.append(agency_id)
+            continue
+        if (
+            assignment.role != role
+            or assignment.source_text != source
+            or assignment.unassigned_at is not None
+        ):
+            audited.append((copy.copy(assignment), assignment))
+            assignment.task = task  # for the audit entry's name, without a query
+            if assignment.unassigned_at is not None:
+                added.append(agency_id)
+            assignment.role, assignment.source_text = role, source
+            assignment.unassigned_at = None
+            changed.append(assignment)
+    for agency_id, assignment in existing.items():
+        if agency_id in desired or assignment.unassigned_at is not None:
+            continue
+        lost.append(assignment)
+        if assignment.pk in worked:
+            audited.append((copy.copy(assignment), assignment))
+            assignment.task = task
+            assignment.unassigned_at = now
+            changed.append(assignment)
+        else:
+            removed.append(assignment.pk)
+    return lost, added
+
+
+def _match(
+    *, plan_tasks, stored_sections, assignments, task_worked, imported, choices, accept_suggestions
+):
+    ordered = sorted(plan_tasks, key=lambda t: (t.position, t.pk))
+    stored_position = _positions(len(ordered))
+    stored = [
+        Signature(
+            key=task.pk,
+            text=fold(task.description),
+            section_title=fold(getattr(stored_sections.get(task.section_id), "title", "")),
+            number=normalise_number(task.number),
+            sheet=fold(task.source_sheet),
+            leads=frozenset(
+                agency_id
+                for agency_id, a in assignments[task.pk].items()
+                if a.role == Assignment.Role.LEAD and a.unassigned_at is None
+            ),
+            position=stored_position(index),
+            worked=task.pk in task_worked,
+            live=task.withdrawn_at is None,
+        )
+        for index, task in enumerate(ordered)
+    ]
+    row_position = _positions(len(imported))
+    rows = [
+        Signature(
+            key=item.row_id,
+            text=fold(item.parsed.description),
+            section_title=fold(item.parsed.section.title),
+            number=normalise_number(item.parsed.number[:20]),
+            sheet=fold(item.parsed.sheet),
+            leads=frozenset(a.agency.pk for a in item.lead),
+            position=row_position(index),
+        )
+        for index, item in enumerate(imported)
+    ]
+    return match_tasks(rows, stored, chosen=choices, accept_suggestions=accept_suggestions)
+
+
+def _sync_sections(plan, sections, tasks, matching, task_by_pk, stored, audited):
+    """Each imported section is the stored section most of its matched tasks come from (or the
+    one with its title), updated in place; the others are created. Stored sections no longer
+    in the file stay, for the withdrawn tasks they hold."""
+    index_of = {id(item.parsed): i for i, item in enumerate(sections)}
+    votes: Counter = Counter()
+    for item in tasks:
+        task_pk = matching.task_of(item.row_id)
+        if task_pk is not None:
+            votes[(index_of[id(item.parsed.section)], task_by_pk[task_pk].section_id)] += 1
+    imported_signatures = [
+        Signature(
+            key=i,
+            text=fold(item.parsed.title),
+            section_title="",
+            number=normalise_number(item.parsed.number),
+            sheet=fold(item.parsed.sheet),
+        )
+        for i, item in enumerate(sections)
+    ]
+    stored_signatures = [
+        Signature(
+            key=s.pk,
+            text=fold(s.title),
+            section_title="",
+            number=normalise_number(s.number),
+            sheet=fold(s.sheet),
+        )
+        for s in stored
+    ]
+    chosen = match_sections(imported_signatures, stored_signatures, votes)
+    by_pk = {s.pk: s for s in stored}
     by_parsed: dict[int, Section] = {}
     to_create, to_update = [], []
     fields = ["annex", "sheet", "number", "title", "position"]
-    for position, (item, key) in enumerate(zip(sections, section_keys(sections), strict=True)):
+    for position, item in enumerate(sections):
         values = {
             "annex": item.annex[:200],
             "sheet": item.parsed.sheet[:100],
@@ -154,9 +599,9 @@ def _sync_sections(plan, sections: list[ImportedSection], audited: list) -> dict
             "title": item.parsed.title[:1000],
             "position": position,
         }
-        section = stored.get(key)
+        section = by_pk.get(chosen.get(position))
         if section is None:
-            section = Section(plan=plan, import_key=key, **values)
+            section = Section(plan=plan, **values)
             to_create.append(section)
         elif any(getattr(section, f) != v for f, v in values.items()):
             audited.append((copy.copy(section), section))
@@ -167,122 +612,3 @@ def _sync_sections(plan, sections: list[ImportedSection], audited: list) -> dict
     Section.objects.bulk_create(to_create)
     Section.objects.bulk_update(to_update, fields)
     return by_parsed
-
-
-def plan_sync(
-    *,
-    plan,
-    sections: list[ImportedSection],
-    tasks: list[ImportedTask],
-    sheets_in_scope: set[str] | None,
-    actor=None,
-) -> dict[str, int]:
-    """Bring the plan's sections, tasks and assignments in line with the import."""
-    audited: list[tuple] = []  # (before, after) of every row changed in place
-    section_of = _sync_sections(plan, sections, audited)
-    key_of_section = {
-        id(item.parsed): key for item, key in zip(sections, section_keys(sections), strict=True)
-    }
-    stored = {t.import_key: t for t in plan.tasks.all()}
-    assignments: dict[int, dict[int, Assignment]] = defaultdict(dict)
-    for assignment in Assignment.objects.filter(task__plan=plan):
-        assignments[assignment.task_id][assignment.agency_id] = assignment
-    worked_on = set(
-        ProgressUpdate.objects.filter(assignment__task__plan=plan).values_list(
-            "assignment_id", flat=True
-        )
-    )
-
-    counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0, "withdrawn": 0}
-    new_tasks: list[tuple[Task, ImportedTask]] = []
-    changed_tasks: list[Task] = []
-    new_assignments: list[Assignment] = []
-    changed_assignments: list[Assignment] = []
-    removed_assignments: list[int] = []
-    seen_keys = set()
-
-    for position, (item, key) in enumerate(
-        zip(tasks, task_keys(tasks, key_of_section), strict=True)
-    ):
-        seen_keys.add(key)
-        values = _task_values(item, section_of[id(item.parsed.section)], position)
-        desired = _desired_assignments(item)
-        task = stored.get(key)
-        if task is None:
-            new_tasks.append((Task(plan=plan, import_key=key, **values), item))
-            item.outcome = CREATED
-            continue
-
-        content_changed = any(getattr(task, f) != values[f] for f in CONTENT_FIELDS)
-        if task.withdrawn_at is not None:
-            task.withdrawn_at, content_changed = None, True
-        bookkeeping_changed = any(getattr(task, f) != values[f] for f in BOOKKEEPING_FIELDS)
-        if content_changed or bookkeeping_changed:
-            audited.append((copy.copy(task), task))
-            for f, v in values.items():
-                setattr(task, f, v)
-            changed_tasks.append(task)
-
-        existing = assignments.get(task.pk, {})
-        agencies_changed = False
-        for agency_id, (role, source) in desired.items():
-            assignment = existing.get(agency_id)
-            if assignment is None:
-                new_assignments.append(
-                    Assignment(task=task, agency_id=agency_id, role=role, source_text=source)
-                )
-                agencies_changed = True
-            elif assignment.role != role or assignment.source_text != source:
-                audited.append((copy.copy(assignment), assignment))
-                assignment.task = task  # for the audit entry's name, without a query
-                agencies_changed = agencies_changed or assignment.role != role
-                assignment.role, assignment.source_text = role, source
-                changed_assignments.append(assignment)
-        for agency_id, assignment in existing.items():
-            if agency_id in desired:
-                continue
-            untouched = (
-                assignment.pk not in worked_on
-                and assignment.status == Assignment.Status.NOT_STARTED
-                and not assignment.review
-            )
-            if untouched:
-                removed_assignments.append(assignment.pk)
-                agencies_changed = True
-        item.outcome = UPDATED if content_changed or agencies_changed else UNCHANGED
-
-    Task.objects.bulk_create([task for task, _ in new_tasks], batch_size=1000)
-    for task, item in new_tasks:
-        for agency_id, (role, source) in _desired_assignments(item).items():
-            new_assignments.append(
-                Assignment(task=task, agency_id=agency_id, role=role, source_text=source)
-            )
-    Task.objects.bulk_update(
-        changed_tasks, [*CONTENT_FIELDS, *BOOKKEEPING_FIELDS, "withdrawn_at"], batch_size=1000
-    )
-    Assignment.objects.bulk_create(new_assignments, batch_size=2000)
-    Assignment.objects.bulk_update(changed_assignments, ["role", "source_text"], batch_size=2000)
-    Assignment.objects.filter(pk__in=removed_assignments).delete()
-
-    now = timezone.now()
-    withdrawn = [
-        task
-        for key, task in stored.items()
-        if key not in seen_keys
-        and task.withdrawn_at is None
-        and (sheets_in_scope is None or task.source_sheet in sheets_in_scope)
-    ]
-    for task in withdrawn:
-        audited.append((copy.copy(task), task))
-        task.withdrawn_at = now
-    Task.objects.bulk_update(withdrawn, ["withdrawn_at"], batch_size=1000)
-
-    agencies = Agency.objects.in_bulk({a.agency_id for a in changed_assignments})
-    for assignment in changed_assignments:
-        assignment.agency = agencies[assignment.agency_id]
-    audit_updates(audited, actor=actor, additional_data={"via": "annex import"})
-
-    for item in tasks:
-        counts[item.outcome] += 1
-    counts["withdrawn"] = len(withdrawn)
-    return counts

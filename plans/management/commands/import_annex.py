@@ -37,6 +37,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", action="store_true", help="print one JSON document and nothing else"
         )
+        parser.add_argument(
+            "--acknowledge",
+            action="store_true",
+            help="import even where recorded work is at risk (a task with progress withdrawn, "
+            "re-texted, or an agency with progress no longer named); see --dry-run first",
+        )
+        parser.add_argument(
+            "--accept-suggestions",
+            action="store_true",
+            help="take every uncertain match as the same task (by default such a row is new)",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
@@ -63,6 +74,8 @@ class Command(BaseCommand):
                     year=options["year"],
                     sheet_names=options["sheets"],
                     dry_run=options["dry_run"],
+                    acknowledge=options["acknowledge"],
+                    accept_suggestions=options["accept_suggestions"],
                 )
                 errors = report.errors
 
@@ -90,9 +103,20 @@ class Command(BaseCommand):
             )
         t = report.tasks
         self.stdout.write(
-            f"  Nhiệm vụ: {t['created']} mới, {t['updated']} cập nhật, {t['unchanged']} không đổi, "
+            f"  Nhiệm vụ: {t['created']} mới, {t['updated']} sửa nội dung, {t['moved']} chuyển mục, "
+            f"{t['restored']} khôi phục, {t['unchanged']} không đổi, "
             f"{t['withdrawn']} rút khỏi kế hoạch"
         )
+        for row in report.rows:
+            if row["suggestion"]:
+                s = row["suggestion"]
+                self.stdout.write(
+                    f"  Chưa chắc chắn {row['sheet']} dòng {row['row']}: có thể là nhiệm vụ "
+                    f"{s['number']} ({s['section']}, giống {s['similarity']}%); đang đọc là "
+                    "nhiệm vụ mới (--accept-suggestions để coi là cùng nhiệm vụ)"
+                )
+        for risk in report.at_risk:
+            self.stdout.write(f"  Cần xác nhận: {risk['message']}")
         a = report.agencies
         self.stdout.write(
             f"  Cơ quan: {a['matched']} khớp tên, {a['aliased']} khớp tên gọi khác, "
