@@ -28,5 +28,6 @@ urlpatterns = [
     path("imports/new/", views.import_new, name="import_new"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/confirm/", views.import_confirm_view, name="import_confirm"),
+    path("imports/<int:pk>/choose/", views.import_choose_view, name="import_choose"),
     path("plans/<int:pk>/export.xlsx", views.plan_export, name="plan_export"),
 ]

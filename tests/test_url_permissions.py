@@ -226,6 +226,13 @@ EXPECTED: dict[str, Expect] = {
         post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
         kwargs=lambda w: [{"pk": w.preview.pk}],
     ),
+    # A revision of plan 7 whose first row is only like its task 1: choosing makes a new preview.
+    "plans:import_choose": Expect(
+        get=POST_ONLY_GET,
+        post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
+        kwargs=lambda w: [{"pk": w.choice_preview.pk}],
+        payload=lambda w: {"choice-0": "same"},
+    ),
     # Index results: Sở Nội vụ of the province and administrators import them, accept the
     # score statements found in tasks and link tasks to criteria; leaders only read (the index
     # page), staff are refused. Another province's reviewer imports only into its own province
@@ -310,6 +317,7 @@ class World:
     assignment: Assignment
     evidence: Evidence
     preview: ImportRun
+    choice_preview: ImportRun
     period: ReportingPeriod
     workbook: bytes
     results_preview: ResultImport
@@ -359,6 +367,21 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
         year=TODAY.year,
     )
     assert report.ok, report.errors
+    # Plan 7 revised: task 1 reworded beyond a correction, so the preview asks the reviewer.
+    Task.objects.filter(pk=task.pk).update(
+        description=description + " và rà soát, đánh giá kết quả thực hiện hằng quý"
+    )
+    revised = plan_export_xlsx(plan)
+    Task.objects.filter(pk=task.pk).update(description=description)
+    choice_preview = import_preview(
+        data=revised,
+        file_name="phu-luc-sua-doi.xlsx",
+        province=bac_kan,
+        user=reviewer,
+        plan_number=plan.number,
+        year=plan.year,
+    )
+    assert choice_preview.ok and choice_preview.rows[0]["suggestion"], choice_preview.rows[0]
     period = ReportingPeriod.objects.create(
         province=bac_kan, code=f"{TODAY.year}-Y", opened_by=reviewer
     )
@@ -393,6 +416,7 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
         assignment=assignment,
         evidence=Evidence.objects.get(),
         preview=ImportRun.objects.get(pk=report.import_run_id),
+        choice_preview=ImportRun.objects.get(pk=choice_preview.import_run_id),
         period=period,
         workbook=workbook,
         results_preview=results_preview,
