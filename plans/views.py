@@ -125,7 +125,7 @@ STATUS_LABELS = {
 
 
 def _day(iso: str | None) -> str:
-    """"2018-06-30" → "30/06/2018" (the stored report keeps ISO dates)."""
+    """ "2018-06-30" → "30/06/2018" (the stored report keeps ISO dates)."""
     if not iso:
         return ""
     year, month, day = iso.split("-")
