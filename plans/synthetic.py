@@ -89,8 +89,33 @@ WORDS = [
 ]
 
 
-def synthetic_annex(tasks: int, *, year: int = 2023, seed: int = 1, per_section: int = 50) -> bytes:
+def synthetic_annex(
+    tasks: int, *, year: int = 2023, seed: int = 1, per_section: int = 50, revised: bool = False
+) -> bytes:
+    """An annex workbook of `tasks` random tasks in sections of `per_section`. With `revised`,
+    the same annex after an ordinary revision: a task inserted at the top of every section and
+    the rest renumbered, every 97th task deleted, a word corrected in every 89th."""
     rng = random.Random(seed)
+    sections: list[tuple[str, list[list]]] = []
+    for number in range(tasks):
+        if number % per_section == 0:
+            section = number // per_section + 1
+            sections.append((f"Nhóm nhiệm vụ {section}: " + " ".join(rng.choices(WORDS, k=6)), []))
+        deadline = rng.choice(DEADLINES).format(year=year, next=year + 1)
+        task = [
+            " ".join(rng.choices(WORDS, k=rng.randint(15, 40))).capitalize(),
+            rng.choice(["", "Báo cáo kết quả", "Văn bản chỉ đạo"]),
+            rng.choice(LEADS),
+            rng.choice(SUPPORTS),
+            deadline,
+            None,
+        ]
+        if rng.random() < 0.05:  # a row continuing the task above
+            task[5] = "- " + " ".join(rng.choices(WORDS, k=8))
+        sections[-1][1].append(task)
+    if revised:
+        _revise(sections, random.Random(seed + 1), year)
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Phụ lục"
@@ -102,30 +127,43 @@ def synthetic_annex(tasks: int, *, year: int = 2023, seed: int = 1, per_section:
     sheet.append([])
     sheet.append(HEADER)
     row = 4
-    for number in range(tasks):
-        if number % per_section == 0:
-            row += 1
-            section = number // per_section + 1
-            sheet.append(
-                [str(section), f"Nhóm nhiệm vụ {section}: " + " ".join(rng.choices(WORDS, k=6))]
-            )
-            sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
-            sheet.cell(row, 1).font = sheet.cell(row, 2).font = bold
-        deadline = rng.choice(DEADLINES).format(year=year, next=year + 1)
+    for section, (title, section_tasks) in enumerate(sections, start=1):
         row += 1
-        sheet.append(
-            [
-                f"{section}.{number % per_section + 1}",
-                " ".join(rng.choices(WORDS, k=rng.randint(15, 40))).capitalize(),
-                rng.choice(["", "Báo cáo kết quả", "Văn bản chỉ đạo"]),
-                rng.choice(LEADS),
-                rng.choice(SUPPORTS),
-                deadline,
-            ]
-        )
-        if rng.random() < 0.05:  # a row continuing the task above
+        sheet.append([str(section), title])
+        sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
+        sheet.cell(row, 1).font = sheet.cell(row, 2).font = bold
+        for index, (description, result, lead, support, deadline, more) in enumerate(
+            section_tasks, start=1
+        ):
             row += 1
-            sheet.append([None, "- " + " ".join(rng.choices(WORDS, k=8))])
+            sheet.append([f"{section}.{index}", description, result, lead, support, deadline])
+            if more:
+                row += 1
+                sheet.append([None, more])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _revise(sections, rng: random.Random, year: int) -> None:
+    counter = 0
+    for _title, section_tasks in sections:
+        kept = []
+        for task in section_tasks:
+            counter += 1
+            if counter % 97 == 0:
+                continue
+            if counter % 89 == 0:
+                words = task[0].split()
+                words[len(words) // 2] = "sửa"
+                task = [" ".join(words), *task[1:]]
+            kept.append(task)
+        inserted = [
+            "Bổ sung: " + " ".join(rng.choices(WORDS, k=20)),
+            "",
+            rng.choice(LEADS),
+            rng.choice(SUPPORTS),
+            f"Quý IV/{year}",
+            None,
+        ]
+        section_tasks[:] = [inserted, *kept]

@@ -154,8 +154,17 @@ def check_case(label: str, name: str, data: bytes, province, params: dict) -> st
                 assert {k: v for k, v in after_preview.items() if k != "import_runs"} == {
                     k: v for k, v in before.items() if k != "import_runs"
                 }, f"{label}: a preview wrote something"
-                commit = annex_import(data=data, file_name=name, province=province, **params)
+                # The plan holds recorded work: a revision that touches it needs the
+                # acknowledgement the preview asked for, and lists exactly what it did.
+                commit = annex_import(
+                    data=data,
+                    file_name=name,
+                    province=province,
+                    acknowledge=bool(preview.at_risk),
+                    **params,
+                )
                 assert commit.ok, (label, commit.errors)
+                assert commit.at_risk == preview.at_risk, label
                 check_committed(label, preview, commit, before)
                 outcome = "imported"
             transaction.set_rollback(True)

@@ -1,4 +1,7 @@
-"""Time and peak memory of the annex import on a synthetic workbook (dry run, commit, re-import).
+"""Time and peak memory of the annex import on a synthetic workbook: dry run, commit, unchanged
+re-import, then a revised annex (a task inserted at the top of every section and the rest
+renumbered, every 97th deleted, a word corrected in every 89th) previewed and committed, which
+is where matching tasks by content costs most.
 
 Each phase runs `import_annex` in its own process so its peak memory (max RSS) is its own.
 """
@@ -32,15 +35,19 @@ class Command(BaseCommand):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"synthetic-{tasks}.xlsx"
             path.write_bytes(synthetic_annex(tasks))
+            revised = Path(tmp) / f"synthetic-{tasks}-revised.xlsx"
+            revised.write_bytes(synthetic_annex(tasks, revised=True))
             number = f"BENCH-{tasks}"
             Plan.objects.filter(number=number).delete()
             results = []
-            for phase, extra in (
-                ("dry run", ["--dry-run"]),
-                ("commit", []),
-                ("unchanged re-import", []),
+            for phase, source, extra in (
+                ("dry run", path, ["--dry-run"]),
+                ("commit", path, []),
+                ("unchanged re-import", path, []),
+                ("revised dry run", revised, ["--dry-run"]),
+                ("revised commit", revised, []),
             ):
-                results.append(self._phase(phase, path, number, extra))
+                results.append(self._phase(phase, source, number, extra))
             if not keep:
                 Plan.objects.filter(number=number).delete()
         engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
