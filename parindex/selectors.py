@@ -56,7 +56,7 @@ def criteria_tree(*, edition: Edition, result: Result | None, province_id: int) 
     tasks' lead assignments with their agencies, and the result's scores.
     """
     leads = (
-        Assignment.objects.filter(role=Assignment.Role.LEAD)
+        Assignment.objects.filter(role=Assignment.Role.LEAD, unassigned_at__isnull=True)
         .select_related("agency")
         .order_by("agency__name")
     )

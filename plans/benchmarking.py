@@ -368,7 +368,7 @@ def benchmark_setup(*, today) -> Setup:
             agency=at,
         )
         setup.users[persona] = user.username
-    mine = Assignment.objects.filter(agency=agency, task__withdrawn_at__isnull=True)
+    mine = Assignment.objects.in_force().filter(agency=agency)
     current = (
         mine.filter(task__plan__year=setup.year)
         if mine.filter(task__plan__year=setup.year).exists()
@@ -376,10 +376,10 @@ def benchmark_setup(*, today) -> Setup:
     )
     setup.task_id = current.order_by("-task_id").values_list("task_id", flat=True).first()
     setup.assignment_ids = list(current.order_by("-pk").values_list("pk", flat=True)[:100])
-    setup.export_rows = Assignment.objects.filter(
-        task__withdrawn_at__isnull=True, task__plan__province_id=setup.province_id
-    ).count()
-    visible = Assignment.objects.filter(task__withdrawn_at__isnull=True).count()
+    setup.export_rows = (
+        Assignment.objects.in_force().filter(task__plan__province_id=setup.province_id).count()
+    )
+    visible = Assignment.objects.in_force().count()
     setup.deep_page = max(1, min(500, -(-visible // 25)))
     setup.deep_page_admin = max(1, -(-(setup.deep_page * 25) // 100))
     return setup

@@ -46,9 +46,8 @@ class DashboardScope:
         self.as_of = min(cutoff, self.today)
 
     def assignments(self):
-        rows = Assignment.objects.filter(
-            task__withdrawn_at__isnull=True, task__plan__year=self.year
-        )
+        # In force only: withdrawn tasks and agencies no longer named are not counted.
+        rows = Assignment.objects.in_force().filter(task__plan__year=self.year)
         if self.province_id:
             rows = rows.filter(task__plan__province_id=self.province_id)
         if self.plan_id:

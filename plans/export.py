@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db.models import Prefetch
 from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
@@ -51,11 +52,13 @@ def agency_text(assignments: list[Assignment], role: str) -> str:
 
 
 def plan_annex_rows(plan: Plan) -> Iterator[tuple[str, AnnexRow]]:
-    """(sheet name, row) pairs in annex order; withdrawn tasks are left out."""
+    """(sheet name, row) pairs in annex order; withdrawn tasks, and agencies the annex no longer
+    names, are left out."""
+    named = Assignment.objects.filter(unassigned_at__isnull=True).select_related("agency")
     tasks = (
         Task.objects.filter(plan=plan, withdrawn_at__isnull=True)
         .select_related("section")
-        .prefetch_related("assignments__agency")
+        .prefetch_related(Prefetch("assignments", queryset=named))
         .order_by("position")
     )
     plan_line = f"(Kèm theo Kế hoạch số {plan.number}"

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from agencies.roles import can_review_province
 from parindex.models import Index
 from parindex.text import fold
 from plans.models import Assignment
@@ -41,6 +42,12 @@ class QuarterField(forms.CharField):
 
 class QuarterFilter(django_filters.CharFilter):
     field_class = QuarterField
+
+
+class CheckboxFilter(django_filters.BooleanFilter):
+    """A checkbox: ticked is true (whatever value the browser sends), absent is false."""
+
+    field_class = forms.BooleanField
 
 
 def _plans(request):
@@ -94,6 +101,9 @@ class AssignmentFilter(django_filters.FilterSet):
         label="Tính đến ngày", method="filter_nothing", input_formats=DATE_FORMATS
     )
     not_reported = django_filters.CharFilter(label="Chưa báo cáo kỳ", method="filter_not_reported")
+    # Which rows the list starts from is the selector's choice (`assignments_filtered`); the
+    # filter is here for the form, and offered only to those who may see withdrawn tasks.
+    withdrawn = CheckboxFilter(label="Đã rút khỏi kế hoạch", method="filter_nothing")
 
     class Meta:
         model = Assignment
@@ -102,6 +112,8 @@ class AssignmentFilter(django_filters.FilterSet):
     def __init__(self, *args, today: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
+        if not (self.request and can_review_province(self.request.user)):
+            del self.filters["withdrawn"]
         for name in ("due_after", "due_before"):
             self.filters[name].field.error_messages["invalid"] = "Ngày phải có dạng dd/mm/yyyy."
 
@@ -148,12 +160,19 @@ def _as_of(params, today: datetime.date) -> datetime.date:
     return today
 
 
+def _withdrawn(params) -> bool:
+    """Whether the list shows the withdrawn tasks' assignments instead of those in force."""
+    return bool(params) and CheckboxFilter.field_class(required=False).clean(
+        params.get("withdrawn")
+    )
+
+
 def assignments_filtered(*, user, params, today: datetime.date):
     """The task list for `user` with the GET parameters `params` (a QueryDict): the filterset
     (for its form) and the rows. A wrong parameter gives no rows, with its message on the form,
     rather than a silently wider list."""
     today = _as_of(params, today)
-    base = assignment_list(user=user, today=today)
+    base = assignment_list(user=user, today=today, withdrawn=_withdrawn(params))
     filterset = AssignmentFilter(
         params or None, queryset=base, request=_Requester(user), today=today
     )

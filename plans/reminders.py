@@ -248,9 +248,9 @@ def reminders_collect(
     if not acting:
         return []
     assignments = (
-        Assignment.objects.filter(
+        Assignment.objects.in_force()
+        .filter(
             agency_id__in=set().union(*acting.values()),
-            task__withdrawn_at__isnull=True,
             task__due_on__isnull=False,
             task__due_on__lte=today + datetime.timedelta(days=days),
         )

@@ -63,8 +63,11 @@ def report_subject(*, plan: Plan | None = None, province=None, period: str, toda
 
 def _tasks(subject: ReportSubject):
     scope = subject.scope
+    # The agencies the annex names now: one no longer named is not reported on (its history
+    # stays on the task page).
     assignments = (
-        Assignment.objects.select_related("agency")
+        Assignment.objects.filter(unassigned_at__isnull=True)
+        .select_related("agency")
         .annotate(timeliness=timeliness_case(scope.as_of))
         .annotate(
             evidence_count=Count("updates__evidence", filter=Q(updates__period=scope.period)),

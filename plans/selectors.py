@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from agencies.roles import (
     acting_agency_ids,
     can_import,
+    can_review_province,
     is_administrator,
     is_leader,
     is_reviewer,
@@ -47,11 +48,22 @@ def plan_overview(*, user):
     )
 
 
-def assignments_visible_to(*, user):
+def assignments_visible_to(*, user, withdrawn: bool = False):
     """Assignments a user may see: staff, their agency's (and its predecessors'); reviewers and
-    leaders, their province's (and merged provinces'); administrators, all. Withdrawn tasks
-    are not work any more and are left out."""
-    assignments = Assignment.objects.filter(task__withdrawn_at__isnull=True)
+    leaders, their province's (and merged provinces'); administrators, all.
+
+    Only assignments in force are work: those of tasks withdrawn from their plan and of
+    agencies a revised annex no longer names are left out. With `withdrawn`, the withdrawn
+    tasks' assignments instead (those the annex named when the task was withdrawn), for the
+    reviewers and administrators who may still open those tasks; nobody else gets any."""
+    if withdrawn:
+        if not can_review_province(user):
+            return Assignment.objects.none()
+        assignments = Assignment.objects.filter(
+            task__withdrawn_at__isnull=False, unassigned_at__isnull=True
+        )
+    else:
+        assignments = Assignment.objects.in_force()
     if is_administrator(user):
         return assignments
     if is_reviewer(user) or is_leader(user):
@@ -61,10 +73,17 @@ def assignments_visible_to(*, user):
     return assignments.none()
 
 
-def tasks_visible_to(*, user):
-    """Tasks a user may open: those with an assignment they may see (staff), or of their
-    province (reviewers, leaders)."""
-    tasks = Task.objects.filter(withdrawn_at__isnull=True)
+def tasks_visible_to(*, user, include_withdrawn: bool = False):
+    """Tasks a user may open: those with an assignment of their agency, in force or not
+    (staff: they still read the history of work no longer theirs), or of their province
+    (reviewers, leaders).
+
+    A task withdrawn from its plan is not work any more: nobody sees it, except, with
+    `include_withdrawn` (the task page and its evidence), the Sở Nội vụ reviewers of its
+    province and administrators, who keep reading its history and may restore it."""
+    tasks = Task.objects.all()
+    if not (include_withdrawn and can_review_province(user)):
+        tasks = tasks.filter(withdrawn_at__isnull=True)
     if is_administrator(user):
         return tasks
     if is_reviewer(user) or is_leader(user):
@@ -78,11 +97,12 @@ def tasks_visible_to(*, user):
     return tasks.none()
 
 
-def assignment_list(*, user, today):
-    """The task list: one row per visible assignment, with what the table shows, in a fixed
-    number of queries whatever the number of rows."""
+def assignment_list(*, user, today, withdrawn: bool = False):
+    """The task list: one row per visible assignment (with `withdrawn`, of the withdrawn
+    tasks), with what the table shows, in a fixed number of queries whatever the number of
+    rows."""
     return (
-        assignments_visible_to(user=user)
+        assignments_visible_to(user=user, withdrawn=withdrawn)
         .select_related("task", "task__plan", "task__section", "agency")
         .annotate(timeliness=timeliness_case(today))
         .order_by("task__due_on", "task__plan_id", "task__position", "pk")
@@ -104,14 +124,34 @@ def assignment_count_estimate() -> int | None:
     return row[0] if row and row[0] > 0 else None
 
 
+def assignment_in_force(assignment) -> bool:
+    """Whether the assignment is still work (`Assignment.objects.in_force()`, for one row
+    already loaded with its task): a withdrawn task, or an agency no longer named, is read-only."""
+    return assignment.unassigned_at is None and assignment.task.withdrawn_at is None
+
+
 def can_change_assignment(*, user, assignment) -> bool:
-    """Only staff of the assignment's agency (or its successor) report on it."""
-    return is_staff_member(user) and assignment.agency_id in acting_agency_ids(user)
+    """Only staff of the assignment's agency (or its successor) report on it, while it is in
+    force."""
+    return (
+        is_staff_member(user)
+        and assignment.agency_id in acting_agency_ids(user)
+        and assignment_in_force(assignment)
+    )
 
 
 def can_review(*, user, assignment) -> bool:
-    return (is_reviewer(user) and assignment.task.plan.province_id in province_ids_of(user)) or (
-        is_administrator(user)
+    """Sở Nội vụ of the task's province, and administrators, review work in force."""
+    allowed = (
+        is_reviewer(user) and assignment.task.plan.province_id in province_ids_of(user)
+    ) or is_administrator(user)
+    return allowed and assignment_in_force(assignment)
+
+
+def can_restore_task(*, user, task) -> bool:
+    """Sở Nội vụ of the task's province, and administrators, put a withdrawn task back."""
+    return is_administrator(user) or (
+        is_reviewer(user) and task.plan.province_id in province_ids_of(user)
     )
 
 
@@ -148,9 +188,10 @@ def home_overview(*, user, today, limit: int = 10) -> dict:
 
 
 def task_detail(*, user, pk):
-    """A task the user may see, with its assignments (their history: `task_history`)."""
+    """A task the user may see (a withdrawn one too, for those who still may), with all its
+    assignments, in force or not (their history: `task_history`)."""
     tasks = (
-        tasks_visible_to(user=user)
+        tasks_visible_to(user=user, include_withdrawn=True)
         .select_related("plan", "plan__province", "section")
         .prefetch_related(
             Prefetch(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from parindex.audit import audit_updates
 from plans.evidence import evidence_check_size, evidence_content_type, sha256_of
 from plans.importing.pipeline import ImportReport, annex_import
-from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate
+from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate, Task
 
 
 def _upload_path(sha256: str) -> str:
@@ -219,6 +219,23 @@ def assignment_review(
     )
     update.save()
     return update
+
+
+@transaction.atomic
+def task_restore(*, task: Task, actor) -> bool:
+    """Put a task withdrawn from its plan back: it is work again, listed, counted, reported and
+    reminded of, with the history it kept. Recorded in the audit trail as `actor`'s change.
+    Returns False, changing nothing, when the task is not withdrawn (someone restored it
+    meanwhile)."""
+    current = Task.objects.select_for_update().get(pk=task.pk)
+    if current.withdrawn_at is None:
+        return False
+    before = copy.copy(current)
+    # QuerySet.update sends no signal: the audit entry is written here, with the actor given.
+    Task.objects.filter(pk=task.pk).update(withdrawn_at=None)
+    current.withdrawn_at = task.withdrawn_at = None
+    audit_updates([(before, current)], actor=actor)
+    return True
 
 
 def _evidence_from_upload(upload) -> Evidence:

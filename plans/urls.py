@@ -20,6 +20,7 @@ urlpatterns = [
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/export.xlsx", views.task_export, name="task_export"),
     path("tasks/<int:pk>/", views.task_detail_view, name="task_detail"),
+    path("tasks/<int:pk>/restore/", views.task_restore_view, name="task_restore"),
     path("assignments/<int:pk>/progress/", views.assignment_progress, name="assignment_progress"),
     path("assignments/<int:pk>/review/", views.assignment_review_view, name="assignment_review"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),

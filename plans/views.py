@@ -50,6 +50,7 @@ from plans.reminders import period_reminder_send
 from plans.selectors import (
     assignment_count_estimate,
     can_change_assignment,
+    can_restore_task,
     can_review,
     file_jobs_visible_to,
     home_overview,
@@ -67,6 +68,7 @@ from plans.services import (
     import_confirm,
     import_preview,
     import_preview_choose,
+    task_restore,
 )
 from plans.tables import AssignmentTable
 from plans.timeliness import TIMELINESS_LABELS, Timeliness
@@ -288,11 +290,8 @@ def task_list(request):
     )
     paginate = {"per_page": 25, **({"paginator_class": LazyPaginator} if whole else {})}
     RequestConfig(request, paginate=paginate).configure(table)
-    agency_id = (
-        filterset.form.cleaned_data.get("agency")
-        if filterset.is_bound and filterset.is_valid()
-        else None
-    )
+    cleaned = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    agency_id = cleaned.get("agency")
     chosen_agency = Agency.objects.filter(pk=agency_id).first() if agency_id else None
     return render(
         request,
@@ -304,6 +303,7 @@ def task_list(request):
             "query": request.GET.urlencode(),
             "uncounted": whole,
             "estimate": assignment_count_estimate() if whole else None,
+            "withdrawn": cleaned.get("withdrawn", False),
         },
     )
 
@@ -382,9 +382,12 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
         update.status_label = statuses.get(update.status, update.status)
         update.files = list(update.evidence.all())
     linked = {c.pk for c in task.criteria.all()}
+    # A withdrawn task is read-only: no progress, no review (see can_change_assignment and
+    # can_review), no criteria to link; those who may read it may also restore it.
+    withdrawn = task.withdrawn_at is not None
     linkable = (
         [c for c in linkable_criteria(task=task) if c.pk not in linked]
-        if can_manage_results(request.user, task.plan.province_id)
+        if not withdrawn and can_manage_results(request.user, task.plan.province_id)
         else None
     )
     context = {
@@ -395,6 +398,7 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
         "conflict": conflict,
         "today": today,
         "linkable": linkable,
+        "can_restore": withdrawn and can_restore_task(user=request.user, task=task),
     }
     return render(request, "plans/task_detail.html", context, status=status)
 
@@ -431,8 +435,11 @@ def task_detail_view(request, pk):
 def _visible_assignment(request, pk) -> Assignment:
     """The assignment if its task is visible to the user (else 404); the caller then checks the
     user may act on it (else 403): another agency's assignment on a task one sees is forbidden,
-    another province's is not found."""
-    visible = Assignment.objects.filter(task__in=tasks_visible_to(user=request.user))
+    another province's is not found, and so is a withdrawn task's, to those who may not read
+    it; those who may read it are refused (it is read-only)."""
+    visible = Assignment.objects.filter(
+        task__in=tasks_visible_to(user=request.user, include_withdrawn=True)
+    )
     return get_object_or_404(visible.select_related("task", "task__plan"), pk=pk)
 
 
@@ -498,10 +505,30 @@ def assignment_review_view(request, pk):
     return redirect("plans:task_detail", pk=assignment.task_id)
 
 
+@require_POST
+@login_required
+def task_restore_view(request, pk):
+    """Put a withdrawn task back in its plan (Sở Nội vụ of its province, administrators)."""
+    if not can_review_province(request.user):
+        raise PermissionDenied
+    task = get_object_or_404(
+        tasks_visible_to(user=request.user, include_withdrawn=True).select_related("plan"), pk=pk
+    )
+    if not can_restore_task(user=request.user, task=task):
+        raise PermissionDenied
+    if task_restore(task=task, actor=request.user):
+        messages.success(request, "Đã khôi phục nhiệm vụ vào kế hoạch.")
+    else:
+        messages.info(request, "Nhiệm vụ không ở trạng thái đã rút khỏi kế hoạch.")
+    return redirect("plans:task_detail", pk=task.pk)
+
+
 @login_required
 def evidence_download(request, pk):
     evidence = get_object_or_404(
-        Evidence.objects.filter(update__assignment__task__in=tasks_visible_to(user=request.user)),
+        Evidence.objects.filter(
+            update__assignment__task__in=tasks_visible_to(user=request.user, include_withdrawn=True)
+        ),
         pk=pk,
     )
     content_type = evidence_served_type(evidence.content_type)

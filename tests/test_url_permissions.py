@@ -5,11 +5,12 @@ new page is covered the day it is added: a pattern without an entry in `EXPECTED
 message saying to add one. Each pattern is requested with real objects (a plan, a task led by
 Sở Tư pháp with a completion waiting for review and its evidence and a score statement waiting
 for a decision, an annex import preview, a results workbook preview, a criterion to link, a
-reporting period) by seven people: anonymous, staff of the agency that owns the work, staff of an agency
-that owns nothing of it, a Sở Nội vụ reviewer of another province, the leader, the reviewer and
-an administrator. Every request runs in a savepoint that is rolled back, so each starts from the
-same data; the data is compared before and after inside the savepoint: a refused POST must change
-nothing, an allowed one must change something (so a payload that silently failed would show).
+reporting period, a task withdrawn from its plan) by seven people: anonymous, staff of the
+agency that owns the work, staff of an agency that owns nothing of it, a Sở Nội vụ reviewer of
+another province, the leader, the reviewer and an administrator. Every request runs in a
+savepoint that is rolled back, so each starts from the same data; the data is compared before
+and after inside the savepoint: a refused POST must change nothing, an allowed one must change
+something (so a payload that silently failed would show).
 """
 
 import copy
@@ -180,6 +181,14 @@ EXPECTED: dict[str, Expect] = {
     "plans:task_detail": Expect(
         get=roles(LOGIN, 200, 404, 404, 200, 200, 200), kwargs=lambda w: [{"pk": w.task.pk}]
     ),
+    # A task withdrawn from its plan is put back by Sở Nội vụ of its province or an
+    # administrator; staff and leaders are refused before the task is looked up (403), Cao
+    # Bằng's reviewer does not see it (404).
+    "plans:task_restore": Expect(
+        get=POST_ONLY_GET,
+        post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
+        kwargs=lambda w: [{"pk": w.withdrawn_task.pk}],
+    ),
     "plans:assignment_progress": Expect(
         get=POST_ONLY_GET,
         # Only the owning agency reports; reviewers, leaders and administrators do not.
@@ -323,6 +332,7 @@ class World:
     results_preview: ResultImport
     criterion: Criterion
     job: FileJob
+    withdrawn_task: Task
 
 
 @pytest.fixture
@@ -356,6 +366,9 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
     # An overdue task of Sở Tư pháp, so the period's reminder has work to send.
     overdue = make_task(plan, number="2", due_on=TODAY - datetime.timedelta(days=5))
     make_assignment(overdue, tp, status=Assignment.Status.IN_PROGRESS)
+    # A task a revised annex no longer contains, for Sở Nội vụ to restore.
+    withdrawn_task = make_task(plan, number="3", withdrawn_at=timezone.now())
+    make_assignment(withdrawn_task, tp)
     Group.objects.create(name="Nhóm")  # every admin model has a row whose pages to open
     workbook = plan_export_xlsx(plan)
     report = import_preview(
@@ -425,6 +438,7 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
             edition=Index.objects.get(code="PAR").edition_for(TODAY.year - 1), code="1"
         ),
         job=job,
+        withdrawn_task=withdrawn_task,
     )
 
 
