@@ -8,8 +8,8 @@ not its row number, so a row is matched to a stored task by its folded descripti
 2. near-identical: the remaining rows and tasks are compared with rapidfuzz's similarity
    (0–100), and every pair above CANDIDATE_SIMILARITY is a candidate.
 The candidates are then solved as one optimal one-to-one assignment (scipy's
-linear_sum_assignment, per connected group of candidates, which is the same optimum as one
-matrix over the plan) maximising the similarity plus the supporting evidence: the same
+linear_sum_assignment, per connected group of candidates, which gives the same optimum as one
+matrix over the whole plan) maximising the similarity plus the supporting evidence: the same
 section title, the same number, the same lead agencies, the same sheet, a nearby position, and
 recorded work on the task (a repaired plan whose twins were created by an older import gives
 the work back to the task it was recorded on).
@@ -25,11 +25,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import numpy as np
 from rapidfuzz import fuzz, process
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 # Below this similarity two descriptions are different tasks; from it up to NEAR_IDENTICAL the
 # reviewer decides; from NEAR_IDENTICAL up, a correction of the same task.
@@ -106,30 +102,31 @@ def _support(row: Signature, task: Signature) -> float:
 
 def _solve(pairs: dict[tuple[int, int], float]) -> list[tuple[int, int]]:
     """The one-to-one choice of pairs with the largest total weight (pairs absent from the dict
-    are impossible). Solved per connected group of rows and tasks, each a small dense matrix."""
-    if not pairs:
-        return []
-    rows = sorted({r for r, _ in pairs})
-    tasks = sorted({t for _, t in pairs})
-    row_at = {r: i for i, r in enumerate(rows)}
-    task_at = {t: len(rows) + i for i, t in enumerate(tasks)}
-    edges = list(pairs)
-    graph = coo_matrix(
-        (
-            np.ones(len(edges)),
-            ([row_at[r] for r, _ in edges], [task_at[t] for _, t in edges]),
-        ),
-        shape=(len(rows) + len(tasks),) * 2,
-    )
-    _count, labels = connected_components(graph, directed=False)
-    groups: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for edge in edges:
-        groups[labels[row_at[edge[0]]]].append(edge)
-    chosen = []
-    for group in groups.values():
-        if len(group) == 1:
-            chosen.append(group[0])
-            continue
+    are impossible). Solved per connected group of rows and tasks, each a small dense matrix:
+    the groups share no row or task, so their optima together are the optimum of the whole."""
+    parent: dict = {}
+
+    def root(node):
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for r, t in pairs:
+        parent[root(("r", r))] = root(("t", t))
+    groups: dict = defaultdict(list)
+    for pair in pairs:
+        groups[root(("r", pair[0]))].append(pair)
+    chosen = [group[0] for group in groups.values() if len(group) == 1]
+    crowded = [group for group in groups.values() if len(group) > 1]
+    if not crowded:
+        return chosen
+    # Loaded only here: scipy and numpy take about a second and 50 MB to import, which a web
+    # worker or an import where every text matches once should not pay.
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    for group in crowded:
         group_rows = sorted({r for r, _ in group})
         group_tasks = sorted({t for _, t in group})
         at_row = {r: i for i, r in enumerate(group_rows)}
@@ -150,6 +147,8 @@ def _similar_pairs(rows: list[Signature], tasks: list[Signature]) -> dict:
     found: dict[tuple[int, int], float] = {}
     if not rows or not tasks:
         return found
+    import numpy as np  # see _solve
+
     choices = [t.text for t in tasks]
     for start in range(0, len(rows), BLOCK_ROWS):
         block = rows[start : start + BLOCK_ROWS]
