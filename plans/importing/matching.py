@@ -46,7 +46,7 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalise_number(number: str) -> str:
-    """"5. 1", "5.1." and "5.1" are one number."""
+    """ "5. 1", "5.1." and "5.1" are one number."""
     return _SPACES.sub("", number or "").rstrip(".")
 
 
@@ -244,7 +244,9 @@ def match_tasks(
         best_of_task[j].append(score)
     for i, j in _solve(weights):
         row, task, score = rest_rows[i], rest_tasks[j], similarity[(i, j)]
-        rivals = sorted(best_of_row[i], reverse=True)[1:2] + sorted(best_of_task[j], reverse=True)[1:2]
+        rivals = (
+            sorted(best_of_row[i], reverse=True)[1:2] + sorted(best_of_task[j], reverse=True)[1:2]
+        )
         certain = score >= NEAR_IDENTICAL and all(score - r > RIVAL_MARGIN for r in rivals)
         if certain:
             result.matches[row.key] = Match(row.key, task.key, score, NEAR)

@@ -66,7 +66,14 @@ CONTENT_FIELDS = {
 }
 # These follow the file without changing what the task is: renumbering (1.1 → 1.2), a moved
 # row, a renamed sheet. The section is compared separately (a move, "chuyển mục").
-BOOKKEEPING_FIELDS = ["section_id", "number", "position", "source_sheet", "source_row", "search_text"]
+BOOKKEEPING_FIELDS = [
+    "section_id",
+    "number",
+    "position",
+    "source_sheet",
+    "source_row",
+    "search_text",
+]
 
 
 class StalePlan(Exception):
@@ -256,7 +263,9 @@ def plan_sync(
     assignments: dict[int, dict[int, Assignment]] = defaultdict(dict)
     for assignment in all_assignments:
         assignments[assignment.task_id][assignment.agency_id] = assignment
-    task_worked = {t.pk for t in stored_tasks if any(a.pk in worked for a in assignments[t.pk].values())}
+    task_worked = {
+        t.pk for t in stored_tasks if any(a.pk in worked for a in assignments[t.pk].values())
+    }
 
     def in_scope(sheet: str) -> bool:
         return sheets_in_scope is None or sheet in sheets_in_scope
@@ -282,7 +291,7 @@ def plan_sync(
         audited,
     )
 
-    counts = Counter({k: 0 for k in (CREATED, UPDATED, MOVED, RESTORED, UNCHANGED, WITHDRAWN)})
+    counts = Counter(dict.fromkeys((CREATED, UPDATED, MOVED, RESTORED, UNCHANGED, WITHDRAWN), 0))
     at_risk: list[dict] = []
     new_tasks: list[tuple[Task, ImportedTask]] = []
     changed_tasks: list[Task] = []
@@ -319,7 +328,11 @@ def plan_sync(
         item.match = {"how": match.how, "similarity": round(match.similarity, 1)}
         before = copy.copy(task)
         changed = sorted(
-            {label for name, label in CONTENT_FIELDS.items() if getattr(task, name) != values[name]},
+            {
+                label
+                for name, label in CONTENT_FIELDS.items()
+                if getattr(task, name) != values[name]
+            },
             key=list(CONTENT_FIELDS.values()).index,
         )
         moved = task.section_id != section.pk
@@ -340,11 +353,7 @@ def plan_sync(
             for f, v in values.items():
                 setattr(task, f, v)
             changed_tasks.append(task)
-        if (
-            task.pk in task_worked
-            and "nội dung" in changed
-            and match.similarity < NEAR_IDENTICAL
-        ):
+        if task.pk in task_worked and "nội dung" in changed and match.similarity < NEAR_IDENTICAL:
             at_risk.append(
                 _risk(
                     "retexted",
@@ -471,10 +480,7 @@ def _risk(kind: str, task: Task, item: ImportedTask, message: str, **extra) -> d
 
 def _agency_names(assignments, tasks: list[ImportedTask]) -> dict[int, str]:
     ids = {agency_id for by_agency in assignments.values() for agency_id in by_agency}
-    names = {
-        pk: name
-        for pk, name in Agency.objects.filter(pk__in=ids).values_list("pk", "name").iterator()
-    }
+    names = dict(Agency.objects.filter(pk__in=ids).values_list("pk", "name").iterator())
     for item in tasks:
         for resolved in item.lead + item.support:
             names[resolved.agency.pk] = resolved.agency.name

@@ -105,7 +105,14 @@ def test_plan_export_writes_hostile_text_as_text_and_reimports_unchanged(plan, b
     content = plan_export_xlsx(plan)
     assert_text_cells(content, DANGEROUS)
     again = import_annex(content, bac_kan)
-    assert again.tasks == {"created": 0, "updated": 0, "moved": 0, "restored": 0, "unchanged": 3, "withdrawn": 0}
+    assert again.tasks == {
+        "created": 0,
+        "updated": 0,
+        "moved": 0,
+        "restored": 0,
+        "unchanged": 3,
+        "withdrawn": 0,
+    }
     assert Task.objects.get(number="2", plan=plan).description == BULLETS
 
 

@@ -73,7 +73,14 @@ def test_2022_workbook_gives_70_tasks_in_14_sections():
         "support": "C",
         "deadline": "D",
     }
-    assert document["tasks"] == {"created": 70, "updated": 0, "moved": 0, "restored": 0, "unchanged": 0, "withdrawn": 0}
+    assert document["tasks"] == {
+        "created": 70,
+        "updated": 0,
+        "moved": 0,
+        "restored": 0,
+        "unchanged": 0,
+        "withdrawn": 0,
+    }
     plan = Plan.objects.get(number="KH-2022")
     assert plan.tasks.count() == 70
     assert plan.sections.count() == 14
@@ -225,7 +232,14 @@ def test_importing_the_same_workbook_again_changes_nothing_and_keeps_progress():
     assignment = _record_progress(Task.objects.get(source_sheet="Phụ lục I", source_row=7))
     counts = (Task.objects.count(), Assignment.objects.count(), Section.objects.count())
     document = import_2022()
-    assert document["tasks"] == {"created": 0, "updated": 0, "moved": 0, "restored": 0, "unchanged": 70, "withdrawn": 0}
+    assert document["tasks"] == {
+        "created": 0,
+        "updated": 0,
+        "moved": 0,
+        "restored": 0,
+        "unchanged": 70,
+        "withdrawn": 0,
+    }
     assert document["plan"]["created"] is False
     assert (Task.objects.count(), Assignment.objects.count(), Section.objects.count()) == counts
     assignment.refresh_from_db()
@@ -256,7 +270,14 @@ def test_corrected_workbook_updates_exactly_the_edited_tasks_and_withdraws_remov
         second["C49"] = None
 
     document = import_2022(path=_edited_copy(tmp_path, edit))
-    assert document["tasks"] == {"created": 0, "updated": 2, "moved": 0, "restored": 0, "unchanged": 67, "withdrawn": 1}
+    assert document["tasks"] == {
+        "created": 0,
+        "updated": 2,
+        "moved": 0,
+        "restored": 0,
+        "unchanged": 67,
+        "withdrawn": 1,
+    }
     updated = [(r["sheet"], r["number"]) for r in document["rows"] if r["status"] == "updated"]
     assert updated == [("Phụ lục I", "2"), ("Phụ lục I", "3")]
 
@@ -270,7 +291,14 @@ def test_corrected_workbook_updates_exactly_the_edited_tasks_and_withdraws_remov
 
     # The original again: the edited tasks go back, the withdrawn one returns.
     document = import_2022()
-    assert document["tasks"] == {"created": 0, "updated": 2, "moved": 0, "restored": 1, "unchanged": 67, "withdrawn": 0}
+    assert document["tasks"] == {
+        "created": 0,
+        "updated": 2,
+        "moved": 0,
+        "restored": 1,
+        "unchanged": 67,
+        "withdrawn": 0,
+    }
 
 
 def test_export_then_reimport_reports_every_task_unchanged(tmp_path):
@@ -281,7 +309,14 @@ def test_export_then_reimport_reports_every_task_unchanged(tmp_path):
         path.write_bytes(plan_export_xlsx(plan))
         document = run_import(path, "--plan-number", plan.number, "--year", str(plan.year))
         total = plan.tasks.count()
-        assert document["tasks"] == {"created": 0, "updated": 0, "moved": 0, "restored": 0, "unchanged": total, "withdrawn": 0}
+        assert document["tasks"] == {
+            "created": 0,
+            "updated": 0,
+            "moved": 0,
+            "restored": 0,
+            "unchanged": total,
+            "withdrawn": 0,
+        }
 
 
 def test_export_command_writes_the_annex_layout(tmp_path):
@@ -429,7 +464,14 @@ def test_duplicate_task_numbers_are_kept_apart_on_reimport(tmp_path):
     first = run_import(path, "--plan-number", "1/KH-UBND", "--year", "2023")
     assert first["tasks"]["created"] == 2
     again = run_import(path, "--plan-number", "1/KH-UBND", "--year", "2023")
-    assert again["tasks"] == {"created": 0, "updated": 0, "moved": 0, "restored": 0, "unchanged": 2, "withdrawn": 0}
+    assert again["tasks"] == {
+        "created": 0,
+        "updated": 0,
+        "moved": 0,
+        "restored": 0,
+        "unchanged": 2,
+        "withdrawn": 0,
+    }
 
 
 def test_section_number_and_title_in_one_cell(tmp_path):

@@ -197,7 +197,14 @@ def test_a_task_number_longer_than_its_column_imports_and_reimports_unchanged(tm
     task = Task.objects.get()
     assert task.number == number[:20]
     again = run_import(path, "--plan-number", "1/KH-UBND", "--year", "2023")
-    assert again["tasks"] == {"created": 0, "updated": 0, "moved": 0, "restored": 0, "unchanged": 1, "withdrawn": 0}
+    assert again["tasks"] == {
+        "created": 0,
+        "updated": 0,
+        "moved": 0,
+        "restored": 0,
+        "unchanged": 1,
+        "withdrawn": 0,
+    }
 
 
 def test_a_plan_number_longer_than_the_column_is_refused(tmp_path):
