@@ -364,7 +364,7 @@ def plan_sync(
                 )
             )
 
-        lost, added = _sync_assignments(
+        lost, added, roles_changed = _sync_assignments(
             task,
             desired,
             assignments.get(task.pk, {}),
@@ -377,7 +377,10 @@ def plan_sync(
         )
         item.agencies_added = [agency_names[a] for a in added]
         item.agencies_removed = [agency_names[a.agency_id] for a in lost]
-        if added or lost:
+        # A lead becoming a support (or the reverse) changes who carries the task out as much
+        # as an agency added or removed: a section given to another department keeps the old
+        # lead as a support when a collective support ("Các sở, ban, ngành") names it.
+        if added or lost or roles_changed:
             changed.append("cơ quan thực hiện")
         kept_with_work = [agency_names[a.agency_id] for a in lost if a.pk in worked]
         if kept_with_work:
@@ -489,8 +492,8 @@ def _agency_names(assignments, tasks: list[ImportedTask]) -> dict[int, str]:
 
 def _sync_assignments(task, desired, existing, worked, now, *, audited, new, changed, removed):
     """Bring one matched task's assignments in line with the agencies its row names. Returns
-    (assignments that lose the task, agency ids newly given it)."""
-    lost, added = [], []
+    (assignments that lose the task, agency ids newly given it, agency ids whose role changed)."""
+    lost, added, roles_changed = [], [], []
     for agency_id, (role, source) in desired.items():
         assignment = existing.get(agency_id)
         if assignment is None:
@@ -506,6 +509,8 @@ def _sync_assignments(task, desired, existing, worked, now, *, audited, new, cha
             assignment.task = task  # for the audit entry's name, without a query
             if assignment.unassigned_at is not None:
                 added.append(agency_id)
+            elif assignment.role != role:
+                roles_changed.append(agency_id)
             assignment.role, assignment.source_text = role, source
             assignment.unassigned_at = None
             changed.append(assignment)
@@ -520,7 +525,7 @@ def _sync_assignments(task, desired, existing, worked, now, *, audited, new, cha
             changed.append(assignment)
         else:
             removed.append(assignment.pk)
-    return lost, added
+    return lost, added, roles_changed
 
 
 def _match(
