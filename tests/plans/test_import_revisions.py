@@ -115,9 +115,9 @@ def import_original(annex: Annex) -> Plan:
     return Plan.objects.get(number=annex.number, year=annex.year)
 
 
-def stored(plan: Plan, annex: Annex, section: int, k: int, sheet: str | None = None) -> Task:
-    """The k-th task of the section-th section of the sheet, as first imported (1-based)."""
-    sections = list(plan.sections.filter(sheet=sheet or annex.sheet).order_by("position"))
+def stored(plan: Plan, annex: Annex, section: int, k: int) -> Task:
+    """The k-th task of the section-th section of the revised sheet, as imported (1-based)."""
+    sections = list(plan.sections.filter(sheet=annex.sheet).order_by("position"))
     return list(sections[section - 1].tasks.order_by("position"))[k - 1]
 
 
@@ -497,8 +497,8 @@ def test_sheet_renamed(annex, people, tmp_path):
 
 
 def test_number_typo(annex, people, tmp_path):
-    """ "5.1" → "5. 1" and "1.3" → "1.30" (PAPI); I.3 → "30" and II.1 → "1.1" (2022): still
-    the same tasks, unchanged; the preview shows the number they had."""
+    """Numbers mistyped, 5.1 as "5. 1" and 1.3 as "1.30" (PAPI), I.3 as "30" and II.1 as "1.1"
+    (2022): still the same tasks, unchanged; the preview shows the number they had."""
     plan = import_original(annex)
     papi = {(5, 1): "5. 1", (1, 3): "1.30"}
     typos = papi if annex.lead_column else {(1, 3): "30", (2, 1): "1.1"}
