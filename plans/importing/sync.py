@@ -281,6 +281,10 @@ def plan_sync(
         accept_suggestions=accept_suggestions,
     )
     task_by_pk = {t.pk: t for t in stored_tasks}
+    # The sections' labels as the plan has them now: _sync_sections renumbers and retitles the
+    # stored sections in place (I → 1), and what the preview shows as before must be what the
+    # plan said, not the section's new number.
+    section_label = {pk: _section_label(section) for pk, section in stored_sections.items()}
     section_of = _sync_sections(
         plan,
         sections,
@@ -310,7 +314,7 @@ def plan_sync(
             item.suggestion = {
                 "task_id": suggested.pk,
                 "similarity": round(suggestion.similarity, 1),
-                "section": _section_label(stored_sections.get(suggested.section_id)),
+                "section": section_label.get(suggested.section_id, ""),
                 "number": suggested.number,
                 "description": suggested.description,
                 "worked": suggested.pk in task_worked,
@@ -341,7 +345,7 @@ def plan_sync(
             item.diff = word_diff(task.description, values["description"])
         if changed or moved or restored or task.number != values["number"]:
             item.before = {
-                "section": _section_label(stored_sections.get(task.section_id)),
+                "section": section_label.get(task.section_id, ""),
                 "number": task.number,
                 "description": task.description,
                 "sheet": task.source_sheet,
@@ -361,10 +365,11 @@ def plan_sync(
                     item,
                     f"Nội dung thay đổi nhiều (giống {match.similarity:.0f}%) trên nhiệm vụ đã có "
                     "tiến độ báo cáo: tiến độ sẽ ở lại với nội dung mới.",
+                    section=section_label.get(before.section_id, ""),
                 )
             )
 
-        lost, added = _sync_assignments(
+        lost, added, roles_changed = _sync_assignments(
             task,
             desired,
             assignments.get(task.pk, {}),
@@ -377,7 +382,10 @@ def plan_sync(
         )
         item.agencies_added = [agency_names[a] for a in added]
         item.agencies_removed = [agency_names[a.agency_id] for a in lost]
-        if added or lost:
+        # A lead becoming a support (or the reverse) changes who carries the task out as much
+        # as an agency added or removed: a section given to another department keeps the old
+        # lead as a support when a collective support ("Các sở, ban, ngành") names it.
+        if added or lost or roles_changed:
             changed.append("cơ quan thực hiện")
         kept_with_work = [agency_names[a.agency_id] for a in lost if a.pk in worked]
         if kept_with_work:
@@ -390,6 +398,7 @@ def plan_sync(
                     + ", ".join(kept_with_work)
                     + ": phân công được giữ cùng lịch sử, ghi “không còn được giao”, "
                     "không tính vào số liệu và nhắc việc.",
+                    section=section_label.get(before.section_id, ""),
                     agencies=kept_with_work,
                 )
             )
@@ -415,7 +424,7 @@ def plan_sync(
         entry = {
             "task_id": task.pk,
             "sheet": task.source_sheet,
-            "section": _section_label(stored_sections.get(task.section_id)),
+            "section": section_label.get(task.section_id, ""),
             "number": task.number,
             "description": task.description,
             "worked": task.pk in task_worked,
@@ -464,13 +473,15 @@ def plan_sync(
     )
 
 
-def _risk(kind: str, task: Task, item: ImportedTask, message: str, **extra) -> dict:
+def _risk(kind: str, task: Task, item: ImportedTask, message: str, *, section, **extra) -> dict:
+    """`section`: the task's section as the plan has it (also when only its agencies change,
+    where the row shows no `before`)."""
     return {
         "kind": kind,
         "task_id": task.pk,
         "sheet": item.parsed.sheet,
         "row": item.parsed.row,
-        "section": item.before.get("section", ""),
+        "section": section,
         "number": task.number,
         "description": task.description,
         "message": message,
@@ -489,8 +500,8 @@ def _agency_names(assignments, tasks: list[ImportedTask]) -> dict[int, str]:
 
 def _sync_assignments(task, desired, existing, worked, now, *, audited, new, changed, removed):
     """Bring one matched task's assignments in line with the agencies its row names. Returns
-    (assignments that lose the task, agency ids newly given it)."""
-    lost, added = [], []
+    (assignments that lose the task, agency ids newly given it, agency ids whose role changed)."""
+    lost, added, roles_changed = [], [], []
     for agency_id, (role, source) in desired.items():
         assignment = existing.get(agency_id)
         if assignment is None:
@@ -506,6 +517,8 @@ def _sync_assignments(task, desired, existing, worked, now, *, audited, new, cha
             assignment.task = task  # for the audit entry's name, without a query
             if assignment.unassigned_at is not None:
                 added.append(agency_id)
+            elif assignment.role != role:
+                roles_changed.append(agency_id)
             assignment.role, assignment.source_text = role, source
             assignment.unassigned_at = None
             changed.append(assignment)
@@ -520,7 +533,7 @@ def _sync_assignments(task, desired, existing, worked, now, *, audited, new, cha
             changed.append(assignment)
         else:
             removed.append(assignment.pk)
-    return lost, added
+    return lost, added, roles_changed
 
 
 def _match(
