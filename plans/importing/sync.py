@@ -474,16 +474,17 @@ def plan_sync(
 
 
 def _risk(kind: str, task: Task, item: ImportedTask, message: str, *, section, **extra) -> dict:
-    """`section`: the task's section as the plan has it (also when only its agencies change,
-    where the row shows no `before`)."""
+    """The task as the plan has it before the import (section, number, text: what the reviewer
+    knows it by), and the row of the file that affects it. `section` is given also when only
+    its agencies change, where the row shows no `before`."""
     return {
         "kind": kind,
         "task_id": task.pk,
         "sheet": item.parsed.sheet,
         "row": item.parsed.row,
         "section": section,
-        "number": task.number,
-        "description": task.description,
+        "number": item.before.get("number", task.number),
+        "description": item.before.get("description", task.description),
         "message": message,
         **extra,
     }
