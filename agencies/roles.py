@@ -139,3 +139,23 @@ def results_provinces(user):
     if is_reviewer(user):
         return Province.objects.filter(pk__in=province_ids_of(user)).order_by("code", "valid_from")
     return Province.objects.none()
+
+
+def can_settle_names(user, province_id: int | None = None) -> bool:
+    """Sở Nội vụ reviewers and administrators settle the agency names an import could not place
+    (map to an agency, declare external, make collective): reviewers for their province (and
+    the provinces merged into it) only. Without `province_id`: whether they may for any."""
+    if is_administrator(user):
+        return True
+    if not is_reviewer(user):
+        return False
+    return province_id is None or province_id in province_ids_of(user)
+
+
+def settle_provinces(user):
+    """The provinces whose unknown agency names a user may settle."""
+    if is_administrator(user):
+        return Province.objects.order_by("code", "valid_from")
+    if is_reviewer(user):
+        return Province.objects.filter(pk__in=province_ids_of(user)).order_by("code", "valid_from")
+    return Province.objects.none()

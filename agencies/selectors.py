@@ -2,8 +2,10 @@
 
 import datetime
 
+from django.db.models import Count, Q
+
 from agencies.models import Agency, Province
-from agencies.roles import is_administrator, province_ids_of
+from agencies.roles import is_administrator, province_ids_of, settle_provinces
 from parindex.text import fold
 
 
@@ -45,3 +47,13 @@ def agency_choices(*, user, text: str, limit: int = 20) -> list[dict]:
     if folded:
         agencies = agencies.filter(search_name__contains=folded)
     return [{"id": a.pk, "name": a.name, "province": str(a.province)} for a in agencies[:limit]]
+
+
+def unknown_name_counts(*, user):
+    """The provinces whose unknown agency names the user may settle, with how many each has
+    (`unknown`): a reviewer's own provinces, even with none; for administrators, the provinces
+    that have some. One query."""
+    provinces = settle_provinces(user).annotate(
+        unknown=Count("agencies", filter=Q(agencies__verified=False))
+    )
+    return provinces.filter(unknown__gt=0) if is_administrator(user) else provinces

@@ -6,8 +6,12 @@ services) becomes one auditlog LogEntry with the actor (bound per request by
 AuditlogMiddleware), the time, the client address, and the old and new value of each changed
 field. `QuerySet.update`, `bulk_create` and `bulk_update` send no signals, so the code that
 uses them records its entries with `audit_updates` (plans.services, plans.importing.sync);
-the import also records one entry per run on its plan (plans.importing.pipeline).
+the import also records one entry per run on its plan (plans.importing.pipeline). Services that
+write many rows at once, or that must name their actor outside a request, record every row's
+entry themselves with `audit_rows` (plans.services, settling unknown agency names).
 """
+
+from dataclasses import dataclass
 
 from auditlog.cid import get_cid
 from auditlog.diff import model_instance_diff
@@ -26,7 +30,7 @@ def mask(value) -> str:
 
 
 def register_audited_models() -> None:
-    from agencies.models import Agency, AgencyAlias, Membership
+    from agencies.models import Agency, AgencyAlias, CollectiveName, Membership
     from parindex.models import CriterionScore, Result
     from plans.models import Assignment, Plan, Section, Task
 
@@ -50,6 +54,8 @@ def register_audited_models() -> None:
         mask_fields=["password"],
         m2m_fields={"groups", "user_permissions"},
     )
+    # A collective name decides who gets a task on every import: who added whom is recorded.
+    auditlog.register(CollectiveName, m2m_fields={"members"}, exclude_fields=["search_name"])
 
 
 def audit_updates(pairs, *, actor=None, additional_data: dict | None = None) -> int:
@@ -61,19 +67,65 @@ def audit_updates(pairs, *, actor=None, additional_data: dict | None = None) -> 
     (and only while that request runs: its context outlives the request in the thread, so it
     is never read directly). An explicit `actor` wins.
     """
+    return audit_rows(
+        [updated(old, new) for old, new in pairs], actor=actor, additional_data=additional_data
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row's change, taken when it happens (a deleted row has no pk afterwards, and its
+    name may need rows deleted with it)."""
+
+    action: int
+    model: type
+    pk: int
+    repr: str
+    changes: dict | None
+
+
+def _change(action, obj, changes) -> Change:
+    return Change(action, type(obj), obj.pk, smart_str(obj), changes)
+
+
+def created(obj) -> Change:
+    """A CREATE for `audit_rows`: every audited field from nothing to its value."""
+    return _change(LogEntry.Action.CREATE, obj, model_instance_diff(None, obj))
+
+
+def updated(old, new) -> Change:
+    return _change(LogEntry.Action.UPDATE, new, model_instance_diff(old, new))
+
+
+def deleted(obj) -> Change:
+    """A DELETE for `audit_rows`, taken before the row is deleted."""
+    return _change(LogEntry.Action.DELETE, obj, model_instance_diff(obj, None))
+
+
+def m2m_added(obj, field_name: str, added) -> Change:
+    """An UPDATE listing the rows added to a many-to-many field, written as auditlog writes it."""
+    objects = [smart_str(item) for item in added]
+    changes = {field_name: {"type": "m2m", "operation": "add", "objects": objects}}
+    return _change(LogEntry.Action.UPDATE, obj, changes if objects else None)
+
+
+def audit_rows(changes, *, actor=None, additional_data: dict | None = None) -> int:
+    """Record one entry per `Change` that changed something, in one insert, as `actor` when
+    given (else the request's user, see `audit_updates`). For writes that send no model
+    signals, or whose signals' entries are switched off to name the actor outside a request.
+    Returns how many entries were written."""
     cid = get_cid()
     entries = []
-    for old, new in pairs:
-        changes = model_instance_diff(old, new)
-        if not changes:
+    for change in changes:
+        if not change.changes:
             continue
         entry = LogEntry(
-            content_type=ContentType.objects.get_for_model(new),
-            object_pk=str(new.pk),
-            object_id=new.pk,
-            object_repr=smart_str(new),
-            action=LogEntry.Action.UPDATE,
-            changes=changes,
+            content_type=ContentType.objects.get_for_model(change.model),
+            object_pk=str(change.pk),
+            object_id=change.pk,
+            object_repr=change.repr,
+            action=change.action,
+            changes=change.changes,
             actor=actor,
             actor_email=getattr(actor, "email", None),
             cid=cid,

@@ -1,4 +1,4 @@
-from agencies.roles import can_import, can_see_dashboard
+from agencies.roles import can_import, can_see_dashboard, can_settle_names
 
 
 def navigation(request):
@@ -8,4 +8,5 @@ def navigation(request):
     return {
         "nav_can_import": can_import(request.user),
         "nav_can_see_dashboard": can_see_dashboard(request.user),
+        "nav_can_settle_names": can_settle_names(request.user),
     }

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Province
+from agencies.models import Agency, Province
 from parindex.models import Index
 from plans.models import Assignment, Plan
 
@@ -149,3 +149,21 @@ class OpenPeriodForm(forms.Form):
         self.fields["province"].queryset = provinces
         if provinces.count() == 1:
             self.fields["province"].initial = provinces.first()
+
+
+class SettleAliasForm(forms.Form):
+    target = forms.ModelChoiceField(label=_("Là tên gọi khác của"), queryset=Agency.objects.none())
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = agencies
+
+
+class SettleCollectiveForm(forms.Form):
+    members = forms.ModelMultipleChoiceField(
+        label=_("Gồm các cơ quan"), queryset=Agency.objects.none()
+    )
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = agencies

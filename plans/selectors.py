@@ -3,9 +3,18 @@
 import datetime
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+)
 from django.shortcuts import get_object_or_404
 
+from agencies.models import Agency
 from agencies.roles import (
     acting_agency_ids,
     can_import,
@@ -16,6 +25,7 @@ from agencies.roles import (
     is_staff_member,
     province_id_of,
     province_ids_of,
+    settle_provinces,
 )
 from plans.models import Assignment, FileJob, ImportRun, Plan, ProgressUpdate, Task
 from plans.timeliness import Timeliness, timeliness_case, timeliness_q
@@ -224,3 +234,63 @@ def file_jobs_visible_to(*, user):
     requester may see, and nobody else needs someone's copy (administrators list the jobs,
     without the files, in the admin)."""
     return FileJob.objects.filter(requested_by=user)
+
+
+# Unknown agency names ---------------------------------------------------------------------
+
+
+def with_work_flag(assignments):
+    """Assignments annotated `has_work`: whether a person recorded anything on it, a history
+    entry, a status or a review (the import's own rule, plans.importing.sync)."""
+    worked = (
+        Q(Exists(ProgressUpdate.objects.filter(assignment=OuterRef("pk"))))
+        | ~Q(status=Assignment.Status.NOT_STARTED)
+        | ~Q(review=Assignment.Review.NONE)
+    )
+    return assignments.annotate(has_work=ExpressionWrapper(worked, output_field=BooleanField()))
+
+
+def unknown_agencies(*, province):
+    """The names an import could not place in the province (agencies not verified), by name,
+    each with `uses`: its assignments with their task and plan, newest plan first, and whether
+    someone recorded work on them. Two queries, however many names and tasks."""
+    uses = with_work_flag(
+        Assignment.objects.select_related("task", "task__plan").order_by(
+            "-task__plan__year", "task__plan__number", "task__position", "pk"
+        )
+    )
+    return (
+        Agency.objects.filter(province=province, verified=False)
+        .prefetch_related(Prefetch("assignments", queryset=uses, to_attr="uses"))
+        .order_by("name", "pk")
+    )
+
+
+def unknown_agency_to_settle(*, user, pk) -> Agency:
+    """An agency of a province the user may settle names of (404 otherwise), settled or not:
+    the views say when someone settled it meanwhile."""
+    agencies = Agency.objects.filter(province__in=settle_provinces(user)).select_related("province")
+    return get_object_or_404(agencies, pk=pk)
+
+
+def agency_uses(*, agency) -> list[Assignment]:
+    """The agency's assignments with their task and plan, newest plan first, flagged with
+    whether someone recorded work on them."""
+    return list(
+        with_work_flag(
+            agency.assignments.select_related("task", "task__plan").order_by(
+                "-task__plan__year", "task__plan__number", "task__position", "pk"
+            )
+        )
+    )
+
+
+def settle_choices(*, agency):
+    """The agencies an unknown name may become or stand for: the verified agencies of its
+    province (an alias is looked up within the province), old ones too (an old plan names
+    the departments of its year)."""
+    return (
+        Agency.objects.filter(province_id=agency.province_id, verified=True)
+        .exclude(pk=agency.pk)
+        .order_by("kind", "name")
+    )

@@ -2,17 +2,23 @@
 
 import copy
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from auditlog.context import disable_auditlog
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from parindex.audit import audit_updates
+from agencies.models import Agency, AgencyAlias, CollectiveName, Membership
+from parindex.audit import audit_rows, audit_updates, created, deleted, m2m_added, updated
+from parindex.text import fold
 from plans.evidence import evidence_check_size, evidence_content_type, sha256_of
 from plans.importing.pipeline import ImportReport, annex_import
 from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate, Task
+from plans.selectors import with_work_flag
 
 
 def _upload_path(sha256: str) -> str:
@@ -254,3 +260,338 @@ def _evidence_from_upload(upload) -> Evidence:
 
 def _plain(value):
     return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+# Settling the agency names an import could not place -------------------------------------
+#
+# An import keeps a name nobody could place as an unverified agency of the province
+# (plans.importing.resolve). Sở Nội vụ settles it in one of three ways, each so that the next
+# import of any plan resolves the name the same way, and each keeping every recorded piece of
+# work: progress updates and evidence belong to an assignment, and an assignment with work is
+# never deleted (ProgressUpdate.assignment is PROTECT anyway).
+#
+# The writes are audited explicitly, as the reviewer (`actor`), with the model signals' own
+# entries switched off so that nothing is logged twice: an assignment moved between agencies is
+# an UPDATE of its agency, an empty duplicate removed a DELETE, a new alias, collective or
+# member's assignment a CREATE.
+
+AUDIT_VIA = {"via": "settle unknown agency name"}
+
+
+@dataclass
+class SettleResult:
+    moved: int = 0  # assignments now the target's, with their history
+    merged: int = 0  # tasks where the name's assignment and the target's became one
+    created: int = 0  # members newly given a task the collective name had
+    removed: int = 0  # assignments with no recorded work removed (a duplicate, the placeholder's)
+    kept: int = 0  # the placeholder's assignments kept for their recorded work
+    agency_removed: bool = False  # the placeholder agency is gone (nothing refers to it)
+
+
+def _lock_unknown(agency: Agency) -> Agency:
+    """The unknown agency, locked until the transaction ends, or refused if someone settled it
+    meanwhile (two reviewers on the same name: the second is told, nothing happens twice)."""
+    locked = Agency.objects.select_for_update().filter(pk=agency.pk, verified=False).first()
+    if locked is None:
+        raise ValidationError(
+            f"Tên “{agency.name}” đã được xác định (có thể bởi người khác); hãy tải lại trang."
+        )
+    return locked
+
+
+def _locked_assignments(**lookup) -> list[Assignment]:
+    """Assignments locked against a concurrent progress report (whose compare-and-swap UPDATE
+    then waits, and finds a deleted row gone), flagged with whether they have work."""
+    assignments = Assignment.objects.select_for_update(of=("self",)).filter(**lookup)
+    return list(with_work_flag(assignments.select_related("task", "agency")).order_by("pk"))
+
+
+def _choosable(agency: Agency, unknown: Agency) -> bool:
+    return agency.province_id == unknown.province_id and agency.verified and agency.pk != unknown.pk
+
+
+def _task_labels(task_ids) -> str:
+    tasks = Task.objects.filter(pk__in=task_ids).select_related("plan")
+    tasks = sorted(tasks, key=lambda t: (-t.plan.year, t.plan.number, t.position))
+    return "; ".join(
+        f"nhiệm vụ {t.number or t.pk} của kế hoạch {t.plan.number} ({t.plan.year})" for t in tasks
+    )
+
+
+def _bump(assignment: Assignment, now) -> None:
+    # A form loaded before the change is refused (optimistic lock), not saved over it.
+    assignment.version += 1
+    assignment.updated_at = now
+
+
+def _references_left(agency: Agency) -> bool:
+    return (
+        agency.assignments.exists()
+        or Membership.objects.filter(agency=agency).exists()
+        or Agency.objects.filter(successor=agency).exists()
+    )
+
+
+@transaction.atomic
+def agency_settle_as_alias(*, agency: Agency, target: Agency, actor) -> SettleResult:
+    """The unknown name is another name of `target`, an agency of the same province: it
+    becomes the target's alias, its assignments become the target's with their history, and the
+    placeholder agency is removed (its aliases, staff and successor links go to the target).
+
+    Where the target already has the task: the name's assignment is dropped if nobody recorded
+    work on it; if only the name's has work, it is kept and the target's empty one dropped; the
+    one kept takes the lead role if either had it. If both have work, nothing is done
+    (ValidationError naming the tasks): two histories cannot become one assignment's."""
+    unknown = _lock_unknown(agency)
+    if not _choosable(target, unknown):
+        raise ValidationError("Hãy chọn một cơ quan đã xác minh của cùng tỉnh.")
+    key = fold(unknown.name)
+    taken = (
+        AgencyAlias.objects.filter(agency__province_id=unknown.province_id, search_alias=key)
+        .exclude(agency=target)
+        .select_related("agency")
+        .first()
+    )
+    if taken is not None:
+        raise ValidationError(
+            f"“{unknown.name}” đã là tên gọi khác của {taken.agency.name}; không thể là tên gọi "
+            f"khác của {target.name}."
+        )
+    own = _locked_assignments(agency=unknown)
+    theirs = {
+        a.task_id: a
+        for a in _locked_assignments(agency=target, task_id__in=[a.task_id for a in own])
+    }
+    both_worked = [
+        a.task_id for a in own if a.task_id in theirs and a.has_work and theirs[a.task_id].has_work
+    ]
+    if both_worked:
+        raise ValidationError(
+            f"Chưa gộp “{unknown.name}” vào {target.name}: cả hai đã có tiến độ báo cáo trên "
+            f"{_task_labels(both_worked)}. Mỗi phân công giữ một lịch sử, nên không gộp được "
+            "hai lịch sử thành một; không có gì thay đổi. Hãy chọn cơ quan khác hoặc cách xác "
+            "định khác."
+        )
+
+    now, result = timezone.now(), SettleResult()
+    changes, changed, removed = [], [], []
+    for mine in own:
+        other = theirs.get(mine.task_id)
+        if other is None:
+            before = copy.copy(mine)
+            mine.agency = target
+            _bump(mine, now)
+            changed.append(mine)
+            changes.append(updated(before, mine))
+            result.moved += 1
+            continue
+        if mine.has_work:  # the target's has none: the name's takes its place
+            survivor, absorbed = mine, other
+        else:
+            survivor, absorbed = other, mine
+        before = copy.copy(survivor)
+        target_text = other.source_text
+        survivor.agency = target
+        if absorbed.role == Assignment.Role.LEAD and survivor.role != Assignment.Role.LEAD:
+            survivor.role, survivor.source_text = Assignment.Role.LEAD, absorbed.source_text
+        elif absorbed.role == survivor.role:
+            survivor.source_text = target_text  # the target's own name, as the import writes it
+        if absorbed.unassigned_at is None:
+            survivor.unassigned_at = None
+        _bump(survivor, now)
+        changed.append(survivor)
+        changes.append(updated(before, survivor))
+        changes.append(deleted(absorbed))
+        removed.append(absorbed.pk)
+        result.merged += 1
+        result.removed += 1
+
+    with disable_auditlog():
+        # The duplicates go first: the target's may hold the (task, agency) pair a move needs.
+        Assignment.objects.filter(pk__in=removed).delete()
+        Assignment.objects.bulk_update(
+            changed, ["agency", "role", "source_text", "unassigned_at", "version", "updated_at"]
+        )
+        changes += _move_references(unknown, target)
+        changes.append(deleted(unknown))
+        unknown_name = unknown.name
+        unknown.delete()
+        result.agency_removed = True
+        if not target.aliases.filter(search_alias=key).exists():
+            alias = AgencyAlias(agency=target, alias=unknown_name, search_alias=key)
+            alias.full_clean()
+            alias.save()
+            changes.append(created(alias))
+    audit_rows(changes, actor=actor, additional_data={**AUDIT_VIA, "name": unknown_name})
+    return result
+
+
+def _move_references(unknown: Agency, target: Agency) -> list[tuple]:
+    """The placeholder's aliases, staff and successor links become the target's (it is the
+    target under another name). Returns the audit changes."""
+    changes = []
+    target_keys = set(target.aliases.values_list("search_alias", flat=True))
+    for alias in unknown.aliases.all():
+        if alias.search_alias in target_keys:
+            changes.append(deleted(alias))
+            alias.delete()
+            continue
+        before = copy.copy(alias)
+        alias.agency = target
+        alias.full_clean()
+        alias.save()
+        changes.append(updated(before, alias))
+    for membership in Membership.objects.filter(agency=unknown):
+        before = copy.copy(membership)
+        membership.agency = target
+        membership.full_clean()
+        membership.save()
+        changes.append(updated(before, membership))
+    for predecessor in Agency.objects.filter(successor=unknown):
+        before = copy.copy(predecessor)
+        predecessor.successor = target
+        predecessor.save(update_fields=["successor"])
+        changes.append(updated(before, predecessor))
+    return changes
+
+
+@transaction.atomic
+def agency_settle_as_external(*, agency: Agency, actor) -> Agency:
+    """The unknown name is a body outside the administrative system (Cục Thuế, Bưu điện,
+    Điện lực tỉnh...): a verified agency of the province, of that kind, keeping its tasks. The
+    next import matches it by its name."""
+    unknown = _lock_unknown(agency)
+    before = copy.copy(unknown)
+    unknown.kind, unknown.verified = Agency.Kind.EXTERNAL, True
+    unknown.full_clean()
+    with disable_auditlog():
+        unknown.save()
+    audit_rows([updated(before, unknown)], actor=actor, additional_data=AUDIT_VIA)
+    return unknown
+
+
+@transaction.atomic
+def agency_settle_as_collective(
+    *, agency: Agency, members: Iterable[Agency], actor
+) -> SettleResult:
+    """The unknown name stands for several agencies of the province: it becomes a collective
+    name with `members` (added to the collective of that name if one exists), and each task it
+    was given goes to every member in force on its plan's date, with the same role, like an
+    import expanding the name; a member already on the task keeps its assignment (and takes
+    the lead if the name had it).
+
+    The placeholder's own assignment is removed if nobody recorded work on it; one with work is
+    kept with its history, marked no longer assigned (as the next import, which expands the
+    name, would mark it), out of counts and reminders. The placeholder agency is removed when
+    nothing refers to it any more; otherwise it is kept, verified, renamed so that it no longer
+    hides the collective name from the import, and marked no longer in force."""
+    unknown = _lock_unknown(agency)
+    members = list({m.pk: m for m in members}.values())
+    if not members:
+        raise ValidationError("Hãy chọn ít nhất một cơ quan thành viên.")
+    if not all(_choosable(m, unknown) for m in members):
+        raise ValidationError("Thành viên phải là cơ quan đã xác minh của cùng tỉnh.")
+    changes = []
+    with disable_auditlog():
+        collective = (
+            CollectiveName.objects.select_for_update()
+            .filter(province_id=unknown.province_id, search_name=fold(unknown.name))
+            .first()
+        )
+        if collective is None:
+            collective = CollectiveName(
+                province_id=unknown.province_id, name=unknown.name, search_name=fold(unknown.name)
+            )
+            collective.full_clean()
+            collective.save()
+            changes.append(created(collective))
+        listed = set(collective.members.values_list("pk", flat=True))
+        added = [m for m in members if m.pk not in listed]
+        collective.members.add(*added)
+        changes.append(m2m_added(collective, "members", added))
+
+    own = _locked_assignments(agency=unknown)
+    live = [a for a in own if a.unassigned_at is None]  # the annex still names it
+    # An import expands a collective name to its members in force on the plan's date.
+    tasks = Task.objects.filter(pk__in=[a.task_id for a in live]).select_related("plan")
+    plan_day = {task: task.plan.issued_on or datetime.date(task.plan.year, 1, 1) for task in tasks}
+    members_on = {
+        day: [m for m in collective.expand(day) if m.verified and m.pk != unknown.pk]
+        for day in set(plan_day.values())
+    }
+    existing = {
+        (a.task_id, a.agency_id): a
+        for a in _locked_assignments(
+            task__in=plan_day, agency_id__in={m.pk for ms in members_on.values() for m in ms}
+        )
+    }
+    now, result = timezone.now(), SettleResult()
+    new, changed, removed = [], [], []
+    for mine in live:
+        for member in members_on[plan_day[mine.task]]:
+            other = existing.get((mine.task_id, member.pk))
+            if other is None:
+                other = Assignment(
+                    task=mine.task,
+                    agency=member,
+                    role=mine.role,
+                    source_text=mine.source_text,
+                )
+                existing[(mine.task_id, member.pk)] = other
+                new.append(other)
+                continue
+            if other.pk is None:  # given by this settlement already
+                continue
+            before = copy.copy(other)
+            if mine.role == Assignment.Role.LEAD and other.role != Assignment.Role.LEAD:
+                other.role, other.source_text = Assignment.Role.LEAD, mine.source_text
+            other.unassigned_at = None
+            if (other.role, other.source_text, other.unassigned_at) != (
+                before.role,
+                before.source_text,
+                before.unassigned_at,
+            ):
+                _bump(other, now)
+                changed.append(other)
+                changes.append(updated(before, other))
+    for mine in own:
+        if not mine.has_work:
+            removed.append(mine.pk)
+            changes.append(deleted(mine))
+            result.removed += 1
+            continue
+        result.kept += 1
+        if mine.unassigned_at is None:
+            before = copy.copy(mine)
+            mine.unassigned_at = now
+            _bump(mine, now)
+            changed.append(mine)
+            changes.append(updated(before, mine))
+
+    with disable_auditlog():
+        Assignment.objects.filter(pk__in=removed).delete()
+        Assignment.objects.bulk_update(
+            changed, ["role", "source_text", "unassigned_at", "version", "updated_at"]
+        )
+        # No full_clean per row (five queries each, thousands of rows for a name every
+        # department shares): each copies a valid row's role and text to a member checked above,
+        # on a task it did not have; the constraints still hold in the database.
+        Assignment.objects.bulk_create(new, batch_size=2000)
+        changes += [created(a) for a in new]
+        result.created = len(new)
+        name = unknown.name
+        if _references_left(unknown):
+            before = copy.copy(unknown)
+            unknown.name = f"{name} (trước khi là tên chung)"[:255]
+            unknown.search_name = fold(unknown.name)
+            unknown.verified = True
+            unknown.valid_to = timezone.localdate()
+            unknown.full_clean()
+            unknown.save()
+            changes.append(updated(before, unknown))
+        else:
+            changes.append(deleted(unknown))
+            unknown.delete()
+            result.agency_removed = True
+    audit_rows(changes, actor=actor, additional_data={**AUDIT_VIA, "name": name})
+    return result

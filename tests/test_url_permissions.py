@@ -35,7 +35,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from agencies.models import Agency
+from agencies.models import Agency, AgencyAlias, CollectiveName
 from parindex.models import (
     Criterion,
     CriterionScore,
@@ -213,6 +213,37 @@ EXPECTED: dict[str, Expect] = {
         get=roles(LOGIN, 200, 404, 404, 200, 200, 200), kwargs=lambda w: [{"pk": w.evidence.pk}]
     ),
     "plans:agency_lookup": Expect(get=logged_in(200), query="q=tu phap"),
+    # Unknown agency names: Sở Nội vụ of the province and administrators settle them; staff and
+    # leaders are refused before anything is looked up (403); Cao Bằng's reviewer has its own
+    # province's list but does not see Bắc Kạn's names (404).
+    "plans:unknown_agency_provinces": Expect(get=roles(LOGIN, 403, 403, 200, 403, 200, 200)),
+    "plans:unknown_agency_list": Expect(
+        get=roles(LOGIN, 403, 403, 404, 403, 200, 200),
+        kwargs=lambda w: [{"province_pk": w.province.pk}],
+    ),
+    "plans:agency_settle": Expect(
+        get=roles(LOGIN, 403, 403, 404, 403, 200, 200),
+        kwargs=lambda w: [{"pk": w.unknown_agency.pk}],
+    ),
+    "plans:agency_settle_alias": Expect(
+        get=POST_ONLY_GET,
+        post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
+        kwargs=lambda w: [{"pk": w.unknown_agency.pk}],
+        payload=lambda w: {"target": agency(w.province, "Sở Tài chính").pk},
+    ),
+    "plans:agency_settle_external": Expect(
+        get=POST_ONLY_GET,
+        post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
+        kwargs=lambda w: [{"pk": w.unknown_agency.pk}],
+    ),
+    "plans:agency_settle_collective": Expect(
+        get=POST_ONLY_GET,
+        post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
+        kwargs=lambda w: [{"pk": w.unknown_agency.pk}],
+        payload=lambda w: {
+            "members": [agency(w.province, n).pk for n in ("Sở Tư pháp", "Sở Tài chính")]
+        },
+    ),
     "plans:import_list": Expect(get=roles(LOGIN, 403, 403, 200, 403, 200, 200)),
     "plans:import_new": Expect(
         get=roles(LOGIN, 403, 403, 200, 403, 200, 200),
@@ -333,6 +364,7 @@ class World:
     criterion: Criterion
     job: FileJob
     withdrawn_task: Task
+    unknown_agency: Agency
 
 
 @pytest.fixture
@@ -422,6 +454,12 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
     assert file_jobs_run() == 1
     job.refresh_from_db()
     assert job.status == FileJob.Status.DONE
+    # A name an import could not place, leading a task of another plan: Sở Nội vụ settles it.
+    unknown_agency = Agency.objects.create(
+        province=bac_kan, name="Ban Quản lý dự án 7f3a", kind=Agency.Kind.EXTERNAL, verified=False
+    )
+    other_plan = make_plan(bac_kan, number="10/KH-UBND", year=TODAY.year)
+    make_assignment(make_task(other_plan, number="1"), unknown_agency)
     return World(
         province=bac_kan,
         plan=plan,
@@ -439,6 +477,7 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
         ),
         job=job,
         withdrawn_task=withdrawn_task,
+        unknown_agency=unknown_agency,
     )
 
 
@@ -528,12 +567,25 @@ def snapshot() -> dict:
     """What a request may change: plans, tasks, assignments, index results and their scores,
     results imports (confirmed or not), score statement decisions and the task ↔ criterion
     links as they are; how many of the append-only or created records exist (history,
-    evidence, import runs, periods, agencies, requested files); passwords; and the mail sent."""
+    evidence, import runs, periods, agencies, aliases, collective names, requested files); the
+    unverified agencies as they are; passwords; and the mail sent."""
     models = (Plan, Task, Assignment, Result, CriterionScore, ResultImport, StatementDecision)
     data = {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
     data["task_criteria"] = list(Task.criteria.through.objects.order_by("pk").values())
-    for model in (Section, ProgressUpdate, Evidence, ImportRun, ReportingPeriod, Agency, FileJob):
+    for model in (
+        Section,
+        ProgressUpdate,
+        Evidence,
+        ImportRun,
+        ReportingPeriod,
+        Agency,
+        AgencyAlias,
+        CollectiveName,
+        FileJob,
+    ):
         data[model.__name__] = list(model.objects.aggregate(Count("pk"), Max("pk")).values())
+    # The names an import could not place, as they are (settling one changes its row).
+    data["unverified"] = list(Agency.objects.filter(verified=False).order_by("pk").values())
     data["users"] = list(get_user_model().objects.order_by("pk").values("pk", "password"))
     data["mail"] = [(m.subject, m.to) for m in mail.outbox]
     return data
