@@ -190,10 +190,19 @@ class AgencyAlias(models.Model):
 class CollectiveName(models.Model):
     """A name that stands for a set of a province's agencies ("Các sở, ban, ngành").
 
-    Members are the province's agencies of `member_kinds` in force on the day asked about, plus
-    any listed explicitly, so a 2022 plan expands to the departments of 2022 and a new commune
-    joins "UBND cấp xã" without anyone editing the list.
+    Members are the province's verified agencies of `member_kinds` in force on the day asked
+    about, plus any listed explicitly, so a 2022 plan expands to the departments of 2022 and a new
+    commune joins "UBND cấp xã" without anyone editing the list. An agency an import created from
+    a name nobody could place (unverified) joins no collective by its kind: an unknown name must
+    never change who a known one stands for. The kind `LOCAL` ("địa phương") means the local
+    governments in force: the districts until the district level ended, the communes after.
+    A collective with no kinds is exactly its listed members ("Các sở, ngành tham mưu lĩnh vực
+    CCHC"), which Sở Nội vụ sets.
     """
+
+    LOCAL = "local"
+    # The first day without a district level (Nghị quyết 202/2025/QH15).
+    COMMUNES_REPORT_FROM = datetime.date(2025, 7, 1)
 
     province = models.ForeignKey(
         Province, verbose_name=_("tỉnh"), on_delete=models.CASCADE, related_name="collective_names"
@@ -226,7 +235,11 @@ class CollectiveName(models.Model):
     def expand(self, on: datetime.date | None = None) -> models.QuerySet:
         """The agencies this name stands for on a day (today when not given)."""
         on = on or datetime.date.today()
-        by_kind = Q(province=self.province_id, kind__in=self.member_kinds)
+        kinds = [kind for kind in self.member_kinds if kind != self.LOCAL]
+        if self.LOCAL in self.member_kinds:
+            local = Agency.Kind.DISTRICT if on < self.COMMUNES_REPORT_FROM else Agency.Kind.COMMUNE
+            kinds.append(local)
+        by_kind = Q(province=self.province_id, kind__in=kinds, verified=True)
         listed = Q(pk__in=self.members.values("pk"))
         return Agency.objects.valid_on(on).filter(by_kind | listed).order_by("kind", "name")
 

@@ -183,7 +183,7 @@ def load_agencies(provinces: dict[str, Province], report: LoadReport) -> None:
             add_aliases(agency, government["aliases"])
 
     _link_successors(provinces, data["bodies"], existing, report)
-    _load_collective_names(provinces, data["collective_names"], report)
+    _load_collective_names(provinces, data["collective_names"], existing, report)
 
 
 def _link_successors(provinces, bodies, agencies, report: LoadReport) -> None:
@@ -212,13 +212,25 @@ def _link_successors(provinces, bodies, agencies, report: LoadReport) -> None:
                 report.count("updated", "agency")
 
 
-def _load_collective_names(provinces, groups, report: LoadReport) -> None:
+def _load_collective_names(provinces, groups, agencies, report: LoadReport) -> None:
+    """A group's listed `members` are set when its name is first created, never after: from
+    then on they are Sở Nội vụ's to change."""
     existing = {(c.province_id, c.search_name): c for c in CollectiveName.objects.all()}
+    listed = []
     for province in provinces.values():
         for group in groups:
             for name in group["names"]:
+                key = (province.pk, fold(name))
+                created = key not in existing
                 values = {"province": province, "name": name, "member_kinds": group["kinds"]}
-                _upsert(CollectiveName, existing, (province.pk, fold(name)), values, report)
+                collective = _upsert(CollectiveName, existing, key, values, report)
+                if created:
+                    for member in group.get("members", []):
+                        agency = agencies.get((province.pk, fold(member)))
+                        if agency is not None:
+                            listed.append((collective, agency))
+    through = CollectiveName.members.through
+    through.objects.bulk_create([through(collectivename=c, agency=a) for c, a in listed])
 
 
 @transaction.atomic

@@ -2,8 +2,9 @@
 
 Annex tables (kế hoạch khắc phục) write their "Cơ quan chủ trì" / "Cơ quan phối hợp" cells by
 hand, so one cell can hold one agency, a list split by ";" or "," or by line breaks, a factored
-list ("Các Sở: Tư pháp; Tài chính"), a level list ("UBND cấp huyện, cấp xã") or a collective
-name ("Các sở, ban, ngành") whose commas are part of the name. This module only reads the text;
+list ("Các Sở: Tư pháp; Tài chính"), a level list ("UBND cấp huyện, cấp xã"), a collective
+name ("Các sở, ban, ngành") whose commas are part of the name, or an agency joined to a collective
+by "và" ("Sở Nội vụ và các sở, ban, ngành liên quan"). This module only reads the text;
 matching the names against the agency table is done elsewhere, so every name is returned as
 written (whitespace collapsed, bullets and trailing punctuation removed, first letter
 capitalised), never dropped because it is unknown.
@@ -170,6 +171,11 @@ _LEVEL_IN_NAME = re.compile(
     r"(?<!\w)(?:cap(?= \w)|cac(?= (?:" + "|".join(_LEVEL_WORDS_FOLDED) + r")(?!\w)))",
 )
 _CAC_WORD = re.compile(r"(?<!\w)các\s+", re.IGNORECASE)
+# "và" joins two agencies only when what follows it opens a collective or a level ("Sở Nội vụ và
+# các sở, ban, ngành", "UBND cấp huyện và cấp xã") or another sở; "HĐND và UBND tỉnh", "Sở Văn
+# hóa, Thể thao và Du lịch" are one name. Compared on the folded text.
+_AND = re.compile(r"(?<!\w)va(?!\w)")
+_JOINED_BY_AND = re.compile(r"^(?:cac|(?:ubnd|uy ban nhan dan) (?:cap|cac))(?!\w)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,7 +267,7 @@ def _protected_keys_cached(protected: tuple[str, ...]) -> tuple[str, ...]:
         if not name:
             continue
         name = unicodedata.normalize("NFC", str(name)).strip()
-        if not any(sep in name for sep in ",;:"):
+        if not any(sep in name for sep in ",;:") and not _AND.search(fold(name)):
             continue  # nothing in it could be split
         keys.append(fold(name))
         # "Sở Văn hóa, Thể thao và Du lịch" also protects "Văn hóa, Thể thao và Du lịch" for
@@ -551,14 +557,50 @@ def split_agency_text(text: str | None, protected: Iterable[str] = ()) -> list[s
 
     result: list[str] = []
     seen: set[str] = set()
+    keys = None
     for name in names:
-        cleaned = _finish_name(name_text(name))
-        key = fold(cleaned)
-        if key in _PLACEHOLDERS or not any(ch.isalpha() for ch in cleaned) or key in seen:
-            continue
-        seen.add(key)
-        result.append(cleaned)
+        written = name_text(name)
+        if _AND.search(fold(written)):
+            keys = keys if keys is not None else _protected_keys(protected)
+            parts = _split_on_and(written, keys)
+        else:
+            parts = [written]
+        for part in parts:
+            cleaned = _finish_name(part)
+            key = fold(cleaned)
+            if key in _PLACEHOLDERS or not any(ch.isalpha() for ch in cleaned) or key in seen:
+                continue
+            seen.add(key)
+            result.append(cleaned)
     return result
+
+
+def _split_on_and(name: str, keys: list[str]) -> list[str]:
+    """["Sở Nội vụ", "các sở, ban, ngành"] for "Sở Nội vụ và các sở, ban, ngành": an agency
+    joined by "và" to a collective, a level or another sở. A "và" inside a protected name or in
+    brackets, or after text that does not open an agency, is part of the name."""
+    folded, index = _fold_with_map(name)
+    mask = _protected_mask(name, keys)
+    for match in _AND.finditer(folded):
+        cut, after_start = index[match.start()], index[match.end() - 1] + 1
+        before, after = name[:cut].rstrip(), name[after_start:].lstrip()
+        if (
+            mask[cut]
+            or not before
+            or not after
+            or before.count("(") > before.count(")")
+            or not _starts_new_agency(before)
+        ):
+            continue
+        if _is_level_piece(after):
+            prefix = _level_prefix(before)
+            if prefix is None:
+                continue
+            after = f"{prefix} {after}"
+        elif not (_JOINED_BY_AND.match(fold(after)) or after.split()[0].lower() in ("sở", "so")):
+            continue
+        return [before, *_split_on_and(after, keys)]
+    return [name]
 
 
 def _finish_name(name: str) -> str:

@@ -256,6 +256,49 @@ CELLS = [
     ("Các sở, ban ngành, UBND cấp huyện", ["Các sở, ban ngành", "UBND cấp huyện"]),
     ("Các cơ quan, đơn vị có liên quan", ["Các cơ quan, đơn vị có liên quan"]),
     ("Cac so, ban, nganh; UBND cap huyen", ["Cac so, ban, nganh", "UBND cap huyen"]),
+    # --- collective names as other provinces' plans write them: kept whole ------------------------
+    ("Các sở, ban, ngành có liên quan", ["Các sở, ban, ngành có liên quan"]),
+    ("Các sở, ban, ngành liên quan", ["Các sở, ban, ngành liên quan"]),
+    ("Các sở, ban, ngành trên địa bàn tỉnh", ["Các sở, ban, ngành trên địa bàn tỉnh"]),
+    ("Các sở, ban, ngành, địa phương", ["Các sở, ban, ngành, địa phương"]),
+    ("Các sở, ngành, địa phương", ["Các sở, ngành, địa phương"]),
+    (
+        "Các sở, ban, ngành, địa phương có liên quan",
+        ["Các sở, ban, ngành, địa phương có liên quan"],
+    ),
+    ("Các cơ quan, đơn vị liên quan", ["Các cơ quan, đơn vị liên quan"]),
+    ("UBND cấp tỉnh; UBND cấp huyện", ["UBND cấp tỉnh", "UBND cấp huyện"]),
+    (
+        "Các sở, ngành tham mưu UBND tỉnh 6 lĩnh vực CCHC; UBND cấp huyện",
+        ["Các sở, ngành tham mưu UBND tỉnh 6 lĩnh vực CCHC", "UBND cấp huyện"],
+    ),
+    # --- an agency joined by "và" to a collective, a level or another sở --------------------------
+    (
+        "Sở Tư pháp và các sở, ban, ngành, địa phương có liên quan",
+        ["Sở Tư pháp", "Các sở, ban, ngành, địa phương có liên quan"],
+    ),
+    (
+        "Sở Nội vụ và các sở, ban, ngành liên quan",
+        ["Sở Nội vụ", "Các sở, ban, ngành liên quan"],
+    ),
+    ("SỞ NỘI VỤ VÀ CÁC SỞ, BAN, NGÀNH", ["SỞ NỘI VỤ", "CÁC SỞ, BAN, NGÀNH"]),
+    (
+        "Sở Giáo dục và Đào tạo và các cơ quan liên quan",
+        ["Sở Giáo dục và Đào tạo", "Các cơ quan liên quan"],
+    ),
+    (
+        "Văn phòng UBND tỉnh; Sở Văn hóa, Thể thao và Du lịch và các đơn vị liên quan",
+        ["Văn phòng UBND tỉnh", "Sở Văn hóa, Thể thao và Du lịch", "Các đơn vị liên quan"],
+    ),
+    ("Các sở, ban, ngành và UBND cấp huyện", ["Các sở, ban, ngành", "UBND cấp huyện"]),
+    ("Các sở, ban, ngành và các địa phương", ["Các sở, ban, ngành", "Các địa phương"]),
+    ("UBND cấp huyện và cấp xã", ["UBND cấp huyện", "UBND cấp xã"]),
+    ("Sở Nội vụ và Sở Tư pháp", ["Sở Nội vụ", "Sở Tư pháp"]),
+    # ... but a "và" inside a name, in brackets or after no agency stays in it.
+    ("HĐND và UBND tỉnh", ["HĐND và UBND tỉnh"]),
+    ("Sở Y tế (và các cơ sở y tế)", ["Sở Y tế (và các cơ sở y tế)"]),
+    ("Các sở, ban, ngành và địa phương", ["Các sở, ban, ngành và địa phương"]),
+    ("Tổ công tác và các sở, ngành", ["Tổ công tác và các sở, ngành"]),
     # --- commas inside one name -------------------------------------------------------------------
     ("Sở Văn hóa, Thể thao và Du lịch", ["Sở Văn hóa, Thể thao và Du lịch"]),
     ("Sở Lao động - Thương binh và Xã hội", ["Sở Lao động - Thương binh và Xã hội"]),
@@ -378,6 +421,17 @@ def test_split_agency_text_returns_the_names_written(text, expected):
             ["Sở Nội vụ", "Sở Tư pháp"],
         ),
         ("Các sở, ban, ngành", None, ["Các sở, ban, ngành"]),
+        # A known name keeps its "và".
+        (
+            "Văn phòng HĐND và các cơ quan Đảng; Sở Nội vụ",
+            ["Văn phòng HĐND và các cơ quan Đảng"],
+            ["Văn phòng HĐND và các cơ quan Đảng", "Sở Nội vụ"],
+        ),
+        (
+            "Văn phòng HĐND và các cơ quan Đảng; Sở Nội vụ",
+            (),
+            ["Văn phòng HĐND", "Các cơ quan Đảng", "Sở Nội vụ"],
+        ),
     ],
 )
 def test_protected_names_are_never_split(text, protected, expected):
