@@ -212,7 +212,8 @@ def test_mapping_moves_the_assignments_with_their_history_and_the_next_import_us
     before = assignments_as_they_are()
     report = import_annex(bac_kan, reviewer)
     assert report.tasks["unchanged"] == len(ROWS)
-    assert report.agencies["unverified"] == []  # the other name is known, still unverified
+    # The other name is still unknown: the re-import lists it again for review.
+    assert report.agencies["unverified"] == [OTHER_UNKNOWN]
     assert report.agencies["aliased"] >= 1
     assert assignments_as_they_are() == before
     # A new plan naming it gets Sở Tư pháp.
@@ -317,7 +318,8 @@ def test_declaring_an_external_body_keeps_its_tasks_and_the_next_import_matches_
     assert entry.actor == reviewer and entry.changes_dict["verified"] == ["False", "True"]
     report = import_annex(bac_kan, reviewer)
     assert report.tasks["unchanged"] == len(ROWS)
-    assert report.agencies["unverified"] == []  # the other name is known, still unverified
+    # The other name is still unknown: the re-import lists it again for review.
+    assert report.agencies["unverified"] == [OTHER_UNKNOWN]
     assert assignments_as_they_are() == before
     listed = client.get(reverse("plans:unknown_agency_list", args=[bac_kan.pk]))
     assert [a.name for a in listed.context["agencies"]] == [OTHER_UNKNOWN]
@@ -369,7 +371,8 @@ def test_a_collective_gives_its_tasks_to_each_member_and_the_next_import_does_th
     before = assignments_as_they_are()
     report = import_annex(bac_kan, reviewer)
     assert report.tasks["unchanged"] == len(ROWS)
-    assert report.agencies["unverified"] == []  # the other name is known, still unverified
+    # The other name is still unknown: the re-import lists it again for review.
+    assert report.agencies["unverified"] == [OTHER_UNKNOWN]
     assert report.agencies["expanded"] >= 2
     assert assignments_as_they_are() == before
 
