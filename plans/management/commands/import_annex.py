@@ -17,13 +17,12 @@ from django.core.management.base import BaseCommand, CommandError
 from agencies.selectors import ProvinceNotFound, province_by_name
 from plans.importing.pipeline import ImportReport, annex_import
 from plans.models import Plan
+from plans.periods import YEARS
 
 logger = logging.getLogger(__name__)
 
 REFUSED = 1
 USAGE = 2
-# The plan years the upload form accepts (plans.forms.ImportForm).
-YEARS = range(2000, 2101)
 
 
 def _arguments(options: dict) -> tuple[dict, list[str]]:
