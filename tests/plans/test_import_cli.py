@@ -113,6 +113,23 @@ def test_an_unknown_option_from_python_is_a_command_error():
         call_command("import_annex", "phu-luc.xlsx", *PROVINCE, "--bogus")
 
 
+def test_a_bug_in_the_import_still_gives_one_json_document(tmp_path, bac_kan, monkeypatch, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("plans.management.commands.import_annex.annex_import", broken)
+    path = tmp_path / "phu-luc.xlsx"
+    path.write_bytes(fuzz.real_bytes("kh2022.xlsx"))
+    code, out, err = run(str(path), *PROVINCE, "--json")
+    [error] = json.loads(out)["errors"]
+    assert code == 1 and err == ""
+    assert (
+        error
+        == "Không nhập được tệp “phu-luc.xlsx” do lỗi của chương trình (chi tiết trong nhật ký)."
+    )
+    assert "RuntimeError: a bug" in caplog.text  # the traceback is in the log
+
+
 # --- the real command line ------------------------------------------------------------------
 
 

@@ -25,6 +25,17 @@ REFUSED = 1
 USAGE = 2
 
 
+class UsageError(CommandError):
+    """A command line argparse could not read; a CommandError for call_command's callers."""
+
+    def __init__(self, message: str):
+        super().__init__(message, returncode=USAGE)
+
+
+def _usage_error(message: str):
+    raise UsageError(message)
+
+
 def _arguments(options: dict) -> tuple[dict, list[str]]:
     """The command line's values as the import takes them, and what is wrong with them.
 
@@ -86,19 +97,18 @@ class Command(BaseCommand):
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
-        # argparse's own errors (an unknown option, an option without its value) raise
-        # CommandError even from the command line, where run_from_argv answers them.
-        parser.called_from_command_line = False
+        # argparse's own errors (an unknown option, an option without its value) would print
+        # English usage, or raise CommandError under call_command: run_from_argv answers them.
+        parser.error = _usage_error
         return parser
 
     def run_from_argv(self, argv):
         try:
             super().run_from_argv(argv)
-        except CommandError as error:  # raised by the parser: handle's errors never get here
-            message = str(error).removeprefix("Error: ")
+        except UsageError as error:
             self._finish(
                 None,
-                [f"Dòng lệnh không đúng ({message}). Xem: manage.py import_annex --help"],
+                [f"Dòng lệnh không đúng ({error}). Xem: manage.py import_annex --help"],
                 as_json="--json" in argv,
                 dry_run="--dry-run" in argv,
                 exit_code=USAGE,
@@ -137,9 +147,11 @@ class Command(BaseCommand):
             )
         except Exception:
             # A bug, not the file: the traceback goes to the log (stderr) and the caller still
-            # gets its one document. The import's transaction has written nothing.
+            # gets its one document.
             logger.exception("import_annex failed on %r", str(path))
-            return None, [f"Lỗi hệ thống khi nhập tệp “{path.name}”: chưa ghi gì vào dữ liệu."]
+            return None, [
+                f"Không nhập được tệp “{path.name}” do lỗi của chương trình (chi tiết trong nhật ký)."
+            ]
         return report, report.errors
 
     def _finish(self, report, errors, *, as_json: bool, dry_run: bool, exit_code: int) -> None:
