@@ -32,7 +32,7 @@ def mask(value) -> str:
 def register_audited_models() -> None:
     from agencies.models import Agency, AgencyAlias, CollectiveName, Membership
     from parindex.models import CriterionScore, Result
-    from plans.models import Assignment, Plan, Section, Task
+    from plans.models import Assignment, Evidence, Plan, Section, Task
 
     auditlog.register(Plan, m2m_fields={"indices"})
     # Position, source row and the folded search text follow the workbook's layout, not anyone's
@@ -45,6 +45,11 @@ def register_audited_models() -> None:
     auditlog.register(Section, exclude_fields=["position"])
     # version and updated_at change with every save; the entry has its own timestamp.
     auditlog.register(Assignment, exclude_fields=["version", "updated_at"])
+    # Evidence is only ever added (plans.services saves each file with a plain save, so the entry
+    # carries the uploader and address); an entry for a deletion would show a way around the
+    # admin's refusal. Progress updates are not registered: each is itself an append-only record
+    # of who changed what and when, and no code path edits or deletes one.
+    auditlog.register(Evidence)
     for model in (Agency, AgencyAlias, Membership, Result, CriterionScore):
         auditlog.register(model)
     # last_login changes at every login: recording it would log each login as an edit.

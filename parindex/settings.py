@@ -288,18 +288,19 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "parindex <no-reply@localhost
 # Where links in emails point (the address users open the app at).
 PARINDEX_BASE_URL = env_str("PARINDEX_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# One line per event on stdout, "2026-11-22 23:05:01,123 INFO parindex.request GET /tasks/ 200
+# One line per event on stderr, "2026-11-22 23:05:01,123 INFO parindex.request GET /tasks/ 200
 # 41ms user=12 ip=10.0.0.7": systemd's journal (or docker) keeps it, grep finds it. gunicorn.conf.py
-# writes gunicorn's own lines in the same format.
+# writes gunicorn's own lines in the same format. Not stdout: a command's stdout is its output
+# (import_annex --json prints one JSON document there, which a log line would corrupt).
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": LOG_FORMAT}},
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "plain"}
+        "stderr": {"class": "logging.StreamHandler", "stream": sys.stderr, "formatter": "plain"}
     },
-    "root": {"handlers": ["stdout"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Its 4xx/5xx lines repeat what parindex.request says; errors keep their traceback.
         "django.request": {"level": "ERROR"},

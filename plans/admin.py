@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -15,15 +17,57 @@ from plans.models import (
     Task,
 )
 
+# How a row reaches the progress reported under it, for the refusal below.
+_UPDATES_UNDER = {
+    Section: "assignment__task__section",
+    Task: "assignment__task",
+    Assignment: "assignment",
+}
+# What to do instead of deleting a row that carries history.
+_INSTEAD = {
+    Task: (
+        " Nếu nhiệm vụ không còn trong kế hoạch, hãy ghi “rút khỏi kế hoạch lúc” ở trang nhiệm vụ."
+    ),
+    Assignment: (
+        " Nếu cơ quan không còn được giao, hãy ghi “không còn được giao từ” ở trang phân công."
+    ),
+}
+
+
+class KeepHistoryInlineFormSet(BaseInlineFormSet):
+    """An inline whose delete box refuses, with the reason, rows under which progress was
+    reported (PROTECT would refuse them anyway). Django's own refusal says the same in English,
+    but its Vietnamese translation reads "… sẽ tự động xóa các đối tượng liên quan sau" (will
+    delete the following), the opposite of what happens."""
+
+    def clean(self):
+        refusals = []
+        for form in self.initial_forms:
+            if not (self.can_delete and self._should_delete_form(form)):
+                continue
+            row = form.instance
+            updates = ProgressUpdate.objects.filter(**{_UPDATES_UNDER[type(row)]: row}).count()
+            if updates:
+                refusals.append(
+                    f"Không xóa được {row._meta.verbose_name} “{row}”: đã có {updates} lần cập "
+                    "nhật tiến độ, và lịch sử báo cáo cùng tài liệu kiểm chứng không bao giờ bị "
+                    f"xóa.{_INSTEAD.get(type(row), '')}"
+                )
+        if refusals:
+            raise ValidationError(refusals)
+        super().clean()
+
 
 class SectionInline(admin.TabularInline):
     model = Section
+    formset = KeepHistoryInlineFormSet
     extra = 0
     fields = ["position", "annex", "sheet", "number", "title"]
 
 
 class TaskInline(admin.TabularInline):
     model = Task
+    formset = KeepHistoryInlineFormSet
     extra = 0
     fields = ["position", "section", "number", "description", "deadline_text", "due_on"]
     show_change_link = True
@@ -54,6 +98,7 @@ class SectionAdmin(AuditedAdmin, admin.ModelAdmin):
 
 class AssignmentInline(admin.TabularInline):
     model = Assignment
+    formset = KeepHistoryInlineFormSet
     extra = 1
     fields = ["agency", "role", "status", "completed_on", "review", "source_text"]
     autocomplete_fields = ["agency"]
@@ -178,9 +223,10 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(AuditedAdmin, admin.ModelAdmin):
     """Read-only list of evidence files; files are served only through the permission-checked
-    task pages, so the admin shows their names, not links."""
+    task pages, so the admin shows their names, not links. Never deleted: evidence is part of
+    the append-only history."""
 
     list_display = ["original_name", "content_type", "size", "update"]
     search_fields = ["original_name", "sha256"]
@@ -192,6 +238,9 @@ class EvidenceAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

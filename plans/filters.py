@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.db.models import Q
 from django.utils import timezone
 
@@ -13,17 +14,22 @@ from agencies.roles import can_review_province
 from parindex.models import Index
 from parindex.text import fold
 from plans.models import Assignment
+from plans.periods import YEARS
 from plans.selectors import assignment_list, plans_visible_to
 from plans.timeliness import Timeliness, timeliness_q
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-_QUARTER = re.compile(r"^(?P<year>\d{4})-Q(?P<quarter>[1-4])$")
+_QUARTER = re.compile(r"(?P<year>[0-9]{4})-Q(?P<quarter>[1-4])")
+NUL_REFUSED = "Có ký tự không hợp lệ (NUL)."
+ID_REFUSED = "Mã không hợp lệ."
 
 
 def quarter_bounds(text: str) -> tuple[datetime.date, datetime.date]:
-    match = _QUARTER.match(text.strip().upper())
-    if not match:
-        raise forms.ValidationError("Quý phải có dạng NĂM-Qn, ví dụ 2023-Q3.")
+    match = _QUARTER.fullmatch(text.strip().upper())
+    if not match or int(match["year"]) not in YEARS:
+        raise forms.ValidationError(
+            f"Quý phải có dạng NĂM-Qn, ví dụ 2023-Q3 (năm từ {YEARS[0]} đến {YEARS[-1]})."
+        )
     year, quarter = int(match["year"]), int(match["quarter"])
     start = datetime.date(year, 3 * quarter - 2, 1)
     end = datetime.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - datetime.timedelta(
@@ -50,6 +56,26 @@ class CheckboxFilter(django_filters.BooleanFilter):
     field_class = forms.BooleanField
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number that fits the column. A longer one is the form's error, not
+    the database's (SQLite cannot even bind it)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        messages = dict.fromkeys(("invalid", "min_value", "max_value"), ID_REFUSED)
+        super().__init__(*args, min_value=1, error_messages=messages, **kwargs)
+
+    def get_max_validator(self):
+        return MaxValueValidator(2**63 - 1)
+
+
+def _within_years(day: datetime.date) -> None:
+    # A day near the calendar's ends cannot be moved by the "due soon" window.
+    if day.year not in YEARS:
+        raise forms.ValidationError(f"Ngày phải thuộc các năm {YEARS[0]}–{YEARS[-1]}.")
+
+
 def _plans(request):
     return plans_visible_to(user=request.user) if request else Assignment.objects.none()
 
@@ -65,8 +91,8 @@ class AssignmentFilter(django_filters.FilterSet):
         choices=Index.Code.choices,
         empty_label="Tất cả",
     )
-    section = django_filters.NumberFilter(label="Mục", field_name="task__section_id")
-    agency = django_filters.NumberFilter(label="Cơ quan", field_name="agency_id")
+    section = IdFilter(label="Mục", field_name="task__section_id")
+    agency = IdFilter(label="Cơ quan", field_name="agency_id")
     role = django_filters.ChoiceFilter(
         label="Vai trò", choices=Assignment.Role.choices, empty_label="Tất cả"
     )
@@ -92,13 +118,16 @@ class AssignmentFilter(django_filters.FilterSet):
         input_formats=DATE_FORMATS,
     )
     quarter = QuarterFilter(label="Quý (vd 2023-Q3)", method="filter_quarter")
-    criterion = django_filters.NumberFilter(label="Tiêu chí", field_name="task__criteria")
+    criterion = IdFilter(label="Tiêu chí", field_name="task__criteria")
     # Used by the dashboard's links: a province and plan year, the day timeliness is read at
     # (a period's cut-off), and "no report for this period".
-    province = django_filters.NumberFilter(label="Tỉnh", field_name="task__plan__province_id")
+    province = IdFilter(label="Tỉnh", field_name="task__plan__province_id")
     year = django_filters.NumberFilter(label="Năm kế hoạch", field_name="task__plan__year")
     as_of = django_filters.DateFilter(
-        label="Tính đến ngày", method="filter_nothing", input_formats=DATE_FORMATS
+        label="Tính đến ngày",
+        method="filter_nothing",
+        input_formats=DATE_FORMATS,
+        validators=[_within_years],
     )
     not_reported = django_filters.CharFilter(label="Chưa báo cáo kỳ", method="filter_not_reported")
     # Which rows the list starts from is the selector's choice (`assignments_filtered`); the
@@ -114,8 +143,10 @@ class AssignmentFilter(django_filters.FilterSet):
         self.today = today or timezone.localdate()
         if not (self.request and can_review_province(self.request.user)):
             del self.filters["withdrawn"]
-        for name in ("due_after", "due_before"):
+        for name in ("due_after", "due_before", "as_of"):
             self.filters[name].field.error_messages["invalid"] = "Ngày phải có dạng dd/mm/yyyy."
+        for field in self.form.fields.values():
+            field.error_messages["null_characters_not_allowed"] = NUL_REFUSED
 
     def filter_text(self, queryset, name, value):
         folded = fold(value)
@@ -150,13 +181,15 @@ class _Requester:
 
 
 def _as_of(params, today: datetime.date) -> datetime.date:
-    """The day timeliness is read at: `as_of` from a dashboard link, else today."""
+    """The day timeliness is read at: `as_of` from a dashboard link, else today (also when it is
+    out of range: the filter form then refuses it)."""
     text = params.get("as_of", "")
     for pattern in DATE_FORMATS:
         try:
-            return datetime.datetime.strptime(text, pattern).date()
+            day = datetime.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        return day if day.year in YEARS else today
     return today
 
 

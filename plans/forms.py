@@ -167,3 +167,21 @@ class SettleCollectiveForm(forms.Form):
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = agencies
+
+
+class AgencyLookupForm(forms.Form):
+    """What the task list's agency picker has typed (GET ?q=)."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        error_messages={"null_characters_not_allowed": _("Có ký tự không hợp lệ (NUL).")},
+    )
+
+
+class ListPageForm(forms.Form):
+    """A list's page and rows per page (GET ?page=, ?per_page=), within what the database can
+    be asked for: an offset or a limit past its integers was a 500."""
+
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+    per_page = forms.IntegerField(required=False, min_value=1, max_value=500)

@@ -71,7 +71,12 @@ def _report_subject(*, user, params: dict, today: datetime.date):
         raise PermissionDenied
     subject, period, extension = params["subject"], params["period"], params["extension"]
     kind, _, pk = subject.partition("-")
-    if kind not in {"plan", "province"} or not pk.isdigit() or extension not in REPORT_TYPES:
+    # isascii: "²" and "١" are digits to str.isdigit, but no id.
+    if (
+        kind not in {"plan", "province"}
+        or not (pk.isascii() and pk.isdigit())
+        or extension not in REPORT_TYPES
+    ):
         raise Http404
     try:
         period_bounds(period)

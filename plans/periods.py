@@ -2,8 +2,14 @@
 "2024-9M", "2024-Y"."""
 
 import datetime
+import re
 
 from django.conf import settings
+
+# The years a user may ask for (plan years, periods, the task list's dates), as the forms'
+# 2000–2100: a URL with year 0 or 99999 is answered "invalid", not with a date that cannot exist.
+YEARS = range(2000, 2101)
+_CODE = re.compile(r"(?P<year>[0-9]{4})-(?P<kind>.+)")
 
 PERIOD_KINDS = [
     ("Q1", "Quý I/{year}"),
@@ -38,14 +44,21 @@ def period_label(code: str) -> str:
 
 def period_bounds(code: str) -> tuple[datetime.date, datetime.date]:
     """The data window of a period, from the settings' cut-offs: "2024-H1" → 15/12/2023–14/06/2024."""
-    year, _, kind = code.partition("-")
-    if not year.isdigit() or kind not in settings.PARINDEX_PERIOD_CUTOFFS:
+    match = _CODE.fullmatch(code)
+    if (
+        not match
+        or int(match["year"]) not in YEARS
+        or match["kind"] not in settings.PARINDEX_PERIOD_CUTOFFS
+    ):
+        shown = code if len(code) <= 20 else code[:20] + "…"
         raise ValueError(
-            f"Kỳ báo cáo “{code}” không hợp lệ (ví dụ 2024-Q1, 2024-H1, 2024-9M, 2024-Y)."
+            f"Kỳ báo cáo “{shown}” không hợp lệ (ví dụ 2024-Q1, 2024-H1, 2024-9M, 2024-Y; "
+            f"năm từ {YEARS[0]} đến {YEARS[-1]})."
         )
+    year = int(match["year"])
     start_day, start_month = settings.PARINDEX_PERIOD_START
-    end_day, end_month = settings.PARINDEX_PERIOD_CUTOFFS[kind]
+    end_day, end_month = settings.PARINDEX_PERIOD_CUTOFFS[match["kind"]]
     return (
-        datetime.date(int(year) - 1, start_month, start_day),
-        datetime.date(int(year), end_month, end_day),
+        datetime.date(year - 1, start_month, start_day),
+        datetime.date(year, end_month, end_day),
     )

@@ -39,8 +39,10 @@ from plans.evidence import attachment_disposition, evidence_download_name, evide
 from plans.export import plan_export_xlsx
 from plans.filters import assignments_filtered
 from plans.forms import (
+    AgencyLookupForm,
     DashboardForm,
     ImportForm,
+    ListPageForm,
     OpenPeriodForm,
     ProgressForm,
     ReviewForm,
@@ -89,6 +91,11 @@ from plans.services import (
 )
 from plans.tables import AssignmentTable
 from plans.timeliness import TIMELINESS_LABELS, Timeliness
+
+
+def _bad_request(message: str) -> HttpResponse:
+    """A parameter no page can be made from: 400 with one Vietnamese line."""
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
 def _require_importer(user) -> None:
@@ -297,6 +304,8 @@ def home(request):
 
 @login_required
 def task_list(request):
+    if not ListPageForm(request.GET).is_valid():
+        return _bad_request("Trang không hợp lệ: số trang từ 1 đến 100.000, mỗi trang 1–500 dòng.")
     today = timezone.localdate()
     filterset, rows = assignments_filtered(user=request.user, params=request.GET, today=today)
     table = AssignmentTable(rows)
@@ -562,9 +571,10 @@ def evidence_download(request, pk):
 @login_required
 def agency_lookup(request):
     """Agencies matching a typed name, for the task list's agency filter (at most 20)."""
-    return JsonResponse(
-        {"results": agency_choices(user=request.user, text=request.GET.get("q", ""))}
-    )
+    form = AgencyLookupForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"results": [], "error": " ".join(form.errors["q"])}, status=400)
+    return JsonResponse({"results": agency_choices(user=request.user, text=form.cleaned_data["q"])})
 
 
 # Dashboard ---------------------------------------------------------------------------------
@@ -631,7 +641,7 @@ def report_download(request, subject, period, extension):
             params={"subject": subject, "period": period, "extension": extension},
         )
     except FileJobInvalid as error:
-        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+        return _bad_request(str(error))
     return _to_file_job(request, job)
 
 

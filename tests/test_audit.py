@@ -12,12 +12,13 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from agencies.models import Agency
 from plans.importing.pipeline import annex_import
-from plans.models import Assignment, Plan, Task
+from plans.models import Assignment, Evidence, Plan, Task
 from tests.conftest import PASSWORD, agency
 from tests.factories import make_assignment, make_plan, make_task
 
@@ -95,6 +96,27 @@ def test_review_records_the_reviewer(client, staff_tuphap, reviewer, assignment,
     assert second.changes_dict["review"] == ["pending", "returned"]
     assert second.changes_dict["status"] == ["done", "in_progress"]
     assert second.changes_dict["reviewed_by"] == ["None", str(reviewer.pk)]
+
+
+def test_an_evidence_file_is_recorded_with_who_uploaded_it(
+    client, staff_tuphap, assignment, fresh_log
+):
+    client.force_login(staff_tuphap)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    response = client.post(
+        reverse("plans:assignment_progress", args=[assignment.pk]),
+        {
+            "status": "in_progress",
+            "version": assignment.version,
+            "files": [SimpleUploadedFile("Biên bản.pdf", pdf)],
+        },
+        REMOTE_ADDR="198.51.100.21",
+    )
+    assert response.status_code == 302
+    [entry] = entries_for(Evidence.objects.get())
+    assert entry.action == LogEntry.Action.CREATE
+    assert (entry.actor, entry.remote_addr) == (staff_tuphap, "198.51.100.21")
+    assert entry.changes_dict["original_name"] == ["None", "Biên bản.pdf"]
 
 
 def test_a_refused_concurrent_save_records_nothing(client, staff_tuphap, assignment, fresh_log):

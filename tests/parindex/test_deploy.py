@@ -186,8 +186,8 @@ def test_healthz_answers_503_when_the_database_does_not(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "503 b'database unavailable\\n'"
-    # The reason is in the log, not in the answer.
-    assert "ERROR parindex.views healthz: database unavailable:" in result.stdout
+    # The reason is in the log (on stderr), not in the answer.
+    assert "ERROR parindex.views healthz: database unavailable:" in result.stderr
 
 
 @pytest.mark.django_db
