@@ -7,9 +7,10 @@ by side, and the product needs neither):
   reorganisation (General Statistics Office codes, data of 04/01/2025);
 - `vietnam-provinces` 2025.x: the 34 provinces with their communes, wards and special zones from
   01/07/2025;
-- `vietnamadminunits`: which new commune each old commune went to, as the 2025 merger
-  resolutions of the Standing Committee of the National Assembly set it (a commune split
-  between several new ones goes to the one the package marks as its main successor).
+- `vietnamadminunits`: its mapping of each old commune to the new one(s), compiled from the 2025
+  rearrangement resolutions of the National Assembly's Standing Committee (a commune split
+  between several new ones goes to the one the package marks as the default); where it says
+  nothing, the new commune that kept the old one's GSO code.
 
 The file keeps the packages' names (spacing normalised) and codes: how the product names the
 agencies ("UBND xã ...") is `agencies.reference`'s business.
