@@ -353,7 +353,11 @@ def plan_sync(
         if restored:
             task.withdrawn_at = None
         if any(getattr(task, f) != v for f, v in values.items()) or restored:
-            audited.append((before, task))
+            # A renumbered task (1.1 → 1.2 after an insertion) follows the file like its
+            # position: the import run's summary keeps its old number ("before"), and an audit
+            # entry for each of 10,000 renumbered tasks made a revised import 4 times slower.
+            if changed or moved or restored:
+                audited.append((before, task))
             for f, v in values.items():
                 setattr(task, f, v)
             changed_tasks.append(task)
