@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, AgencyAlias, CollectiveName, Membership, Province
-from parindex.audit import AuditedAdmin
+from parindex.core.audit import AuditedAdmin
 
 
 @admin.register(Province)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from parindex.text import fold
+from parindex.core.text import fold
 
 
 class DatedQuerySet(models.QuerySet):

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from agencies.models import Agency, AgencyAlias, CollectiveName, Province
-from parindex.text import fold
+from parindex.core.text import fold
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 BATCH = 2000  # rows a bulk statement: under SQLite's limit of bound parameters

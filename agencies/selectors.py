@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 
 from agencies.models import Agency, Province
 from agencies.roles import is_administrator, province_ids_of, settle_provinces
-from parindex.text import fold
+from parindex.core.text import fold
 
 
 class ProvinceNotFound(Exception):

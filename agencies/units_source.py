@@ -25,7 +25,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parindex.text import fold
+from parindex.core.text import fold
 
 OLD_RELEASE = "0.6.0"
 NEW_RELEASE = "2025.10.1"

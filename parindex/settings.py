@@ -100,9 +100,11 @@ INSTALLED_APPS = [
     "django_tables2",
     "axes",
     "auditlog",
-    "parindex",
+    "parindex.indices",
     "agencies",
     "plans",
+    "parindex.ops",
+    "plans.tooling",
 ]
 
 # None of ours adds a query to a request: WhiteNoise answers static files from memory, the
@@ -247,7 +249,7 @@ AXES_VERBOSE = False
 BEHIND_PROXY = env_bool("BEHIND_PROXY", not DEBUG)
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 # A password hash is never copied into the audit log, not even a part of it.
-AUDITLOG_MASK_CALLABLE = "parindex.audit.mask"
+AUDITLOG_MASK_CALLABLE = "parindex.core.audit.mask"
 # Sessions live in the database (shared by every app server) and end after 8 hours by default;
 # changing a password ends the user's other sessions (Django's session auth hash).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)

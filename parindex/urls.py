@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from parindex.views import (
-    healthz,
+from parindex.views import healthz
+from plans.views.criteria import (
     indices,
     result_import_confirm_view,
     result_import_detail,
@@ -10,7 +10,7 @@ from parindex.views import (
     statement_decide,
     task_criteria,
 )
-from plans.views import home
+from plans.views.tasks import home
 
 admin.site.site_header = "parindex – Quản trị"
 admin.site.site_title = "parindex"

@@ -4,7 +4,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
-from parindex.audit import AuditedAdmin
+from parindex.core.audit import AuditedAdmin
 from plans.models import (
     Assignment,
     Evidence,

@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agencies.roles import can_review_province
-from parindex.models import Index
-from parindex.text import fold
+from parindex.core.text import fold
+from parindex.indices.models import Index
 from plans.models import Assignment
 from plans.periods import YEARS
 from plans.selectors import assignment_list, plans_visible_to

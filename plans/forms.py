@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Province
-from parindex.models import Index
+from parindex.indices.models import Index
 from plans.models import Assignment, Plan
 
 

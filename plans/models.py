@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from parindex.text import fold
+from parindex.core.text import fold
 from plans.timeliness import DONE, timeliness_of
 
 

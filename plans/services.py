@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyAlias, CollectiveName, Membership
-from parindex.audit import audit_rows, audit_updates, created, deleted, m2m_added, updated
-from parindex.text import fold
+from parindex.core.audit import audit_rows, audit_updates, created, deleted, m2m_added, updated
+from parindex.core.text import fold
 from plans.evidence import evidence_check_size, evidence_content_type, sha256_of
 from plans.importing.pipeline import ImportReport, annex_import
 from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate, Task

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency
-from parindex.models import Result
+from parindex.indices.models import Result
 from plans.models import Assignment, ImportRun, Plan, ReportingPeriod
 from plans.reminders import reminders_send
 from tests.conftest import agency

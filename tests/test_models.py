@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from agencies.models import Agency, Membership, Province
-from parindex.models import CriterionScore, Index, Result
+from parindex.indices.models import CriterionScore, Index, Result
 from plans.models import Assignment, ProgressUpdate, Task
 from tests.conftest import agency
 from tests.factories import day, make_assignment, make_plan, make_task

@@ -36,7 +36,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyAlias, CollectiveName
-from parindex.models import (
+from parindex.indices.models import (
     Criterion,
     CriterionScore,
     Index,
@@ -44,7 +44,7 @@ from parindex.models import (
     ResultImport,
     StatementDecision,
 )
-from parindex.services import result_import_preview
+from plans.criteria.services import result_import_preview
 from plans.export import plan_export_xlsx
 from plans.importing.scores import find_score_statements
 from plans.importing.sync import score_as_dict

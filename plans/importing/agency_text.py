@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from parindex.text import fold
+from parindex.core.text import fold
 
 __all__ = ["lead_from_section_title", "split_agency_text"]
 

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from parindex.text import fold
+from parindex.core.text import fold
 
 
 class DeadlineKind:

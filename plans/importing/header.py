@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from parindex.text import fold
+from parindex.core.text import fold
 from plans.importing.workbook import Sheet
 
 ROLES = ("number", "description", "expected_result", "lead", "support", "deadline")

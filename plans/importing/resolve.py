@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from agencies.models import Agency, AgencyAlias, CollectiveName, Province
-from parindex.text import fold
+from parindex.core.text import fold
 from plans.importing.agency_text import split_agency_text
 
 MATCHED, ALIASED, EXPANDED, NEW = "matched", "aliased", "expanded", "new"

@@ -35,7 +35,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from parindex.text import fold
+from parindex.core.text import fold
 
 __all__ = ["ScoreStatement", "find_score_statements", "parse_number"]
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from agencies.models import Agency
-from parindex.audit import audit_updates
-from parindex.text import fold
+from parindex.core.audit import audit_updates
+from parindex.core.text import fold
 from plans.importing.deadlines import Deadline
 from plans.importing.matching import (
     NEAR_IDENTICAL,

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from agencies.models import Agency, AgencyAlias, CollectiveName, Province
 from agencies.reference import reference_agencies_load
-from parindex.models import Criterion, CriterionScore, Edition, Index, Result
+from parindex.indices.models import Criterion, CriterionScore, Edition, Index, Result
 
 pytestmark = pytest.mark.django_db
 

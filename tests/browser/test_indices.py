@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from agencies.models import Province
-from parindex.models import Index, Result
+from parindex.indices.models import Index, Result
 from tests.browser.test_task_flow import log_in
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "results" / "bac-kan-papi-2016.xlsx"

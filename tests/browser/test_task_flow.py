@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from parindex.management.commands.seed_demo import DEMO_PASSWORD
+from plans.tooling.management.commands.seed_demo import DEMO_PASSWORD
 
 # Columns of the task list (plans.tables.AssignmentTable).
 DESCRIPTION, ROLE, STATUS = 1, 3, 4

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from parindex.models import Criterion, CriterionScore, Edition, Result
+from parindex.indices.models import Criterion, CriterionScore, Edition, Result
 
 pytestmark = pytest.mark.django_db
 

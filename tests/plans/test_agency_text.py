@@ -537,7 +537,7 @@ def test_a_lead_from_a_title_splits_like_a_cell():
 
 def _annex_agency_cells():
     """Every agency cell of the annex workbooks copied into fixtures/annexes, if any."""
-    from parindex.text import fold
+    from parindex.core.text import fold
 
     cells = set()
     folder = ROOT / "fixtures" / "annexes"

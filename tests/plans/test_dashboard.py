@@ -198,7 +198,7 @@ def test_administrators_see_every_province_at_once(
 
 
 def test_index_table_counts_a_plan_under_each_of_its_indices(client, reviewer, bac_kan, province):
-    from parindex.models import Index
+    from parindex.indices.models import Index
 
     province["plan"].indices.set(Index.objects.filter(code__in=["PAR", "SIPAS"]))
     other = make_plan(bac_kan, number="6/KH-UBND", year=2024)  # no index

@@ -491,7 +491,7 @@ def test_section_number_and_title_in_one_cell(tmp_path):
 
 
 def test_synthetic_benchmark_workbook_imports_every_task(tmp_path):
-    from plans.synthetic import synthetic_annex
+    from plans.tooling.synthetic import synthetic_annex
 
     path = tmp_path / "synthetic.xlsx"
     path.write_bytes(synthetic_annex(120, per_section=50))

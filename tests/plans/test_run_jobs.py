@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from plans.benchmarking import jobs_worker
+from plans.tooling.benchmarking import jobs_worker
 
 
 def test_the_worker_runs_below_the_web_workers_and_stops_on_sigterm(tmp_path):

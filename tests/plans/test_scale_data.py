@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from parindex.models import CriterionScore, Result
+from parindex.indices.models import CriterionScore, Result
 from plans.models import Assignment, Plan, ProgressUpdate, Task
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from agencies.models import Membership
 from agencies.services import user_with_membership_upsert
-from parindex.models import Criterion, Index
+from parindex.indices.models import Criterion, Index
 from plans.models import Assignment, Evidence, ProgressUpdate, Section
 from tests.conftest import PASSWORD, agency
 from tests.downloads import fetch_file

@@ -1,0 +1,119 @@
+from django import forms
+from django.conf import settings
+
+from parindex.indices.models import Criterion, Index
+from plans.importing.scores import parse_number
+
+
+class IndicesForm(forms.Form):
+    province = forms.ModelChoiceField(label="Tỉnh", queryset=None)
+    index = forms.ModelChoiceField(
+        label="Chỉ số", queryset=Index.objects.all(), to_field_name="code"
+    )
+    year = forms.IntegerField(label="Năm", required=False, min_value=2000, max_value=2100)
+
+    def __init__(self, data, *, provinces):
+        first_index = Index.objects.order_by("pk").first()
+        defaults = {
+            "province": provinces.first().pk if provinces.exists() else None,
+            "index": first_index.code if first_index else None,
+        }
+        super().__init__({**defaults, **(data.dict() if data else {})})
+        self.fields["province"].queryset = provinces
+
+
+def _decimal_or_none(text: str, label: str):
+    text = (text or "").strip().replace(" ", "")
+    if not text:
+        return None
+    number = parse_number(text)
+    if number is None or not text[:1].isdigit():
+        raise forms.ValidationError(f"{label} phải là số, ví dụ 84,69.")
+    return number
+
+
+class ResultImportForm(forms.Form):
+    """What a results workbook belongs to, and the overall figures the workbook does not hold."""
+
+    province = forms.ModelChoiceField(label="Tỉnh", queryset=None)
+    index = forms.ModelChoiceField(
+        label="Chỉ số", queryset=Index.objects.all(), to_field_name="code"
+    )
+    year = forms.IntegerField(label="Năm", min_value=2000, max_value=2100)
+    total = forms.CharField(
+        label="Tổng điểm",
+        required=False,
+        max_length=20,
+        help_text="Ví dụ 84,69; để trống nếu chưa có.",
+    )
+    maximum = forms.CharField(
+        label="Điểm tối đa",
+        required=False,
+        max_length=20,
+        help_text="Để trống: theo phiên bản phương pháp (100, 60, 80...).",
+    )
+    rank = forms.IntegerField(label="Xếp hạng", required=False, min_value=1, max_value=100)
+    rank_of = forms.IntegerField(label="Trên tổng số", required=False, min_value=1, max_value=100)
+    band = forms.CharField(label="Xếp loại, nhóm", required=False, max_length=50)
+    file = forms.FileField(
+        label="Tệp kết quả (.xlsx, .xls)",
+        help_text="Một dòng tiêu đề, rồi mỗi dòng một tiêu chí: mã, điểm đạt, điểm tối đa.",
+    )
+
+    def __init__(self, *args, provinces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = provinces
+        if provinces.count() == 1:
+            self.fields["province"].initial = provinces.first()
+
+    def clean_total(self):
+        return _decimal_or_none(self.cleaned_data["total"], "Tổng điểm")
+
+    def clean_maximum(self):
+        return _decimal_or_none(self.cleaned_data["maximum"], "Điểm tối đa")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.PARINDEX_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"Tệp lớn hơn giới hạn {limit // (1024 * 1024)} MB.")
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        index, year = data.get("index"), data.get("year")
+        if index and year:
+            data["edition"] = index.edition_for(year)
+            if data["edition"] is None:
+                self.add_error("year", f"{index} chưa có phiên bản phương pháp áp dụng năm {year}.")
+        total, maximum = data.get("total"), data.get("maximum")
+        if total is not None and maximum is not None and total > maximum:
+            self.add_error("total", "Tổng điểm lớn hơn điểm tối đa.")
+        rank, rank_of = data.get("rank"), data.get("rank_of")
+        if rank and rank_of and rank > rank_of:
+            self.add_error("rank", "Xếp hạng lớn hơn tổng số tỉnh.")
+        return data
+
+
+class CriterionLinkForm(forms.Form):
+    criterion = forms.ModelChoiceField(label="Tiêu chí", queryset=Criterion.objects.all())
+    action = forms.ChoiceField(choices=[("link", "Gắn"), ("unlink", "Bỏ gắn")])
+
+
+class StatementForm(forms.Form):
+    """Accept a score statement as a criterion's score (or the total), or dismiss it."""
+
+    task = forms.IntegerField()
+    text = forms.CharField(max_length=500)
+    index = forms.ModelChoiceField(queryset=Index.objects.all(), to_field_name="code")
+    year = forms.IntegerField(min_value=2000, max_value=2100)
+    # "total" for the index total, else a criterion id.
+    target = forms.CharField(required=False, max_length=20)
+    decision = forms.ChoiceField(choices=[("accept", "Ghi nhận"), ("dismiss", "Bỏ qua")])
+
+    def clean(self):
+        data = super().clean()
+        target = data.get("target", "")
+        if data.get("decision") == "accept" and not (target == "total" or target.isdigit()):
+            raise forms.ValidationError("Hãy chọn tiêu chí (hoặc tổng điểm) để ghi nhận điểm số.")
+        return data

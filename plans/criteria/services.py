@@ -1,0 +1,281 @@
+"""Writes for the index domain: results imported from a workbook, score statements accepted or
+dismissed, tasks linked to the criteria they address."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from parindex.indices.models import (
+    Criterion,
+    CriterionScore,
+    Edition,
+    Index,
+    Result,
+    ResultImport,
+    StatementDecision,
+)
+from plans.criteria.selectors import linkable_criteria
+from plans.evidence import sha256_of
+from plans.importing.results import read_results
+from plans.models import Task
+
+
+def _decimal(text) -> Decimal | None:
+    return None if text in (None, "") else Decimal(str(text))
+
+
+def _shown(value: Decimal | None) -> str:
+    """4,5 for the preview and messages (the interface's decimal comma)."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",")
+
+
+# Tasks ↔ criteria ------------------------------------------------------------------------
+
+
+def task_criterion_link(*, task: Task, criterion: Criterion) -> None:
+    """Record that a task addresses a criterion of its plan's index edition."""
+    if criterion.pk not in {c.pk for c in linkable_criteria(task=task)}:
+        raise ValidationError(
+            f"Tiêu chí {criterion.code} ({criterion.edition}) không thuộc phiên bản chỉ số "
+            "áp dụng cho kế hoạch của nhiệm vụ này."
+        )
+    task.criteria.add(criterion)
+
+
+def task_criterion_unlink(*, task: Task, criterion: Criterion) -> None:
+    task.criteria.remove(criterion)
+
+
+# Results workbook ------------------------------------------------------------------------
+
+
+def result_import_preview(
+    *,
+    data: bytes,
+    file_name: str,
+    province,
+    index: Index,
+    year: int,
+    edition: Edition,
+    totals: dict,
+    user,
+) -> ResultImport:
+    """Read a results workbook and keep what was understood, row by row, with every problem
+    and what confirming would change. Nothing but the preview record is written.
+    Raises `ResultsRefused` for a file that cannot be read at all."""
+    table = read_results(data, file_name=file_name)
+    criteria = {c.code: c for c in Criterion.objects.filter(edition=edition)}
+    result = Result.objects.filter(province=province, index=index, year=year).first()
+    stored = {}
+    if result is not None:
+        stored = {
+            code: (achieved, maximum)
+            for code, achieved, maximum in result.scores.values_list(
+                "criterion__code", "achieved", "maximum"
+            )
+        }
+    rows, seen = [], {}
+    for row in table.rows:
+        criterion = criteria.get(row.code)
+        problems = list(row.problems)
+        if row.code and criterion is None:
+            problems.append(f"Mã “{row.code}” không có trong {edition}.")
+        if row.code in seen:
+            problems.append(f"Mã “{row.code}” lặp lại (đã có ở dòng {seen[row.code]}).")
+        seen.setdefault(row.code, row.row)
+        maximum = row.maximum
+        if maximum is None and criterion is not None:
+            maximum = criterion.max_score
+        if row.achieved is not None and maximum is not None and row.achieved > maximum:
+            problems.append(
+                f"Điểm đạt {_shown(row.achieved)} lớn hơn điểm tối đa {_shown(maximum)}."
+            )
+        old = stored.get(row.code)
+        if old is None:
+            change = "new"
+        elif old == (row.achieved, maximum):
+            change = "unchanged"
+        else:
+            change = "updated"
+        rows.append(
+            {
+                "row": row.row,
+                "code": row.code,
+                "name": row.name,
+                "criterion": criterion.name if criterion else "",
+                "achieved": _shown(row.achieved),
+                "maximum": _shown(maximum),
+                "old": [_shown(old[0]), _shown(old[1])] if old else None,
+                "change": change,
+                "problems": problems,
+            }
+        )
+    problems = [f"Dòng {r['row']}: {p}" for r in rows for p in r["problems"]]
+    if not rows:
+        problems.append("Bảng không có dòng kết quả nào dưới dòng tiêu đề.")
+    return ResultImport.objects.create(
+        province=province,
+        index=index,
+        year=year,
+        edition=edition,
+        file_name=file_name[:255],
+        sha256=sha256_of(data),
+        totals={
+            key: _shown(value) if isinstance(value, Decimal) else ("" if value is None else value)
+            for key, value in totals.items()
+        },
+        rows=rows,
+        problems=problems,
+        created_by=user,
+    )
+
+
+@dataclass
+class ResultImportOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@transaction.atomic
+def result_import_confirm(*, preview: ResultImport, user) -> ResultImportOutcome:
+    """Write a preview's result and criterion scores, all in one transaction or nothing.
+    Scores are updated in place; scores of criteria the workbook does not list are kept, and
+    totals left empty in the form keep their recorded value."""
+    if preview.problems:
+        raise ValidationError("Bảng còn lỗi; hãy sửa tệp và nhập lại.")
+    # Compare-and-swap: two clicks (or two reviewers) confirm a preview once.
+    claimed = ResultImport.objects.filter(pk=preview.pk, confirmed_at__isnull=True).update(
+        confirmed_at=timezone.now(), confirmed_by=user
+    )
+    if not claimed:
+        raise ValidationError("Bản xem trước này đã được xác nhận nhập.")
+    criteria = {c.code: c for c in Criterion.objects.filter(edition=preview.edition)}
+    result, _ = Result.objects.get_or_create(
+        province=preview.province, index=preview.index, year=preview.year
+    )
+    totals = preview.totals
+    for name in ("total", "maximum"):
+        if totals.get(name, "") != "":
+            setattr(result, name, _decimal(_dot(totals[name])))
+    for name in ("rank", "rank_of"):
+        if totals.get(name, "") != "":
+            setattr(result, name, int(totals[name]))
+    if totals.get("band", ""):
+        result.band = totals["band"]
+    if result.total is not None and result.maximum is None:
+        result.maximum = preview.edition.max_total
+    if not result.source:
+        result.source = f"Nhập từ tệp {preview.file_name}"[:300]
+    result.full_clean()
+    result.save()
+    stored = {score.criterion_id: score for score in result.scores.all()}
+    outcome = ResultImportOutcome()
+    for row in preview.rows:
+        criterion = criteria.get(row["code"])
+        if criterion is None:  # the edition changed since the preview: write nothing
+            raise ValidationError(f"Mã “{row['code']}” không còn trong {preview.edition}.")
+        achieved, maximum = _decimal(_dot(row["achieved"])), _decimal(_dot(row["maximum"]))
+        score = stored.get(criterion.pk)
+        if score is None:
+            score = CriterionScore(result=result, criterion=criterion)
+            outcome.created += 1
+        elif (score.achieved, score.maximum) == (achieved, maximum):
+            outcome.unchanged += 1
+            continue
+        else:
+            outcome.updated += 1
+        score.achieved, score.maximum = achieved, maximum
+        score.full_clean()
+        score.save()
+    return outcome
+
+
+def _dot(text: str) -> str:
+    return text.replace(",", ".")
+
+
+# Score statements ------------------------------------------------------------------------
+
+
+def _statement(task: Task, text: str) -> dict:
+    for statement in task.score_statements:
+        if statement.get("text") == text:
+            return statement
+    raise ValidationError(
+        "Không tìm thấy điểm số này trong nhiệm vụ (phụ lục có thể vừa được nhập lại)."
+    )
+
+
+def _undecided(task: Task, text: str) -> None:
+    if StatementDecision.objects.filter(task=task, text=text).exists():
+        raise ValidationError("Điểm số này đã được xử lý.")
+
+
+@transaction.atomic
+def statement_accept(
+    *, task: Task, text: str, index: Index, year: int, criterion: Criterion | None, user
+) -> StatementDecision:
+    """Record a statement found in a task's text as the province's score for a criterion of
+    the index edition in force that year, or (criterion None) as the index total."""
+    statement = _statement(task, text)
+    _undecided(task, text)
+    edition = index.edition_for(year)
+    if criterion is not None and (edition is None or criterion.edition_id != edition.pk):
+        raise ValidationError(f"Tiêu chí {criterion.code} không thuộc {index} năm {year}.")
+    achieved = Decimal(str(statement["achieved"]))
+    maximum = Decimal(str(statement["maximum"])) if statement.get("maximum") is not None else None
+    result, _ = Result.objects.get_or_create(
+        province_id=task.plan.province_id, index=index, year=year
+    )
+    score = None
+    if criterion is None:
+        result.total = achieved
+        result.maximum = maximum if maximum is not None else (edition and edition.max_total)
+        if statement.get("group") and not result.band:
+            result.band = statement["group"][:50]
+        result.full_clean()
+        result.save()
+    else:
+        score = CriterionScore.objects.filter(result=result, criterion=criterion).first()
+        score = score or CriterionScore(result=result, criterion=criterion)
+        score.achieved = achieved
+        score.maximum = maximum if maximum is not None else criterion.max_score
+        if score.maximum is not None and achieved > score.maximum:
+            raise ValidationError(
+                f"Điểm {_shown(achieved)} lớn hơn điểm tối đa {_shown(score.maximum)} "
+                f"của tiêu chí {criterion.code}."
+            )
+        score.full_clean()
+        score.save()
+    decision = StatementDecision(
+        task=task,
+        text=text[:500],
+        decision=StatementDecision.Decision.ACCEPTED,
+        score=score,
+        decided_by=user,
+    )
+    decision.full_clean()
+    decision.save()
+    return decision
+
+
+@transaction.atomic
+def statement_dismiss(*, task: Task, text: str, user) -> StatementDecision:
+    """The statement is not a result to record (a target, another province's figure...)."""
+    _statement(task, text)
+    _undecided(task, text)
+    decision = StatementDecision(
+        task=task, text=text[:500], decision=StatementDecision.Decision.DISMISSED, decided_by=user
+    )
+    decision.full_clean()
+    decision.save()
+    return decision

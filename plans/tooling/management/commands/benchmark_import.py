@@ -1,0 +1,98 @@
+"""Time and peak memory of the annex import on a synthetic workbook: dry run, commit, unchanged
+re-import, then a revised annex (a task inserted at the top of every section and the rest
+renumbered, every 97th deleted, a word corrected in every 89th) previewed and committed, which
+is where matching tasks by content costs most.
+
+Each phase runs `import_annex` in its own process so its peak memory (max RSS) is its own.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from plans.models import Plan
+from plans.tooling.synthetic import synthetic_annex
+
+
+class Command(BaseCommand):
+    help = "Benchmark the annex import on a synthetic workbook of N tasks (default 10,000)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tasks", type=int, default=10_000)
+        parser.add_argument(
+            "--json", dest="json_path", default=None, help="also write results here"
+        )
+        parser.add_argument("--keep", action="store_true", help="keep the imported plan afterwards")
+
+    def handle(self, *args, tasks, json_path, keep, **options):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"synthetic-{tasks}.xlsx"
+            path.write_bytes(synthetic_annex(tasks))
+            revised = Path(tmp) / f"synthetic-{tasks}-revised.xlsx"
+            revised.write_bytes(synthetic_annex(tasks, revised=True))
+            number = f"BENCH-{tasks}"
+            Plan.objects.filter(number=number).delete()
+            results = []
+            for phase, source, extra in (
+                ("dry run", path, ["--dry-run"]),
+                ("commit", path, []),
+                ("unchanged re-import", path, []),
+                ("revised dry run", revised, ["--dry-run"]),
+                ("revised commit", revised, []),
+            ):
+                results.append(self._phase(phase, source, number, extra))
+            if not keep:
+                Plan.objects.filter(number=number).delete()
+        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        self.stdout.write(f"Annex import, {tasks} tasks, {engine}, {os.cpu_count()} CPU")
+        self.stdout.write(f"{'phase':<22}{'seconds':>9}{'peak MB':>9}  tasks")
+        for r in results:
+            self.stdout.write(
+                f"{r['phase']:<22}{r['seconds']:>9.1f}{r['peak_mb']:>9.0f}  {r['tasks']}"
+            )
+        if json_path:
+            Path(json_path).write_text(
+                json.dumps({"engine": engine, "tasks": tasks, "phases": results}, indent=1)
+            )
+
+    def _phase(self, phase, path, number, extra) -> dict:
+        command = [
+            sys.executable,
+            "manage.py",
+            "import_annex",
+            str(path),
+            "--province",
+            "06-bac-kan",
+            "--plan-number",
+            number,
+            "--year",
+            "2023",
+            "--json",
+            *extra,
+        ]
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            started = time.perf_counter()
+            process = subprocess.Popen(command, cwd=settings.BASE_DIR, stdout=out, stderr=err)
+            # wait4 gives this child's own resource usage: ru_maxrss is its peak RSS in KiB.
+            _pid, status, usage = os.wait4(process.pid, 0)
+            seconds = time.perf_counter() - started
+            process.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+        if process.returncode != 0:
+            raise SystemExit(f"{phase} failed: {stderr.decode()[-2000:]}")
+        report = json.loads(stdout)
+        return {
+            "phase": phase,
+            "seconds": round(seconds, 2),
+            "peak_mb": round(usage.ru_maxrss / 1024, 1),
+            "tasks": report["tasks"],
+        }

@@ -1,0 +1,238 @@
+"""The index pages: a province's results over the years and where it lost points; the results
+workbook import (upload, preview, confirm); score statements accepted or dismissed; tasks
+linked to the criteria they address."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from agencies.roles import (
+    can_manage_results,
+    can_see_dashboard,
+    dashboard_provinces,
+    results_provinces,
+)
+from parindex.indices.models import Criterion, ResultImport
+from plans.criteria.forms import CriterionLinkForm, IndicesForm, ResultImportForm, StatementForm
+from plans.criteria.selectors import (
+    criteria_tree,
+    pending_statements,
+    points_at_stake_by_agency,
+    results_over_years,
+)
+from plans.criteria.services import (
+    result_import_confirm,
+    result_import_preview,
+    statement_accept,
+    statement_dismiss,
+    task_criterion_link,
+    task_criterion_unlink,
+)
+from plans.importing.results import ResultsRefused
+from plans.selectors import tasks_visible_to
+
+
+def _indices_url(province_id, index_code, year) -> str:
+    params = {"province": province_id, "index": index_code, "year": year}
+    return f"{reverse('indices')}?{urlencode(params)}"
+
+
+@login_required
+def indices(request):
+    if not can_see_dashboard(request.user):
+        raise PermissionDenied
+    provinces = dashboard_provinces(request.user)
+    form = IndicesForm(request.GET or None, provinces=provinces)
+    if not form.is_valid():
+        return render(
+            request, "parindex/indices.html", {"form": form}, status=400 if request.GET else 200
+        )
+    province, index = form.cleaned_data["province"], form.cleaned_data["index"]
+    results = list(results_over_years(province_ids=[province.pk], index=index))
+    year = form.cleaned_data.get("year") or (results[-1].year if results else None)
+    result = next((r for r in results if r.year == year), None)
+    edition = index.edition_for(year) if year else None
+    tree = criteria_tree(edition=edition, result=result, province_id=province.pk) if edition else []
+    # A line through the years with a published total; a single point is already the table's
+    # row, and drawn alone it was a large empty box.
+    totals = [r for r in results if r.total is not None]
+    chart = (
+        [{"year": r.year, "total": float(r.total), "rank": r.rank} for r in totals]
+        if len(totals) > 1
+        else []
+    )
+    can_manage = can_manage_results(request.user, province.pk)
+    context = {
+        "form": form,
+        "province": province,
+        "index": index,
+        "year": year,
+        "edition": edition,
+        "results": results,
+        "result": result,
+        "tree": tree,
+        "at_stake": points_at_stake_by_agency(tree),
+        "statements": pending_statements(province_id=province.pk, index=index, year=year, tree=tree)
+        if year and can_manage
+        else [],
+        "can_manage": can_manage,
+        "chart": chart,
+    }
+    return render(request, "parindex/indices.html", context)
+
+
+# Tasks ↔ criteria ------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def task_criteria(request, pk):
+    """Link or unlink a criterion on the task page (Sở Nội vụ of the task's province)."""
+    task = get_object_or_404(tasks_visible_to(user=request.user).select_related("plan"), pk=pk)
+    if not can_manage_results(request.user, task.plan.province_id):
+        raise PermissionDenied
+    form = CriterionLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Hãy chọn một tiêu chí.")
+        return redirect("plans:task_detail", pk=task.pk)
+    criterion = form.cleaned_data["criterion"]
+    try:
+        if form.cleaned_data["action"] == "link":
+            task_criterion_link(task=task, criterion=criterion)
+            messages.success(request, f"Đã gắn tiêu chí {criterion}.")
+        else:
+            task_criterion_unlink(task=task, criterion=criterion)
+            messages.success(request, f"Đã bỏ gắn tiêu chí {criterion}.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("plans:task_detail", pk=task.pk)
+
+
+# Results workbook ------------------------------------------------------------------------
+
+
+def _require_results_manager(user) -> None:
+    if not results_provinces(user).exists():
+        raise PermissionDenied
+
+
+def _visible_import(request, pk) -> ResultImport:
+    imports = ResultImport.objects.filter(province__in=results_provinces(request.user))
+    return get_object_or_404(
+        imports.select_related("province", "index", "edition", "created_by", "confirmed_by"), pk=pk
+    )
+
+
+@login_required
+def result_import_new(request):
+    _require_results_manager(request.user)
+    form = ResultImportForm(
+        request.POST or None,
+        request.FILES or None,
+        provinces=results_provinces(request.user),
+        initial={"index": request.GET.get("index"), "year": request.GET.get("year")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        try:
+            preview = result_import_preview(
+                data=upload.read(),
+                file_name=upload.name,
+                province=data["province"],
+                index=data["index"],
+                year=data["year"],
+                edition=data["edition"],
+                totals={key: data[key] for key in ("total", "maximum", "rank", "rank_of", "band")},
+                user=request.user,
+            )
+        except ResultsRefused as refusal:
+            form.add_error("file", refusal.message)
+        else:
+            return redirect("result_import_detail", pk=preview.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "parindex/result_import_new.html", {"form": form}, status=status)
+
+
+@login_required
+def result_import_detail(request, pk):
+    _require_results_manager(request.user)
+    preview = _visible_import(request, pk)
+    return render(
+        request,
+        "parindex/result_import_detail.html",
+        {
+            "preview": preview,
+            "counts": {
+                change: sum(1 for row in preview.rows if row["change"] == change)
+                for change in ("new", "updated", "unchanged")
+            },
+            "indices_url": _indices_url(preview.province_id, preview.index.code, preview.year),
+        },
+    )
+
+
+@require_POST
+@login_required
+def result_import_confirm_view(request, pk):
+    _require_results_manager(request.user)
+    preview = _visible_import(request, pk)
+    try:
+        outcome = result_import_confirm(preview=preview, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("result_import_detail", pk=preview.pk)
+    messages.success(
+        request,
+        f"Đã nhập kết quả {preview.index} năm {preview.year}: {outcome.created} điểm tiêu chí "
+        f"mới, {outcome.updated} cập nhật, {outcome.unchanged} không đổi.",
+    )
+    return redirect(_indices_url(preview.province_id, preview.index.code, preview.year))
+
+
+# Score statements ------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def statement_decide(request):
+    if not can_see_dashboard(request.user):
+        raise PermissionDenied
+    form = StatementForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("indices")
+    data = form.cleaned_data
+    task = get_object_or_404(
+        tasks_visible_to(user=request.user).select_related("plan"), pk=data["task"]
+    )
+    if not can_manage_results(request.user, task.plan.province_id):
+        raise PermissionDenied
+    back = _indices_url(task.plan.province_id, data["index"].code, data["year"])
+    try:
+        if data["decision"] == "dismiss":
+            statement_dismiss(task=task, text=data["text"], user=request.user)
+            messages.success(request, f"Đã bỏ qua “{data['text']}”.")
+            return redirect(back)
+        criterion = None
+        if data["target"] != "total":
+            criterion = get_object_or_404(Criterion, pk=int(data["target"]))
+        statement_accept(
+            task=task,
+            text=data["text"],
+            index=data["index"],
+            year=data["year"],
+            criterion=criterion,
+            user=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    where = f"tiêu chí {criterion.code}" if criterion else "tổng điểm"
+    messages.success(request, f"Đã ghi “{data['text']}” làm điểm {where} năm {data['year']}.")
+    return redirect(back)

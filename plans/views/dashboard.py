@@ -1,0 +1,175 @@
+"""Sở Nội vụ's dashboard and the reporting periods (who has reported, reminders)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from agencies.roles import (
+    can_review_province,
+    can_see_dashboard,
+    dashboard_provinces,
+    is_administrator,
+)
+from plans.dashboard import (
+    DashboardScope,
+    dashboard_by_agency,
+    dashboard_chart_data,
+    dashboard_deadlines,
+    dashboard_tables,
+    dashboard_totals,
+)
+from plans.forms import (
+    DashboardForm,
+    OpenPeriodForm,
+)
+from plans.models import ReportingPeriod
+from plans.periods import period_bounds, period_label
+from plans.reminders import period_reminder_send
+from plans.timeliness import Timeliness
+
+
+@login_required
+def dashboard(request):
+    if not can_see_dashboard(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    provinces = dashboard_provinces(request.user)
+    national_allowed = is_administrator(request.user)
+    form = DashboardForm(
+        request.GET or None, provinces=provinces, today=today, national=national_allowed
+    )
+    if not form.is_valid():
+        return render(
+            request, "plans/dashboard.html", {"form": form}, status=400 if request.GET else 200
+        )
+    data = form.cleaned_data
+    province = data["province"]
+    scope = DashboardScope(
+        province_id=province.pk if province else None,
+        year=data["year"],
+        period=f"{data['year']}-{data['period']}",
+        today=today,
+        plan_id=data["plan"].pk if data.get("plan") else None,
+        index=data.get("index") or None,
+    )
+    counts = dashboard_tables(scope, agencies=bool(province))
+    totals = counts.totals
+    if province:
+        agencies = counts.by_agency
+        tables = {"by_plan": counts.by_plan, "by_section": counts.by_section}
+    else:  # national: one row per province instead of thousands of agencies and sections
+        agencies = []
+        tables = {"by_province": counts.by_province}
+    context = {
+        "form": form,
+        "scope": scope,
+        "province": province,
+        "totals": totals,
+        "agencies": agencies,
+        "charts": dashboard_chart_data(counts, agencies),
+        "by_index": counts.by_index,
+        **tables,
+        "groups": Timeliness.choices,
+        "deadlines": dashboard_deadlines(scope),
+        "report_subject": f"plan-{scope.plan_id}"
+        if scope.plan_id
+        else (f"province-{scope.province_id}" if province else ""),
+    }
+    return render(request, "plans/dashboard.html", context)
+
+
+@login_required
+def period_list(request):
+    if not can_see_dashboard(request.user):
+        raise PermissionDenied
+    provinces = dashboard_provinces(request.user)
+    form = OpenPeriodForm(
+        request.POST or None, provinces=provinces, initial={"year": timezone.localdate().year}
+    )
+    if request.method == "POST":
+        if not can_review_province(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            period, created = ReportingPeriod.objects.get_or_create(
+                province=data["province"],
+                code=f"{data['year']}-{data['period']}",
+                defaults={"opened_by": request.user},
+            )
+            messages.success(
+                request,
+                f"Đã mở kỳ báo cáo {period}." if created else f"Kỳ {period} đã mở trước đó.",
+            )
+            return redirect("plans:period_detail", pk=period.pk)
+    periods = ReportingPeriod.objects.filter(province__in=provinces).select_related(
+        "province", "opened_by"
+    )
+    return render(
+        request,
+        "plans/period_list.html",
+        {"form": form, "periods": periods, "can_open": can_review_province(request.user)},
+    )
+
+
+def _period_and_scope(request, pk):
+    if not can_see_dashboard(request.user):
+        raise PermissionDenied
+    period = get_object_or_404(
+        ReportingPeriod.objects.filter(
+            province__in=dashboard_provinces(request.user)
+        ).select_related("province"),
+        pk=pk,
+    )
+    scope = DashboardScope(
+        province_id=period.province_id,
+        year=period.year,
+        period=period.code,
+        today=timezone.localdate(),
+    )
+    return period, scope
+
+
+@login_required
+def period_detail(request, pk):
+    period, scope = _period_and_scope(request, pk)
+    agencies = [row for row in dashboard_by_agency(scope) if row["not_reported"]]
+    agencies.sort(key=lambda row: (-row["not_reported"], row["agency__name"]))
+    return render(
+        request,
+        "plans/period_detail.html",
+        {
+            "period": period,
+            "scope": scope,
+            "agencies": agencies,
+            "can_remind": can_review_province(request.user),
+            "totals": dashboard_totals(scope),
+        },
+    )
+
+
+@require_POST
+@login_required
+def period_remind(request, pk):
+    period, scope = _period_and_scope(request, pk)
+    if not can_review_province(request.user):
+        raise PermissionDenied
+    result = period_reminder_send(
+        assignments=scope.assignments(),
+        period=period.code,
+        start=scope.period_start,
+        cutoff=period_bounds(period.code)[1],
+    )
+    messages.success(
+        request,
+        f"Đã gửi {result.emails} thư đề nghị báo cáo kỳ {period_label(period.code)} tới "
+        f"{result.recipients} người; {len(result.unreached_agency_ids)} cơ quan chưa báo cáo "
+        "chưa có cán bộ nhận thư.",
+    )
+    if result.failed:
+        messages.error(
+            request, f"{len(result.failed)} thư không gửi được; hãy kiểm tra cấu hình thư."
+        )
+    return redirect("plans:period_detail", pk=period.pk)

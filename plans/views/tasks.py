@@ -1,0 +1,320 @@
+"""Home, the task list and the task page: progress, review, restoring a withdrawn task, evidence downloads and the agency picker."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_tables2 import LazyPaginator, RequestConfig
+
+from agencies.models import Agency
+from agencies.roles import (
+    can_manage_results,
+    can_review_province,
+    is_administrator,
+)
+from agencies.selectors import agency_choices
+from plans.criteria.selectors import linkable_criteria
+from plans.evidence import attachment_disposition, evidence_download_name, evidence_served_type
+from plans.filters import assignments_filtered
+from plans.forms import (
+    AgencyLookupForm,
+    ListPageForm,
+    ProgressForm,
+    ReviewForm,
+)
+from plans.models import Assignment, Evidence, ProgressUpdate
+from plans.periods import current_period, period_choices, period_label
+from plans.selectors import (
+    assignment_count_estimate,
+    can_change_assignment,
+    can_restore_task,
+    can_review,
+    home_overview,
+    plan_overview,
+    task_detail,
+    task_history,
+    tasks_visible_to,
+)
+from plans.services import (
+    ConcurrentUpdate,
+    assignment_record_progress,
+    assignment_review,
+    task_restore,
+)
+from plans.tables import AssignmentTable
+from plans.timeliness import TIMELINESS_LABELS, Timeliness
+from plans.views.common import bad_request
+
+# The task page shows the latest updates; `?history=all` shows every one.
+HISTORY_SHOWN = 30
+
+CHANGE_LABELS = {"status": "Tiến độ", "completed_on": "Ngày hoàn thành", "review": "Xác nhận"}
+CHANGE_VALUES = {
+    "status": dict(Assignment.Status.choices),
+    "review": dict(Assignment.Review.choices),
+}
+
+
+@login_required
+def home(request):
+    today = timezone.localdate()
+    overview = home_overview(user=request.user, today=today)
+    groups = [(group, label, overview["counts"][group]) for group, label in Timeliness.choices]
+    return render(
+        request,
+        "plans/home.html",
+        {
+            "overview": overview,
+            "groups": groups,
+            "today": today,
+            "plans": plan_overview(user=request.user),
+        },
+    )
+
+
+@login_required
+def task_list(request):
+    if not ListPageForm(request.GET).is_valid():
+        return bad_request("Trang không hợp lệ: số trang từ 1 đến 100.000, mỗi trang 1–500 dòng.")
+    today = timezone.localdate()
+    filterset, rows = assignments_filtered(user=request.user, params=request.GET, today=today)
+    table = AssignmentTable(rows)
+    # The whole country unfiltered is ~1,000,000 rows: counting them costs more than the page
+    # itself (~500 ms), so that one list pages without a count and shows an estimate.
+    whole = is_administrator(request.user) and not any(
+        request.GET.get(name) for name in filterset.filters
+    )
+    paginate = {"per_page": 25, **({"paginator_class": LazyPaginator} if whole else {})}
+    RequestConfig(request, paginate=paginate).configure(table)
+    cleaned = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    agency_id = cleaned.get("agency")
+    chosen_agency = Agency.objects.filter(pk=agency_id).first() if agency_id else None
+    return render(
+        request,
+        "plans/task_list.html",
+        {
+            "filter": filterset,
+            "table": table,
+            "chosen_agency": chosen_agency,
+            "query": request.GET.urlencode(),
+            "uncounted": whole,
+            "estimate": assignment_count_estimate() if whole else None,
+            "withdrawn": cleaned.get("withdrawn", False),
+        },
+    )
+
+
+def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=None):
+    today = timezone.localdate()
+    assignments = list(task.assignments.all())
+    years = {task.plan.year, today.year, *(range(task.plan.year, today.year + 1))}
+    periods = period_choices(years)
+    forms_by_assignment = forms_by_assignment or {}
+    rows = []
+    for assignment in assignments:
+        own = can_change_assignment(user=request.user, assignment=assignment)
+        review = (
+            can_review(user=request.user, assignment=assignment)
+            and assignment.status == Assignment.Status.DONE
+            and assignment.review != Assignment.Review.CONFIRMED
+        )
+        form = forms_by_assignment.get(assignment.pk)
+        if own and form is None:
+            form = ProgressForm(
+                periods=periods,
+                initial={
+                    "status": assignment.status,
+                    "completed_on": assignment.completed_on,
+                    "version": assignment.version,
+                    # Reports on an old plan are usually for its own year.
+                    "period": current_period(today)
+                    if task.plan.year >= today.year
+                    else f"{task.plan.year}-Y",
+                },
+            )
+        review_form = ReviewForm(initial={"version": assignment.version}) if review else None
+        rows.append(
+            {
+                "assignment": assignment,
+                "timeliness": TIMELINESS_LABELS[assignment.timeliness(today)],
+                "timeliness_code": assignment.timeliness(today),
+                "form": form if own else None,
+                "review_form": review_form,
+            }
+        )
+    show_all = request.GET.get("history") == "all"
+    history, history_total = task_history(task=task, limit=None if show_all else HISTORY_SHOWN)
+    # Labels looked up once: get_FOO_display rebuilds the field's choices on every call, and a
+    # task's history runs to dozens of entries (it was a third of the page's time).
+    kinds = {value: str(label) for value, label in ProgressUpdate.Kind.choices}
+    statuses = {value: str(label) for value, label in Assignment.Status.choices}
+    for update in history:
+        update.change_lines = _change_lines(update.changes)
+        update.period_label = period_label(update.period) if update.period else ""
+        update.kind_label = kinds.get(update.kind, update.kind)
+        update.status_label = statuses.get(update.status, update.status)
+        update.files = list(update.evidence.all())
+    linked = {c.pk for c in task.criteria.all()}
+    # A withdrawn task is read-only: no progress, no review (see can_change_assignment and
+    # can_review), no criteria to link; those who may read it may also restore it.
+    withdrawn = task.withdrawn_at is not None
+    linkable = (
+        [c for c in linkable_criteria(task=task) if c.pk not in linked]
+        if not withdrawn and can_manage_results(request.user, task.plan.province_id)
+        else None
+    )
+    context = {
+        "task": task,
+        "rows": rows,
+        "history": history,
+        "history_total": history_total,
+        "conflict": conflict,
+        "today": today,
+        "linkable": linkable,
+        "can_restore": withdrawn and can_restore_task(user=request.user, task=task),
+    }
+    return render(request, "plans/task_detail.html", context, status=status)
+
+
+def _change_lines(changes: dict) -> list[tuple[str, str, str]]:
+    """{"status": ["not_started", "done"]} → [("Tiến độ", "Chưa thực hiện", "Đã hoàn thành")]."""
+
+    def shown(field, value):
+        if value in (None, ""):
+            return "—"
+        if field == "completed_on":
+            year, month, day = str(value).split("-")
+            return f"{day}/{month}/{year}"
+        return str(CHANGE_VALUES.get(field, {}).get(value, value))
+
+    return [
+        (CHANGE_LABELS.get(field, field), shown(field, old), shown(field, new))
+        for field, (old, new) in changes.items()
+    ]
+
+
+@login_required
+def task_detail_view(request, pk):
+    return _task_page(request, task_detail(user=request.user, pk=pk))
+
+
+def _visible_assignment(request, pk) -> Assignment:
+    """The assignment if its task is visible to the user (else 404); the caller then checks the
+    user may act on it (else 403): another agency's assignment on a task one sees is forbidden,
+    another province's is not found, and so is a withdrawn task's, to those who may not read
+    it; those who may read it are refused (it is read-only)."""
+    visible = Assignment.objects.filter(
+        task__in=tasks_visible_to(user=request.user, include_withdrawn=True)
+    )
+    return get_object_or_404(visible.select_related("task", "task__plan"), pk=pk)
+
+
+@require_POST
+@login_required
+def assignment_progress(request, pk):
+    assignment = _visible_assignment(request, pk)
+    if not can_change_assignment(user=request.user, assignment=assignment):
+        raise PermissionDenied
+    task = task_detail(user=request.user, pk=assignment.task_id)
+    years = range(task.plan.year, timezone.localdate().year + 1)
+    form = ProgressForm(request.POST, request.FILES, periods=period_choices(years))
+    if not form.is_valid():
+        return _task_page(request, task, forms_by_assignment={assignment.pk: form}, status=400)
+    data = form.cleaned_data
+    try:
+        assignment_record_progress(
+            assignment=assignment,
+            author=request.user,
+            status=data["status"],
+            note=data["note"],
+            completed_on=data["completed_on"],
+            period=data["period"],
+            files=data["files"],
+            expected_version=data["version"],
+        )
+    except ConcurrentUpdate as conflict:
+        task = task_detail(user=request.user, pk=assignment.task_id)
+        return _task_page(
+            request, task, forms_by_assignment={assignment.pk: form}, status=409, conflict=conflict
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _task_page(request, task, forms_by_assignment={assignment.pk: form}, status=400)
+    messages.success(request, "Đã lưu tiến độ.")
+    return redirect("plans:task_detail", pk=assignment.task_id)
+
+
+@require_POST
+@login_required
+def assignment_review_view(request, pk):
+    assignment = _visible_assignment(request, pk)
+    if not can_review(user=request.user, assignment=assignment):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Yêu cầu không hợp lệ.")
+        return redirect("plans:task_detail", pk=assignment.task_id)
+    try:
+        assignment_review(
+            assignment=assignment,
+            reviewer=request.user,
+            confirm=form.cleaned_data["decision"] == "confirm",
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ConcurrentUpdate:
+        messages.error(request, "Phân công vừa được cập nhật; hãy xem lại trước khi xác nhận.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Đã ghi ý kiến xác nhận.")
+    return redirect("plans:task_detail", pk=assignment.task_id)
+
+
+@require_POST
+@login_required
+def task_restore_view(request, pk):
+    """Put a withdrawn task back in its plan (Sở Nội vụ of its province, administrators)."""
+    if not can_review_province(request.user):
+        raise PermissionDenied
+    task = get_object_or_404(
+        tasks_visible_to(user=request.user, include_withdrawn=True).select_related("plan"), pk=pk
+    )
+    if not can_restore_task(user=request.user, task=task):
+        raise PermissionDenied
+    if task_restore(task=task, actor=request.user):
+        messages.success(request, "Đã khôi phục nhiệm vụ vào kế hoạch.")
+    else:
+        messages.info(request, "Nhiệm vụ không ở trạng thái đã rút khỏi kế hoạch.")
+    return redirect("plans:task_detail", pk=task.pk)
+
+
+@login_required
+def evidence_download(request, pk):
+    evidence = get_object_or_404(
+        Evidence.objects.filter(
+            update__assignment__task__in=tasks_visible_to(user=request.user, include_withdrawn=True)
+        ),
+        pk=pk,
+    )
+    content_type = evidence_served_type(evidence.content_type)
+    response = FileResponse(evidence.file.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = attachment_disposition(
+        evidence_download_name(evidence.original_name, content_type)
+    )
+    # Never guessed from the bytes, never run as a page even if a browser showed it inline.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def agency_lookup(request):
+    """Agencies matching a typed name, for the task list's agency filter (at most 20)."""
+    form = AgencyLookupForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"results": [], "error": " ".join(form.errors["q"])}, status=400)
+    return JsonResponse({"results": agency_choices(user=request.user, text=form.cleaned_data["q"])})
