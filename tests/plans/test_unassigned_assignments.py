@@ -181,7 +181,7 @@ def test_the_plan_export_names_only_the_agencies_the_annex_names(client, provinc
         unassigned_at=UNASSIGNED_AT
     )
     client.force_login(reviewer)
-    response = client.get(reverse("plans:plan_export", args=[province["plan"].pk]))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    response = fetch_file(client, reverse("plans:plan_export", args=[province["plan"].pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
     [row] = [r for r in sheet.iter_rows(values_only=True) if r[0] == "A"]
     assert row[3:5] == ("Sở Tư pháp", None)  # lead, support
