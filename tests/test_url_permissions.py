@@ -34,6 +34,7 @@ from django.db.models import Count, Max
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from agencies.models import Agency, AgencyAlias, CollectiveName
 from parindex.indices.models import (
@@ -575,8 +576,8 @@ def snapshot() -> dict:
     """What a request may change: plans, tasks, assignments, index results and their scores,
     results imports (confirmed or not), score statement decisions and the task ↔ criterion
     links as they are; how many of the append-only or created records exist (history,
-    evidence, import runs, periods, agencies, aliases, collective names, requested files); the
-    unverified agencies as they are; passwords; and the mail sent."""
+    evidence, import runs, periods, agencies, aliases, collective names, requested files,
+    queued tasks); the unverified agencies as they are; passwords; and the mail sent."""
     models = (Plan, Task, Assignment, Result, CriterionScore, ResultImport, StatementDecision)
     data = {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
     data["task_criteria"] = list(Task.criteria.through.objects.order_by("pk").values())
@@ -590,6 +591,7 @@ def snapshot() -> dict:
         AgencyAlias,
         CollectiveName,
         FileJob,
+        DBTaskResult,  # a task queued: a file asked for, reminders to send
     ):
         data[model.__name__] = list(model.objects.aggregate(Count("pk"), Max("pk")).values())
     # The names an import could not place, as they are (settling one changes its row).

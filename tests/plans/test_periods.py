@@ -9,6 +9,7 @@ from django.urls import reverse
 from plans.dashboard import DashboardScope
 from plans.models import ReportingPeriod
 from plans.reminders import period_reminders_collect
+from tests.downloads import run_worker_once
 from tests.factories import make_assignment, make_task
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,15 @@ def test_the_button_asks_each_agency_for_the_report_of_the_period(
     assert client.get(reverse("plans:period_remind", args=[period.pk])).status_code == 405
     response = client.post(reverse("plans:period_remind", args=[period.pk]), follow=True)
     assert response.status_code == 200
+    # Sent by the worker: the page says so and reloads itself until it is done.
+    assert "Đang gửi thư đề nghị báo cáo kỳ 6 tháng 2024; kết quả hiện ở đây." in response.text
+    assert "Đang gửi thư đề nghị báo cáo kỳ này…" in response.text
+    assert '<meta http-equiv="refresh" content="5">' in response.text
+    assert not mail.outbox
+    assert run_worker_once() == 1
+    response = client.get(reverse("plans:period_detail", args=[period.pk]))
     assert "Đã gửi 2 thư đề nghị báo cáo kỳ 6 tháng 2024 tới 2 người" in response.text
+    assert 'http-equiv="refresh"' not in response.text
     emails = {m.to[0]: m for m in mail.outbox}
     assert sorted(emails) == ["taichinh@example.vn", "tuphap@example.vn"]
     tuphap = emails["tuphap@example.vn"]
@@ -87,7 +96,9 @@ def test_agencies_nobody_can_be_emailed_for_are_counted(
     client.force_login(reviewer)
     open_period(client, bac_kan)
     period = ReportingPeriod.objects.get()
-    response = client.post(reverse("plans:period_remind", args=[period.pk]), follow=True)
+    client.post(reverse("plans:period_remind", args=[period.pk]))
+    run_worker_once()
+    response = client.get(reverse("plans:period_detail", args=[period.pk]))
     assert [m.to for m in mail.outbox] == [["tuphap@example.vn"]]
     assert "1 cơ quan chưa báo cáo chưa có cán bộ nhận thư" in response.text
 
