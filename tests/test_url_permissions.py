@@ -591,9 +591,11 @@ def snapshot() -> dict:
         AgencyAlias,
         CollectiveName,
         FileJob,
-        DBTaskResult,  # a task queued: a file asked for, reminders to send
     ):
         data[model.__name__] = list(model.objects.aggregate(Count("pk"), Max("pk")).values())
+    # A task queued (a file asked for, reminders to send); ids are UUIDs, which have no MAX
+    # in PostgreSQL.
+    data["tasks"] = sorted(map(str, DBTaskResult.objects.values_list("pk", flat=True)))
     # The names an import could not place, as they are (settling one changes its row).
     data["unverified"] = list(Agency.objects.filter(verified=False).order_by("pk").values())
     data["users"] = list(get_user_model().objects.order_by("pk").values("pk", "password"))
