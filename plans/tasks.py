@@ -2,6 +2,9 @@
 db_worker`): the period reminder, which emails every agency that has not reported, one
 SMTP conversation for a province's agencies, too slow to hold a web request."""
 
+import datetime
+
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
@@ -46,6 +49,11 @@ def period_reminder_outcome(result_id: str) -> dict | None:
         return None
     if result.status == TaskResultStatus.SUCCESSFUL:
         return {"pending": False, **result.return_value}
-    if result.status == TaskResultStatus.FAILED:
+    # A worker killed while sending leaves the result RUNNING for good (no heartbeat): after
+    # PARINDEX_JOBS_STALE_MINUTES it is told as a failure rather than sent again, since some
+    # emails may have gone out; the reviewer decides to press the button again.
+    stale_before = timezone.now() - datetime.timedelta(minutes=settings.PARINDEX_JOBS_STALE_MINUTES)
+    lost = result.status == TaskResultStatus.RUNNING and result.started_at < stale_before
+    if result.status == TaskResultStatus.FAILED or lost:
         return {"pending": False, "error": True}
     return {"pending": True}

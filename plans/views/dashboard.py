@@ -160,7 +160,7 @@ def period_detail(request, pk):
 @require_POST
 @login_required
 def period_remind(request, pk):
-    period, scope = _period_and_scope(request, pk)
+    period, _ = _period_and_scope(request, pk)
     if not can_review_province(request.user):
         raise PermissionDenied
     # Sent by the worker; the period's page shows the counts once it has (this session).

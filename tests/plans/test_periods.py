@@ -5,6 +5,8 @@ import datetime
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from plans.dashboard import DashboardScope
 from plans.models import ReportingPeriod
@@ -157,3 +159,25 @@ def test_the_period_reminder_is_collected_in_four_queries_whatever_the_data(
     for number in range(20):
         make_assignment(make_task(province["plan"], number=f"X{number}"), province["tp"])
     assert collect() == {"Sở Tài chính": 3, "Sở Tư pháp": 24}
+
+
+def test_a_reminder_whose_worker_was_killed_is_told_as_failed_not_sent_twice(
+    client, reviewer, bac_kan, province, staff_tuphap
+):
+    staff_tuphap.email = "tuphap@example.vn"
+    staff_tuphap.save()
+    client.force_login(reviewer)
+    open_period(client, bac_kan)
+    period = ReportingPeriod.objects.get()
+    client.post(reverse("plans:period_remind", args=[period.pk]))
+    # What a worker killed while sending leaves: the result RUNNING for good.
+    DBTaskResult.objects.update(
+        status="RUNNING", started_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    page = client.get(reverse("plans:period_detail", args=[period.pk]))
+    assert "Đang gửi thư đề nghị báo cáo kỳ này…" in page.text
+    DBTaskResult.objects.update(started_at=timezone.now() - datetime.timedelta(minutes=31))
+    page = client.get(reverse("plans:period_detail", args=[period.pk]))
+    assert "Không gửi được thư đề nghị báo cáo; hãy thử lại" in page.text
+    assert 'http-equiv="refresh"' not in page.text
+    assert run_worker_once() == 0 and not mail.outbox  # never sent again by itself
