@@ -119,6 +119,7 @@ def file_job_request(*, user, kind: FileKind, params) -> FileJob:
 
 
 def _enqueue(job: FileJob) -> None:
+    # Imported here: the task module imports this one (the task calls file_job_run).
     from plans.files.tasks import file_job_build
 
     result = file_job_build.enqueue(job_id=job.pk)
@@ -284,7 +285,7 @@ def _file_job_rerun(job: FileJob, *, result, now) -> int:
         mine.update(status=FileJob.Status.FAILED, error=LOST, finished_at=now)
         logger.warning("file job %s: lost %s times, given up", job.pk, job.attempts)
         return 0
-    from plans.files.tasks import file_job_build
+    from plans.files.tasks import file_job_build  # see _enqueue
 
     with transaction.atomic():
         new = file_job_build.enqueue(job_id=job.pk)
