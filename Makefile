@@ -38,8 +38,11 @@ run: setup
 	@echo ""
 	@echo "Mở http://127.0.0.1:8000/accounts/login/ và đăng nhập bằng một tài khoản ở trên (mật khẩu demo12345)."
 	@echo "Quản trị: http://127.0.0.1:8000/admin/ (tài khoản admin)."
-	@# The job worker builds the reports and exports; it runs beside runserver and stops with it.
-	@$(PY) manage.py run_jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null; wait $$jobs' EXIT INT TERM; \
+	@# The worker of django-tasks-db builds the reports and exports and sends the period
+	@# reminders; it runs beside runserver (at nice 10, no autoreload: restart `make run` after
+	@# changing a task) and stops with it. Housekeeping first: jobs a killed worker left running.
+	$(PY) manage.py file_jobs_housekeeping
+	@nice -n 10 $(PY) manage.py db_worker --no-reload & jobs=$$!; trap 'kill $$jobs 2>/dev/null; wait $$jobs' EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000
 
 # Debian's Chromium, for the browser tests; installed once with apt-get (as root, else via sudo).

@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_tables2",
+    "django_tasks",
+    "django_tasks_db",
     "axes",
     "auditlog",
     "parindex.indices",
@@ -268,12 +270,17 @@ PARINDEX_PERIOD_START = (15, 12)
 PARINDEX_PERIOD_CUTOFFS = {"Q1": (14, 3), "H1": (14, 6), "9M": (14, 9), "Y": (14, 12)}
 PARINDEX_UPLOAD_MAX_BYTES = env_int("PARINDEX_UPLOAD_MAX_MB", 20) * 1024 * 1024
 PARINDEX_IMPORT_MAX_ROWS = env_int("PARINDEX_IMPORT_MAX_ROWS", 20_000)
-# Reports and the task-list export are built by the job worker (`manage.py run_jobs`); a
-# finished file is kept this many hours, then deleted with its job.
+# Background work (reports, exports, period reminders) is django-tasks with its database
+# backend: a request enqueues a task, `manage.py db_worker` runs it (README, "Job worker").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A finished file is kept this many hours, then deleted with its job.
 PARINDEX_JOBS_KEEP_HOURS = env_int("PARINDEX_JOBS_KEEP_HOURS", 24)
-# A job still "running" after this many minutes lost its worker (killed, machine restarted):
-# it is queued again (at most 3 attempts in all), so it never stays stuck.
+# A job still "running" after this many minutes lost its worker even if we cannot tell
+# (another machine's worker): it is run again (at most 3 attempts in all). The largest file
+# takes seconds; a worker of this machine that died is noticed at once (plans/files/jobs.py).
 PARINDEX_JOBS_STALE_MINUTES = env_int("PARINDEX_JOBS_STALE_MINUTES", 30)
+# Files one user may have queued or being built at once; one more is refused with a message.
+PARINDEX_JOBS_PER_USER = env_int("PARINDEX_JOBS_PER_USER", 3)
 
 # Email (reminders). The console backend prints mail in development; set EMAIL_HOST for SMTP.
 EMAIL_HOST = env_str("EMAIL_HOST")

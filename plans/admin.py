@@ -255,8 +255,9 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
 
 @admin.register(FileJob)
 class FileJobAdmin(admin.ModelAdmin):
-    """Read-only: jobs are made by the report and export pages and by the job worker. The file
-    itself is downloaded by its requester only, from the job's page."""
+    """Read-only: jobs are made by the file pages and run by the worker; `task_result_id` is
+    the task in "Task Results" (django-tasks-db). The file itself is downloaded by its
+    requester only, from the job's page."""
 
     list_display = ["created_at", "kind", "requested_by", "status", "file_name", "finished_at"]
     list_filter = ["status", "kind"]
@@ -268,6 +269,8 @@ class FileJobAdmin(admin.ModelAdmin):
         "requested_by",
         "status",
         "attempts",
+        "task_result_id",
+        "worker",
         "file_name",
         "content_type",
         "size",

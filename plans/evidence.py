@@ -6,7 +6,6 @@ import re
 import unicodedata
 import zipfile
 from pathlib import PurePath
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -80,17 +79,6 @@ def evidence_download_name(original_name: str, content_type: str) -> str:
     if extension and not name.lower().endswith(endings):
         name = name[:190] + extension
     return name[:200]
-
-
-def attachment_disposition(name: str) -> str:
-    """`Content-Disposition` for a download (RFC 6266): an ASCII name for old clients, and the
-    real name, Vietnamese letters included, percent-encoded as UTF-8 in `filename*`."""
-    plain = "".join(
-        ch for ch in unicodedata.normalize("NFD", name) if unicodedata.category(ch) != "Mn"
-    )
-    plain = plain.replace("đ", "d").replace("Đ", "D")
-    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", plain)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def sha256_of(data: bytes) -> str:

@@ -469,8 +469,10 @@ def file_job_path(instance: "FileJob", filename: str) -> str:
 
 
 class FileJob(models.Model):
-    """A file a user asked for (a periodic report, the task-list export), built by the job
-    worker (`manage.py run_jobs`) off the request, kept for `PARINDEX_JOBS_KEEP_HOURS`.
+    """A file a user asked for (a kind of `plans.files.kinds`), built off the request by a
+    django-tasks task (`plans.files.tasks.file_job_build`, run by `manage.py db_worker`), kept
+    for `PARINDEX_JOBS_KEEP_HOURS`. The job says who asked for what and holds the file; the
+    task result (`task_result_id`) says whether a worker has it.
 
     Not in the audit trail (django-auditlog): a job is derived data, rebuilt from records that
     are audited themselves, and its parameters hold no more than the request log does.
@@ -479,6 +481,7 @@ class FileJob(models.Model):
     class Kind(models.TextChoices):
         REPORT = "report", _("Báo cáo định kỳ")
         TASK_EXPORT = "task_export", _("Danh sách nhiệm vụ")
+        PLAN_EXPORT = "plan_export", _("Kế hoạch dạng phụ lục")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Đang chờ")
@@ -487,8 +490,7 @@ class FileJob(models.Model):
         FAILED = "failed", _("Không thành công")
 
     kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
-    # What rebuilds the file: {"subject", "period", "extension"} for a report, {"query"} (the
-    # task list's filter query string) for the export.
+    # The kind's parameters (a dataclass of plans.files.kinds, as JSON): what rebuilds the file.
     params = models.JSONField(_("tham số"), default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -500,6 +502,11 @@ class FileJob(models.Model):
         _("trạng thái"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
+    # The django-tasks result of the task building it now (a new one when a lost run is
+    # started again); a task whose id is no longer this one leaves the job alone.
+    task_result_id = models.CharField(_("mã tác vụ"), max_length=64, blank=True)
+    # "host:pid" of the worker process running it: a dead pid on this host is a lost run.
+    worker = models.CharField(_("tiến trình"), max_length=100, blank=True)
     # Under MEDIA_ROOT (jobs/…), like the evidence files: a 5–10 MB workbook streams from disk
     # instead of being loaded into the database and into memory, and the backups of MEDIA_ROOT
     # (or the S3 store) hold it with no special case.

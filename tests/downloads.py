@@ -1,22 +1,43 @@
-"""How a user gets a report or an export now: ask for it (the link), land on the job's page,
-the job worker builds the file, the page offers it, download it."""
+"""How a user gets a report or an export now: ask for it (a button: POST), land on the job's
+page, the worker (django-tasks-db's `db_worker`) builds the file, the page offers it,
+download it."""
 
 import re
+from urllib.parse import urlencode
 
-from django.core.management import call_command
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 
-def run_worker_once() -> None:
-    """What the job worker does with the queue, in this process: `--nice 0`, since lowering
-    the priority of the test run itself would slow every test after it."""
-    call_command("run_jobs", "--once", "--nice", "0")
+def run_worker_once() -> int:
+    """What `manage.py db_worker --batch` does with the queue, in this process and inside the
+    test's transaction: the package's own claim and run of each ready task, without the
+    worker loop's connection recycling (which would close the test's connection). How many
+    tasks ran."""
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    ran = 0
+    while (result := DBTaskResult.objects.ready().first()) is not None:
+        result.claim(worker.worker_id)
+        worker.run_task(result)
+        ran += 1
+    return ran
 
 
 def fetch_file(client, url, data=None):
     """The download response of the file `url` asks for, its bytes read into `.body`; fails
     the test if any step is not what the user would see."""
-    asked = client.get(url, data or {})
-    assert asked.status_code == 302, (asked.status_code, asked.content[:300])
+    query = urlencode(data or {})
+    asked = client.post(f"{url}?{query}" if query else url)
+    assert asked.status_code == 303, (asked.status_code, asked.content[:300])
     page_url = asked["Location"]
     assert re.fullmatch(r"/files/\d+/", page_url), page_url
     waiting = client.get(page_url)

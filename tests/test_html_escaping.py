@@ -176,7 +176,9 @@ def test_export_job_page_keeps_the_typed_search_as_text(client, world, reviewer)
     """The job page links back to the export with the search as typed ("Thử lại", "tạo lại"):
     an attribute value, quoted and escaped, never markup."""
     client.force_login(reviewer)
-    page_url = client.get(reverse("plans:task_export"), {"q": AGENCY})["Location"]
+    page_url = client.post(reverse("plans:task_export") + "?" + urlencode({"q": AGENCY}))[
+        "Location"
+    ]
     run_worker_once()
     page = client.get(page_url).text
     assert "Tệp đã sẵn sàng." in page

@@ -34,6 +34,7 @@ from django.db.models import Count, Max
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from agencies.models import Agency, AgencyAlias, CollectiveName
 from parindex.indices.models import (
@@ -45,10 +46,11 @@ from parindex.indices.models import (
     StatementDecision,
 )
 from plans.criteria.services import result_import_preview
-from plans.export import plan_export_xlsx
+from plans.files.export import plan_export_xlsx
+from plans.files.jobs import file_job_request
+from plans.files.kinds import FILE_KINDS, ReportParams
 from plans.importing.scores import find_score_statements
 from plans.importing.sync import score_as_dict
-from plans.jobs import file_job_request, file_jobs_run
 from plans.models import (
     Assignment,
     Evidence,
@@ -62,6 +64,7 @@ from plans.models import (
 )
 from plans.services import assignment_record_progress, import_preview
 from tests.conftest import agency
+from tests.downloads import run_worker_once
 from tests.factories import make_assignment, make_plan, make_task
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +93,7 @@ OUTSIDERS = (ANON, STAFF_B, OTHER)
 # Outcomes: an HTTP status, or one of these.
 LOGIN = "redirected to the login page"
 ADMIN_LOGIN = "redirected to the admin login page"
-DONE = "done (302 elsewhere than a login page, data changed)"
+DONE = "done (302 or 303 elsewhere than a login page, data changed)"
 IN = "let in (not sent to the admin login, no error)"
 
 
@@ -154,10 +157,12 @@ EXPECTED: dict[str, Expect] = {
         post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
         kwargs=lambda w: [{"pk": w.period.pk}],
     ),
-    # A report or the export is queued (a FileJob: "data changed") and the user sent to the
-    # job's page; a refusal queues nothing.
+    # A file is asked for by POST: a job is queued (a FileJob: "data changed") and the user
+    # sent to its page; a refusal queues nothing. A GET changes nothing: the same checks, and
+    # the page with the button.
     "plans:report_download": Expect(
-        get=roles(LOGIN, 403, 403, 404, DONE, DONE, DONE),
+        get=roles(LOGIN, 403, 403, 404, 200, 200, 200),
+        post=roles(LOGIN, 403, 403, 404, DONE, DONE, DONE),
         kwargs=lambda w: [
             {"subject": f"plan-{w.plan.pk}", "period": f"{TODAY.year}-Y", "extension": "xlsx"},
             {
@@ -168,7 +173,7 @@ EXPECTED: dict[str, Expect] = {
         ],
     ),
     "plans:task_list": Expect(get=logged_in(200)),
-    "plans:task_export": Expect(get=logged_in(DONE)),
+    "plans:task_export": Expect(get=logged_in(200), post=logged_in(DONE)),
     # A requested file (the reviewer's report, built): its requester only, administrators
     # included, everyone else is told it does not exist.
     "plans:file_job_list": Expect(get=logged_in(200)),
@@ -329,7 +334,9 @@ EXPECTED: dict[str, Expect] = {
     # A plan is a published document of the province: everyone of the province may export it
     # (it holds the annex, no progress); another province's reviewer may not.
     "plans:plan_export": Expect(
-        get=roles(LOGIN, 200, 200, 404, 200, 200, 200), kwargs=lambda w: [{"pk": w.plan.pk}]
+        get=roles(LOGIN, 200, 200, 404, 200, 200, 200),
+        post=roles(LOGIN, DONE, DONE, 404, DONE, DONE, DONE),
+        kwargs=lambda w: [{"pk": w.plan.pk}],
     ),
 }
 
@@ -445,13 +452,15 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
     )
     assert not results_preview.problems, results_preview.problems
     assert not Result.objects.filter(province=bac_kan, index=papi, year=2017).exists()
-    # The reviewer's report of the year, built by the job worker.
+    # The reviewer's report of the year, built by the worker.
     job = file_job_request(
         user=reviewer,
-        kind=FileJob.Kind.REPORT,
-        params={"subject": f"plan-{plan.pk}", "period": f"{TODAY.year}-Y", "extension": "xlsx"},
+        kind=FILE_KINDS[FileJob.Kind.REPORT],
+        params=ReportParams(
+            subject="plan", subject_id=plan.pk, period=f"{TODAY.year}-Y", extension="xlsx"
+        ),
     )
-    assert file_jobs_run() == 1
+    assert run_worker_once() == 1
     job.refresh_from_db()
     assert job.status == FileJob.Status.DONE
     # A name an import could not place, leading a task of another plan: Sở Nội vụ settles it.
@@ -567,8 +576,8 @@ def snapshot() -> dict:
     """What a request may change: plans, tasks, assignments, index results and their scores,
     results imports (confirmed or not), score statement decisions and the task ↔ criterion
     links as they are; how many of the append-only or created records exist (history,
-    evidence, import runs, periods, agencies, aliases, collective names, requested files); the
-    unverified agencies as they are; passwords; and the mail sent."""
+    evidence, import runs, periods, agencies, aliases, collective names, requested files,
+    queued tasks); the unverified agencies as they are; passwords; and the mail sent."""
     models = (Plan, Task, Assignment, Result, CriterionScore, ResultImport, StatementDecision)
     data = {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
     data["task_criteria"] = list(Task.criteria.through.objects.order_by("pk").values())
@@ -584,6 +593,9 @@ def snapshot() -> dict:
         FileJob,
     ):
         data[model.__name__] = list(model.objects.aggregate(Count("pk"), Max("pk")).values())
+    # A task queued (a file asked for, reminders to send); ids are UUIDs, which have no MAX
+    # in PostgreSQL.
+    data["tasks"] = sorted(map(str, DBTaskResult.objects.values_list("pk", flat=True)))
     # The names an import could not place, as they are (settling one changes its row).
     data["unverified"] = list(Agency.objects.filter(verified=False).order_by("pk").values())
     data["users"] = list(get_user_model().objects.order_by("pk").values("pk", "password"))
@@ -611,7 +623,7 @@ def outcome_of(response, changed: bool, expected) -> str | None:
     elif expected == IN:
         ok = status < 500 and not (status == 302 and location.startswith(admin_login))
     elif expected == DONE:
-        ok = status == 302 and not location.startswith((login_url, admin_login)) and changed
+        ok = status in (302, 303) and not location.startswith((login_url, admin_login)) and changed
     else:
         ok = status == expected
     if ok:

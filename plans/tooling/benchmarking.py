@@ -4,9 +4,10 @@ scenarios of issue 6 with their Django admin peers.
 
 Requests go over a real socket to a real gunicorn (DEBUG=0, as in production), and the query
 count of each response comes from the opt-in `X-Query-Count` header
-(`parindex.middleware.QueryCountMiddleware`, enabled only for that gunicorn). A job worker
-(`manage.py run_jobs`) runs beside it, as in production, and builds the reports and exports:
-their scenarios time what the user waits for, from the request to the end of the download.
+(`parindex.middleware.QueryCountMiddleware`, enabled only for that gunicorn). The worker of
+django-tasks-db (`manage.py db_worker`) runs beside it, as in production, and builds the
+reports and exports: their scenarios time what the user waits for, from the request (a POST,
+the button) to the end of the download.
 """
 
 import http.client
@@ -197,10 +198,19 @@ def _free_port() -> int:
 
 @contextmanager
 def jobs_worker(*, env: dict, log):
-    """`manage.py run_jobs` with the server's environment (same database, same MEDIA_ROOT),
-    as `parindex-jobs.service` runs it; stopped (SIGTERM: it finishes its job) on exit."""
+    """`manage.py db_worker` with the server's environment (same database, same MEDIA_ROOT),
+    as `parindex-jobs.service` runs it: after `file_jobs_housekeeping`, at nice 10 (below the
+    web workers), no autoreload; stopped (SIGTERM: it finishes its task) on exit."""
+    subprocess.run(
+        [sys.executable, "manage.py", "file_jobs_housekeeping"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        check=True,
+    )
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_jobs"],
+        ["nice", "-n", "10", sys.executable, "manage.py", "db_worker", "--no-reload"],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=log,
@@ -251,7 +261,7 @@ def gunicorn_server(*, workers: int = 1, timeout: int = 600):
         config = Path(tmp) / "gunicorn.conf.py"
         config.write_text("# empty: the benchmark passes every option on the command line\n")
         log = open(Path(tmp) / "gunicorn.log", "w+b")  # noqa: SIM115 (closed below)
-        jobs_log = stack.enter_context(open(Path(tmp) / "run_jobs.log", "w+b"))
+        jobs_log = stack.enter_context(open(Path(tmp) / "db_worker.log", "w+b"))
         stack.enter_context(jobs_worker(env=env, log=jobs_log))
         process = subprocess.Popen(
             [
@@ -502,12 +512,14 @@ class JobFetch:
 
 
 def fetch_job_file(session, path, params=None, *, poll: float = 0.25, cap: float = 600) -> JobFetch:
-    """What a user does for a report or the export: ask, watch the job's page until the file
+    """What a user does for a report or the export: ask (the button: a POST; its form and CSRF
+    token come from the page the user was on, not timed), watch the job's page until the file
     is ready, download it."""
+    token = session.csrf_token(f"{path}?{urlencode(params or {}, doseq=True)}")
     started = time.perf_counter()
-    first = session.get(path, params)
+    first = session.request("POST", path, params=params, data={"csrfmiddlewaretoken": token})
     page_url = first.headers.get("location", "")
-    if first.status != 302 or not page_url.startswith("/files/"):
+    if first.status != 303 or not page_url.startswith("/files/"):
         raise BenchmarkError(f"{path} {params}: HTTP {first.status}, not sent to a job page")
     polls = 0
     while True:

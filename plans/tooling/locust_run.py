@@ -49,6 +49,7 @@ def run(spec: dict) -> dict:
 
         def on_start(self):
             self.persona = next(personas)
+            self.csrf_token = None  # read after login, which rotates it
             self.mine = [s for s in scenarios if s["persona"] == self.persona and s["weight"]]
             if self.persona == "staff":
                 ids = spec["assignments"]
@@ -111,18 +112,22 @@ def run(spec: dict) -> dict:
             """Request, the job page every second until the file is ready, download; each a
             locust request, and the whole wait one "JOB" event."""
             label = scenario["name"].split(",")[0]  # "report xlsx", "export 38000 rows"
+            # The button's CSRF token, from the page the user was on (not in the wait).
+            token = self.csrf_token or self._token("/", "home (CSRF token)")
+            self.csrf_token = token
             started = time.perf_counter()
             error = None
             try:
-                with self.client.get(
+                with self.client.post(
                     scenario["path"],
                     params=scenario["params"],
+                    data={"csrfmiddlewaretoken": token},
                     name=f"{label}: request",
                     allow_redirects=False,
                     catch_response=True,
                 ) as response:
                     page = response.headers.get("Location", "")
-                    if response.status_code != 302 or "/files/" not in page:
+                    if response.status_code != 303 or "/files/" not in page:
                         response.failure(f"HTTP {response.status_code}, no job page")
                         raise JobFailed(f"request: HTTP {response.status_code}")
                 self._plain_cookies()

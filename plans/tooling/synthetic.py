@@ -11,7 +11,7 @@ import random
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from plans.export import HEADER
+from plans.files.export import HEADER
 
 LEADS = [
     "Sở Nội vụ",

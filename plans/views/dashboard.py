@@ -26,8 +26,8 @@ from plans.forms import (
     OpenPeriodForm,
 )
 from plans.models import ReportingPeriod
-from plans.periods import period_bounds, period_label
-from plans.reminders import period_reminder_send
+from plans.periods import period_label
+from plans.tasks import period_reminder_outcome, period_reminder_send_task
 from plans.timeliness import Timeliness
 
 
@@ -132,9 +132,14 @@ def _period_and_scope(request, pk):
     return period, scope
 
 
+def _reminder_key(period) -> str:
+    return f"period_reminder_{period.pk}"
+
+
 @login_required
 def period_detail(request, pk):
     period, scope = _period_and_scope(request, pk)
+    sent = request.session.get(_reminder_key(period))
     agencies = [row for row in dashboard_by_agency(scope) if row["not_reported"]]
     agencies.sort(key=lambda row: (-row["not_reported"], row["agency__name"]))
     return render(
@@ -146,6 +151,8 @@ def period_detail(request, pk):
             "agencies": agencies,
             "can_remind": can_review_province(request.user),
             "totals": dashboard_totals(scope),
+            "reminder": period_reminder_outcome(sent) if sent else None,
+            "period_label": period_label(period.code),
         },
     )
 
@@ -153,23 +160,13 @@ def period_detail(request, pk):
 @require_POST
 @login_required
 def period_remind(request, pk):
-    period, scope = _period_and_scope(request, pk)
+    period, _ = _period_and_scope(request, pk)
     if not can_review_province(request.user):
         raise PermissionDenied
-    result = period_reminder_send(
-        assignments=scope.assignments(),
-        period=period.code,
-        start=scope.period_start,
-        cutoff=period_bounds(period.code)[1],
+    # Sent by the worker; the period's page shows the counts once it has (this session).
+    result = period_reminder_send_task.enqueue(period_id=period.pk)
+    request.session[_reminder_key(period)] = str(result.id)
+    messages.info(
+        request, f"Đang gửi thư đề nghị báo cáo kỳ {period_label(period.code)}; kết quả hiện ở đây."
     )
-    messages.success(
-        request,
-        f"Đã gửi {result.emails} thư đề nghị báo cáo kỳ {period_label(period.code)} tới "
-        f"{result.recipients} người; {len(result.unreached_agency_ids)} cơ quan chưa báo cáo "
-        "chưa có cán bộ nhận thư.",
-    )
-    if result.failed:
-        messages.error(
-            request, f"{len(result.failed)} thư không gửi được; hãy kiểm tra cấu hình thư."
-        )
     return redirect("plans:period_detail", pk=period.pk)

@@ -1,74 +1,82 @@
-"""The files users download: the periodic reports, the task-list and plan exports, and "Tệp của tôi" (the job pages)."""
+"""The files users download: the periodic reports, the task-list and plan exports, and "Tệp
+của tôi" (the job pages).
+
+A file is asked for by POST (a button): the kind's checks answer 403/404/400 at once, then a
+job is queued and the user sent to its page. A GET of the same URL changes nothing: it runs
+the same checks and shows the button (old links and bookmarks still lead somewhere).
+"""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
-from plans.evidence import attachment_disposition
-from plans.export import plan_export_xlsx
-from plans.jobs import (
-    FileJobInvalid,
+from plans.files.jobs import (
+    FileJobLimit,
     file_job_expires_at,
     file_job_request,
     file_job_source_url,
     file_job_title,
 )
-from plans.models import FileJob
-from plans.selectors import (
-    file_jobs_visible_to,
-    plans_visible_to,
+from plans.files.kinds import (
+    FILE_KINDS,
+    FileRequestInvalid,
+    PlanExportParams,
+    TaskExportParams,
 )
+from plans.files.responses import attachment_response
+from plans.models import FileJob
+from plans.selectors import file_jobs_visible_to
 from plans.views.common import bad_request
 
 
+def _file_request(request, kind_id: str, params):
+    kind = FILE_KINDS[kind_id]
+    try:
+        if request.method != "POST":
+            kind.check(user=request.user, params=params, today=timezone.localdate())
+            return render(
+                request,
+                "plans/file_request.html",
+                {"title": kind.title(params), "action": request.get_full_path()},
+            )
+        job = file_job_request(user=request.user, kind=kind, params=params)
+    except FileRequestInvalid as error:
+        return bad_request(str(error))
+    except FileJobLimit as error:
+        return render(
+            request,
+            "plans/file_request.html",
+            {"title": kind.title(params), "refused": str(error)},
+            status=429,
+        )
+    return HttpResponseRedirect(reverse("plans:file_job", args=[job.pk]), status=303)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def plan_export(request, pk):
-    plan = get_object_or_404(plans_visible_to(user=request.user), pk=pk)
-    response = HttpResponse(
-        plan_export_xlsx(plan),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    safe_number = "".join(ch if ch.isalnum() else "-" for ch in plan.number)
-    response["Content-Disposition"] = attachment_disposition(
-        f"ke-hoach-{safe_number}-{plan.year}.xlsx"
-    )
-    return response
+    return _file_request(request, FileJob.Kind.PLAN_EXPORT, PlanExportParams(plan_id=pk))
 
 
-def _to_file_job(request, job):
-    """To the job's page: 303 after a POST, 302 for the links (GET)."""
-    return HttpResponseRedirect(
-        reverse("plans:file_job", args=[job.pk]), status=303 if request.method == "POST" else 302
-    )
-
-
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def task_export(request):
-    # A GET queues the export (derived data, nothing a user sees changes; an identical open
-    # job is reused), so the existing "Tải danh sách" links keep working.
-    job = file_job_request(
-        user=request.user,
-        kind=FileJob.Kind.TASK_EXPORT,
-        params={"query": request.GET.urlencode()},
-    )
-    return _to_file_job(request, job)
+    # The filters travel in the query string of the form's action, as on the list.
+    params = TaskExportParams(query=request.GET.urlencode())
+    return _file_request(request, FileJob.Kind.TASK_EXPORT, params)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def report_download(request, subject, period, extension):
-    """`/reports/plan-<id>/<period>.xlsx|docx` or `/reports/province-<id>/<period>...`: checked
-    now (403, 404, 400 as before), built by the job worker, downloaded from the job's page."""
-    try:
-        job = file_job_request(
-            user=request.user,
-            kind=FileJob.Kind.REPORT,
-            params={"subject": subject, "period": period, "extension": extension},
-        )
-    except FileJobInvalid as error:
-        return bad_request(str(error))
-    return _to_file_job(request, job)
+    """`/reports/plan-<id>/<period>.xlsx|docx` or `/reports/province-<id>/<period>...`."""
+    kind = FILE_KINDS[FileJob.Kind.REPORT]
+    params = kind.params_from_url(subject=subject, period=period, extension=extension)
+    return _file_request(request, FileJob.Kind.REPORT, params)
 
 
 @login_required
@@ -110,8 +118,4 @@ def file_job_download(request, pk):
         stored = job.file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    response = FileResponse(stored, content_type=job.content_type)
-    response["Content-Disposition"] = attachment_disposition(job.file_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(stored, name=job.file_name, content_type=job.content_type)

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -17,7 +17,8 @@ from agencies.roles import (
 )
 from agencies.selectors import agency_choices
 from plans.criteria.selectors import linkable_criteria
-from plans.evidence import attachment_disposition, evidence_download_name, evidence_served_type
+from plans.evidence import evidence_download_name, evidence_served_type
+from plans.files.responses import attachment_response
 from plans.filters import assignments_filtered
 from plans.forms import (
     AgencyLookupForm,
@@ -301,14 +302,11 @@ def evidence_download(request, pk):
         pk=pk,
     )
     content_type = evidence_served_type(evidence.content_type)
-    response = FileResponse(evidence.file.open("rb"), content_type=content_type)
-    response["Content-Disposition"] = attachment_disposition(
-        evidence_download_name(evidence.original_name, content_type)
+    return attachment_response(
+        evidence.file.open("rb"),
+        name=evidence_download_name(evidence.original_name, content_type),
+        content_type=content_type,
     )
-    # Never guessed from the bytes, never run as a page even if a browser showed it inline.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @login_required

@@ -75,11 +75,11 @@ def test_a_report_for_an_absurd_period_is_a_400_and_queues_nothing(
 ):
     for subject in (f"plan-{plan.pk}", f"province-{bac_kan.pk}"):
         url = reverse("plans:report_download", args=[subject, period, "xlsx"])
-        response = as_reviewer.get(url)
-        assert response.status_code == 400
-        message = response.content.decode()
-        assert message.startswith("Kỳ báo cáo “") and "không hợp lệ" in message
-        assert len(message) < 200  # the period is quoted, not all 5 000 characters of it
+        for response in (as_reviewer.get(url), as_reviewer.post(url)):
+            assert response.status_code == 400
+            message = response.content.decode()
+            assert message.startswith("Kỳ báo cáo “") and "không hợp lệ" in message
+            assert len(message) < 200  # the period is quoted, not all 5 000 characters of it
     assert not FileJob.objects.exists()
 
 
@@ -87,12 +87,14 @@ def test_a_report_for_an_absurd_period_is_a_400_and_queues_nothing(
 def test_a_report_of_no_plan_is_a_404(as_reviewer, plan, subject):
     url = reverse("plans:report_download", args=[subject, "2024-Y", "xlsx"])
     assert as_reviewer.get(url).status_code == 404
+    assert as_reviewer.post(url).status_code == 404
     assert not FileJob.objects.exists()
 
 
 def test_a_report_for_a_real_period_is_still_queued(as_reviewer, plan):
     url = reverse("plans:report_download", args=[f"plan-{plan.pk}", "2024-H1", "xlsx"])
-    assert as_reviewer.get(url).status_code == 302
+    assert as_reviewer.get(url).status_code == 200
+    assert as_reviewer.post(url).status_code == 303
     assert FileJob.objects.count() == 1
 
 

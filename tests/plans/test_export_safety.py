@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
-from plans.export import plan_export_xlsx
+from plans.files.export import plan_export_xlsx
+from plans.files.responses import attachment_disposition
 from plans.importing.pipeline import annex_import
 from plans.models import Assignment, Plan, Task
 from tests.downloads import fetch_file
@@ -150,7 +151,7 @@ def test_control_characters_do_not_break_any_export(client, plan, reviewer):
     client.force_login(reviewer)
     responses = [
         fetch_file(client, reverse("plans:task_export")),
-        client.get(reverse("plans:plan_export", args=[plan.pk])),
+        fetch_file(client, reverse("plans:plan_export", args=[plan.pk])),
         *(
             fetch_file(
                 client,
@@ -177,10 +178,22 @@ def test_plan_export_name_with_vietnamese_letters_is_a_valid_header(client, plan
     plan.number = "12/KH-ĐTTH"
     plan.save()
     client.force_login(reviewer)
-    response = client.get(reverse("plans:plan_export", args=[plan.pk]))
+    response = fetch_file(client, reverse("plans:plan_export", args=[plan.pk]))
     disposition = response["Content-Disposition"]
     disposition.encode("ascii")  # no raw non-ASCII bytes in the header
+    # The name is ASCII a person reads: Đ is D, the slash a dash.
     assert disposition == (
-        f'attachment; filename="ke-hoach-12-KH-DTTH-{plan.year}.xlsx"; '
-        f"filename*=UTF-8''ke-hoach-12-KH-%C4%90TTH-{plan.year}.xlsx"
+        f'attachment; filename="ke-hoach-12-kh-dtth-nam-{plan.year}.xlsx"; '
+        f"filename*=UTF-8''ke-hoach-12-kh-dtth-nam-{plan.year}.xlsx"
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+def test_a_vietnamese_file_name_is_a_valid_header():
+    disposition = attachment_disposition("Báo cáo Đà Nẵng.xlsx")
+    disposition.encode("ascii")
+    assert disposition == (
+        'attachment; filename="Bao cao Da Nang.xlsx"; '
+        "filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20%C4%90%C3%A0%20N%E1%BA%B5ng.xlsx"
     )

@@ -1,20 +1,28 @@
-"""Reports and exports built by the job worker: asked for on a page, built by `run_jobs`,
-downloaded by the one who asked; failures told in Vietnamese; old files cleaned up."""
+"""Reports and exports built in the background: asked for by POST, built by a django-tasks task
+(the `db_worker`), downloaded by the one who asked; failures told in Vietnamese; old files
+cleaned up; a run lost with its worker started again."""
 
 import datetime
 import io
 import logging
 import os
 import re
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from agencies.models import Membership
+from plans.files.tasks import file_job_build
 from plans.models import FileJob
 from tests.downloads import fetch_file, run_worker_once
 
@@ -27,15 +35,17 @@ def report_url(plan, extension="xlsx", period="2024-H1"):
 
 def test_a_report_is_queued_then_built_by_the_worker_and_downloaded(client, reviewer, province):
     client.force_login(reviewer)
-    asked = client.get(report_url(province["plan"]))
+    asked = client.post(report_url(province["plan"]))
     job = FileJob.objects.get()
-    assert asked.status_code == 302 and asked["Location"] == f"/files/{job.pk}/"
+    assert asked.status_code == 303 and asked["Location"] == f"/files/{job.pk}/"
     assert (job.status, job.requested_by, job.kind) == ("queued", reviewer, "report")
     assert job.params == {
-        "subject": f"plan-{province['plan'].pk}",
+        "subject": "plan",
+        "subject_id": province["plan"].pk,
         "period": "2024-H1",
         "extension": "xlsx",
     }
+    assert DBTaskResult.objects.get(pk=job.task_result_id).status == "READY"
     page = client.get(asked["Location"])
     assert "Đang chuẩn bị tệp… (đang chờ đến lượt)" in page.text
 
@@ -47,7 +57,7 @@ def test_a_report_is_queued_then_built_by_the_worker_and_downloaded(client, revi
     assert job.file.name.startswith("jobs/") and stored.stat().st_size == job.size
     page = client.get(asked["Location"])
     assert "Tệp đã sẵn sàng." in page.text
-    assert f"bao-cao-plan-{province['plan'].pk}-2024-H1.xlsx" in page.text
+    assert "bao-cao-ke-hoach-5-kh-ubnd-6-thang-2024.xlsx" in page.text
     expires = timezone.localtime(job.finished_at + datetime.timedelta(hours=24))
     assert f"Tệp được giữ đến {expires:%d/%m/%Y %H:%M}" in page.text
     response = client.get(reverse("plans:file_job_download", args=[job.pk]))
@@ -56,11 +66,20 @@ def test_a_report_is_queued_then_built_by_the_worker_and_downloaded(client, revi
     assert sheet["A1"].value == "KẾT QUẢ THỰC HIỆN KẾ HOẠCH SỐ 5/KH-UBND – 6 THÁNG 2024"
 
 
-def test_a_report_asked_by_post_answers_see_other(client, reviewer, province):
+def test_a_get_of_a_file_url_changes_nothing_and_offers_the_button(client, reviewer, province):
     client.force_login(reviewer)
-    response = client.post(report_url(province["plan"], "docx"))
-    assert response.status_code == 303
-    assert response["Location"] == f"/files/{FileJob.objects.get().pk}/"
+    for url in (
+        report_url(province["plan"], "docx"),
+        reverse("plans:task_export") + "?status=done",
+        reverse("plans:plan_export", args=[province["plan"].pk]),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert f'<form method="post" action="{url}">' in page.text and "Tạo tệp" in page.text
+    assert not FileJob.objects.exists() and not DBTaskResult.objects.exists()
+    # The checks still answer at once: another province's plan, a wrong period.
+    assert client.get(report_url(province["plan"], period="2024-X")).status_code == 400
+    assert client.put(report_url(province["plan"])).status_code == 405
 
 
 def test_nobody_else_sees_or_downloads_the_file(
@@ -80,24 +99,25 @@ def test_nobody_else_sees_or_downloads_the_file(
 
 def test_asking_again_while_it_is_being_built_reuses_the_job(client, reviewer, province):
     client.force_login(reviewer)
-    first = client.get(report_url(province["plan"]))
-    again = client.get(report_url(province["plan"]))
+    first = client.post(report_url(province["plan"]))
+    again = client.post(report_url(province["plan"]))
     assert first["Location"] == again["Location"] and FileJob.objects.count() == 1
     # Another file is another job: another format, period, or the export.
-    client.get(report_url(province["plan"], "docx"))
-    client.get(report_url(province["plan"], period="2024-Y"))
-    client.get(reverse("plans:task_export"), {"status": "done"})
-    client.get(reverse("plans:task_export"), {"status": "done"})
-    assert FileJob.objects.count() == 4
+    client.post(report_url(province["plan"], "docx"))
+    client.post(report_url(province["plan"], period="2024-Y"))
+    assert FileJob.objects.count() == 3 and DBTaskResult.objects.count() == 3
     # Once built, asking again builds a new file with the figures of that moment.
     run_worker_once()
     assert not FileJob.objects.exclude(status="done").exists()
-    assert client.get(report_url(province["plan"]))["Location"] != first["Location"]
+    client.post(reverse("plans:task_export") + "?status=done")
+    client.post(reverse("plans:task_export") + "?status=done")
+    assert FileJob.objects.count() == 4
+    assert client.post(report_url(province["plan"]))["Location"] != first["Location"]
 
 
 def test_the_download_waits_until_the_file_is_built(client, reviewer, province):
     client.force_login(reviewer)
-    client.get(report_url(province["plan"]))
+    client.post(report_url(province["plan"]))
     job = FileJob.objects.get()
     assert client.get(reverse("plans:file_job_download", args=[job.pk])).status_code == 404
 
@@ -107,15 +127,17 @@ def test_a_failing_job_is_told_in_vietnamese_and_the_worker_goes_on(
 ):
     # Asked while a leader, built after the user became agency staff: refused when built.
     client.force_login(leader)
-    revoked = client.get(report_url(province["plan"]))["Location"]
+    revoked = client.post(report_url(province["plan"]))["Location"]
     Membership.objects.filter(user=leader).update(role=Membership.Role.STAFF)
     # Parameters no builder can use (a row written by hand, a bug): the traceback is logged.
     broken = FileJob.objects.create(
         kind="report", params={"subject": "plan-1"}, requested_by=reviewer
     )
+    broken.task_result_id = str(file_job_build.enqueue(job_id=broken.pk).id)
+    broken.save()
     # ... and the next job still runs.
     client.force_login(reviewer)
-    fine = client.get(reverse("plans:task_export"))["Location"]
+    fine = client.post(reverse("plans:task_export"))["Location"]
 
     with caplog.at_level(logging.INFO, logger="plans.jobs"):
         run_worker_once()
@@ -149,7 +171,7 @@ def test_finished_jobs_and_their_files_are_deleted_after_a_day(client, reviewer,
     FileJob.objects.filter(pk=old.pk).update(
         finished_at=timezone.now() - datetime.timedelta(hours=25)
     )
-    queued = client.get(report_url(province["plan"], period="2024-Y"))
+    queued = client.post(report_url(province["plan"], period="2024-Y"))
 
     run_worker_once()
 
@@ -165,49 +187,148 @@ def test_files_of_a_deleted_user_are_removed_after_the_retention(client, reviewe
     stored = Path(settings.MEDIA_ROOT) / FileJob.objects.get().file.name
     reviewer.delete()  # the job row goes with the user; its file stays until the sweep
     assert not FileJob.objects.exists() and stored.exists()
-    run_worker_once()
+    # The housekeeping a worker's start (and the daily timer) runs.
+    call_command("file_jobs_housekeeping", stdout=io.StringIO())
     assert stored.exists()  # a day's grace: a file is never swept while a job may be saving it
     day_old = (timezone.now() - datetime.timedelta(hours=25)).timestamp()
     os.utime(stored, (day_old, day_old))
-    run_worker_once()
+    call_command("file_jobs_housekeeping", stdout=io.StringIO())
     assert not stored.exists()
 
 
-def test_a_job_left_running_by_a_killed_worker_runs_again(client, reviewer, province):
-    client.force_login(reviewer)
-    client.get(report_url(province["plan"]))
-    client.get(report_url(province["plan"], "docx"))
-    stuck, hopeless = FileJob.objects.order_by("pk")
-    long_ago = timezone.now() - datetime.timedelta(minutes=31)
-    FileJob.objects.filter(pk=stuck.pk).update(status="running", started_at=long_ago, attempts=1)
-    # A job that was running when its worker died three times is not tried a fourth time.
-    FileJob.objects.filter(pk=hopeless.pk).update(status="running", started_at=long_ago, attempts=3)
-    # One running for a few minutes is another worker's: left alone.
-    client.get(report_url(province["plan"], period="2024-Y"))
-    busy = FileJob.objects.latest("pk")
-    FileJob.objects.filter(pk=busy.pk).update(
-        status="running", started_at=timezone.now() - datetime.timedelta(minutes=5)
+def _dead_pid() -> int:
+    """The pid of a process that has exited (as a worker killed with SIGKILL leaves)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def _left_running(job, *, worker: str, started_minutes_ago: float = 0.5) -> None:
+    """What a worker killed mid-job leaves: its task result RUNNING for good (django-tasks-db
+    has no heartbeat), the job running under its process."""
+    started = timezone.now() - datetime.timedelta(minutes=started_minutes_ago)
+    DBTaskResult.objects.filter(pk=job.task_result_id).update(
+        status="RUNNING", started_at=started, worker_ids=["killed-worker"]
+    )
+    FileJob.objects.filter(pk=job.pk).update(
+        status="running", started_at=started, attempts=F("attempts") + 1, worker=worker
     )
 
-    run_worker_once()
 
-    stuck.refresh_from_db()
-    hopeless.refresh_from_db()
+def test_a_job_whose_worker_was_killed_runs_again_when_a_worker_starts(client, reviewer, province):
+    client.force_login(reviewer)
+    page = client.post(report_url(province["plan"]))["Location"]
+    job = FileJob.objects.get()
+    _left_running(job, worker=f"{socket.gethostname()}:{_dead_pid()}")
+    dead_result = job.task_result_id
+    assert run_worker_once() == 0  # nothing is READY: the package alone would never run it
+
+    call_command("file_jobs_housekeeping", stdout=io.StringIO())  # before db_worker starts
+
+    job.refresh_from_db()
+    assert job.status == "queued" and job.task_result_id != dead_result and not job.worker
+    old = DBTaskResult.objects.get(pk=dead_result)
+    assert old.status == "FAILED" and old.exception_class_path.endswith("WorkerLost")
+    assert run_worker_once() == 1
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("done", 2)
+    assert "Tệp đã sẵn sàng." in client.get(page).text
+
+
+def test_an_identical_request_never_waits_on_a_dead_run(client, reviewer, province):
+    client.force_login(reviewer)
+    first = client.post(report_url(province["plan"]))["Location"]
+    job = FileJob.objects.get()
+    _left_running(job, worker=f"{socket.gethostname()}:{_dead_pid()}")
+
+    again = client.post(report_url(province["plan"]))
+
+    # The same job, with a new task a worker will run, not the dead one.
+    assert again["Location"] == first
+    job.refresh_from_db()
+    assert job.status == "queued"
+    assert DBTaskResult.objects.get(pk=job.task_result_id).status == "READY"
+    assert run_worker_once() == 1
+    job.refresh_from_db()
+    assert job.status == "done"
+
+
+def test_a_run_on_a_live_worker_is_left_alone_until_it_is_too_old(client, reviewer, province):
+    client.force_login(reviewer)
+    client.post(report_url(province["plan"]))
+    busy = FileJob.objects.get()
+    # This process is alive: its run is another worker's, still building.
+    _left_running(busy, worker=f"{socket.gethostname()}:{os.getpid()}", started_minutes_ago=5)
+    call_command("file_jobs_housekeeping", stdout=io.StringIO())
     busy.refresh_from_db()
-    assert stuck.status == "done" and stuck.attempts == 2
-    assert hopeless.status == "failed" and "gián đoạn" in hopeless.error
     assert busy.status == "running"
+    # A worker of another machine cannot be asked: after PARINDEX_JOBS_STALE_MINUTES its run
+    # counts as lost.
+    FileJob.objects.filter(pk=busy.pk).update(worker="other-host:1")
+    DBTaskResult.objects.filter(pk=busy.task_result_id).update(
+        started_at=timezone.now() - datetime.timedelta(minutes=31)
+    )
+    call_command("file_jobs_housekeeping", stdout=io.StringIO())
+    busy.refresh_from_db()
+    assert busy.status == "queued"
+
+
+def test_a_job_that_lost_its_worker_three_times_is_given_up(client, reviewer, province):
+    client.force_login(reviewer)
+    page = client.post(report_url(province["plan"]))["Location"]
+    job = FileJob.objects.get()
+    for _ in range(3):
+        job.refresh_from_db()
+        _left_running(job, worker=f"{socket.gethostname()}:{_dead_pid()}")
+        call_command("file_jobs_housekeeping", stdout=io.StringIO())
+    job.refresh_from_db()
+    assert job.status == "failed" and "gián đoạn" in job.error
+    assert "Không tạo được tệp: Việc tạo tệp bị gián đoạn" in client.get(page).text
+    # Asking again is a new job.
+    assert client.post(report_url(province["plan"]))["Location"] != page
+
+
+def test_a_user_has_at_most_three_files_waiting(client, reviewer, province, settings):
+    client.force_login(reviewer)
+    for url in (
+        report_url(province["plan"]),
+        report_url(province["plan"], "docx"),
+        reverse("plans:task_export"),
+    ):
+        assert client.post(url).status_code == 303
+    refused = client.post(report_url(province["plan"], period="2024-Y"))
+    assert refused.status_code == 429
+    assert (
+        "Bạn đang có 3 tệp chờ tạo (tối đa 3 tệp cùng lúc). "
+        "Hãy đợi các tệp đó xong rồi yêu cầu thêm."
+    ) in refused.text
+    assert FileJob.objects.count() == 3 and DBTaskResult.objects.count() == 3
+    # An identical request is still answered with its job.
+    assert client.post(report_url(province["plan"])).status_code == 303
+    # Once they are built, more may be asked for.
+    run_worker_once()
+    assert client.post(report_url(province["plan"], period="2024-Y")).status_code == 303
+
+
+def test_a_user_without_an_agency_cannot_queue_a_hundred_exports(client, django_user_model):
+    nobody = django_user_model.objects.create_user("nobody", password="x")
+    client.force_login(nobody)
+    answers = [
+        client.post(reverse("plans:task_export") + f"?q=tim-{n}").status_code for n in range(100)
+    ]
+    assert answers.count(303) == 3 and answers.count(429) == 97
+    assert FileJob.objects.count() == 3
 
 
 def test_my_files_lists_the_users_own_files_in_a_fixed_number_of_queries(
     client, reviewer, leader, province, django_assert_num_queries
 ):
     client.force_login(leader)
-    client.get(report_url(province["plan"]))
+    client.post(report_url(province["plan"]))
     client.force_login(reviewer)
     fetch_file(client, report_url(province["plan"]))
-    client.get(report_url(province["plan"], "docx"))
-    client.get(reverse("plans:task_export"), {"q": "so tu phap"})
+    client.post(report_url(province["plan"], "docx"))
+    client.post(reverse("plans:task_export") + "?q=so+tu+phap")
     # session, user, the user's membership (menu), the jobs
     with django_assert_num_queries(4):
         page = client.get(reverse("plans:file_job_list"))

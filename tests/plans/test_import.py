@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from agencies.models import Agency
-from plans.export import plan_export_xlsx
+from plans.files.export import plan_export_xlsx
 from plans.models import Assignment, ImportRun, Plan, ProgressUpdate, Section, Task
 
 pytestmark = pytest.mark.django_db

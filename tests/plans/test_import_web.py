@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from plans.models import ImportRun, Plan, Task
+from tests.downloads import fetch_file
 from tests.plans.test_import import PAPI_XLS, PLAN_2022
 
 pytestmark = pytest.mark.django_db
@@ -127,12 +128,12 @@ def test_plan_export_is_limited_to_the_plan_province(client, reviewer, other_rev
     client.post(reverse("plans:import_confirm", args=[ImportRun.objects.get().pk]))
     plan = Plan.objects.get()
     url = reverse("plans:plan_export", args=[plan.pk])
-    response = client.get(url)
-    assert response.status_code == 200
+    response = fetch_file(client, url)
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
     client.force_login(other_reviewer)
     assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
 
 
 def test_imported_text_is_shown_escaped(client, reviewer, bac_kan, tmp_path):

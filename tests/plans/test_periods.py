@@ -5,10 +5,13 @@ import datetime
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from plans.dashboard import DashboardScope
 from plans.models import ReportingPeriod
 from plans.reminders import period_reminders_collect
+from tests.downloads import run_worker_once
 from tests.factories import make_assignment, make_task
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +55,15 @@ def test_the_button_asks_each_agency_for_the_report_of_the_period(
     assert client.get(reverse("plans:period_remind", args=[period.pk])).status_code == 405
     response = client.post(reverse("plans:period_remind", args=[period.pk]), follow=True)
     assert response.status_code == 200
+    # Sent by the worker: the page says so and reloads itself until it is done.
+    assert "Đang gửi thư đề nghị báo cáo kỳ 6 tháng 2024; kết quả hiện ở đây." in response.text
+    assert "Đang gửi thư đề nghị báo cáo kỳ này…" in response.text
+    assert '<meta http-equiv="refresh" content="5">' in response.text
+    assert not mail.outbox
+    assert run_worker_once() == 1
+    response = client.get(reverse("plans:period_detail", args=[period.pk]))
     assert "Đã gửi 2 thư đề nghị báo cáo kỳ 6 tháng 2024 tới 2 người" in response.text
+    assert 'http-equiv="refresh"' not in response.text
     emails = {m.to[0]: m for m in mail.outbox}
     assert sorted(emails) == ["taichinh@example.vn", "tuphap@example.vn"]
     tuphap = emails["tuphap@example.vn"]
@@ -87,7 +98,9 @@ def test_agencies_nobody_can_be_emailed_for_are_counted(
     client.force_login(reviewer)
     open_period(client, bac_kan)
     period = ReportingPeriod.objects.get()
-    response = client.post(reverse("plans:period_remind", args=[period.pk]), follow=True)
+    client.post(reverse("plans:period_remind", args=[period.pk]))
+    run_worker_once()
+    response = client.get(reverse("plans:period_detail", args=[period.pk]))
     assert [m.to for m in mail.outbox] == [["tuphap@example.vn"]]
     assert "1 cơ quan chưa báo cáo chưa có cán bộ nhận thư" in response.text
 
@@ -146,3 +159,25 @@ def test_the_period_reminder_is_collected_in_four_queries_whatever_the_data(
     for number in range(20):
         make_assignment(make_task(province["plan"], number=f"X{number}"), province["tp"])
     assert collect() == {"Sở Tài chính": 3, "Sở Tư pháp": 24}
+
+
+def test_a_reminder_whose_worker_was_killed_is_told_as_failed_not_sent_twice(
+    client, reviewer, bac_kan, province, staff_tuphap
+):
+    staff_tuphap.email = "tuphap@example.vn"
+    staff_tuphap.save()
+    client.force_login(reviewer)
+    open_period(client, bac_kan)
+    period = ReportingPeriod.objects.get()
+    client.post(reverse("plans:period_remind", args=[period.pk]))
+    # What a worker killed while sending leaves: the result RUNNING for good.
+    DBTaskResult.objects.update(
+        status="RUNNING", started_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    page = client.get(reverse("plans:period_detail", args=[period.pk]))
+    assert "Đang gửi thư đề nghị báo cáo kỳ này…" in page.text
+    DBTaskResult.objects.update(started_at=timezone.now() - datetime.timedelta(minutes=31))
+    page = client.get(reverse("plans:period_detail", args=[period.pk]))
+    assert "Không gửi được thư đề nghị báo cáo; hãy thử lại" in page.text
+    assert 'http-equiv="refresh"' not in page.text
+    assert run_worker_once() == 0 and not mail.outbox  # never sent again by itself

@@ -40,7 +40,7 @@ def test_xlsx_report_in_the_annex_layout(client, reviewer, bac_kan, with_evidenc
     client.force_login(reviewer)
     response = fetch_file(client, report_url(f"plan-{with_evidence['plan'].pk}", "2024-H1", "xlsx"))
     assert response["Content-Disposition"].startswith(
-        f'attachment; filename="bao-cao-plan-{with_evidence["plan"].pk}-2024-H1.xlsx"'
+        'attachment; filename="bao-cao-ke-hoach-5-kh-ubnd-6-thang-2024.xlsx"'
     )
     assert response["X-Content-Type-Options"] == "nosniff"
     sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active

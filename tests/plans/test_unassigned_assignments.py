@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from plans.models import Assignment, ProgressUpdate, ReportingPeriod
 from plans.reminders import reminders_collect
-from tests.downloads import fetch_file
+from tests.downloads import fetch_file, run_worker_once
 from tests.factories import day
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,7 @@ def what_users_see(client, people, bac_kan, plan) -> dict:
     seen["not reported"] = {r["agency__name"]: r["not_reported"] for r in page.context["agencies"]}
     mail.outbox = []
     client.post(reverse("plans:period_remind", args=[period.pk]))
+    run_worker_once()
     seen["period reminder"] = sorted(m.subject for m in mail.outbox)
     seen["due reminders"] = {
         r.agency.name: sorted(i.number for i in r.overdue + r.due_soon)
@@ -181,7 +182,7 @@ def test_the_plan_export_names_only_the_agencies_the_annex_names(client, provinc
         unassigned_at=UNASSIGNED_AT
     )
     client.force_login(reviewer)
-    response = client.get(reverse("plans:plan_export", args=[province["plan"].pk]))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    response = fetch_file(client, reverse("plans:plan_export", args=[province["plan"].pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
     [row] = [r for r in sheet.iter_rows(values_only=True) if r[0] == "A"]
     assert row[3:5] == ("Sở Tư pháp", None)  # lead, support

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.export import plan_export_xlsx
+from plans.files.export import plan_export_xlsx
 from plans.models import Plan
 
 

@@ -17,7 +17,7 @@ from docx.shared import Cm, Pt
 from openpyxl import Workbook
 
 from plans.dashboard import GROUPS, DashboardScope, dashboard_by_agency, dashboard_totals
-from plans.export import agency_text, safe_cell, xml_text
+from plans.files.export import agency_text, safe_cell, xml_text
 from plans.models import Assignment, Plan, ProgressUpdate, Task
 from plans.periods import period_label
 from plans.timeliness import TIMELINESS_LABELS, Timeliness, timeliness_case, timeliness_q

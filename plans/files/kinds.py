@@ -1,0 +1,234 @@
+"""The kinds of file users download, one protocol for all (after pretix's exporters).
+
+A kind has an `identifier` (stored on the `FileJob`), a `verbose_name`, typed parameters (a
+frozen dataclass, stored as JSON on the job and read back into the dataclass), a `check` of
+who may ask (PermissionDenied, Http404 or FileRequestInvalid: the 403/404/400 answered when
+the file is asked for, and checked again when it is built, since roles change in between) and
+`render`, which builds the file as the requester sees the data: `BuiltFile(name,
+content_type, content)`.
+
+    ReportKind       the periodic report of a plan or a province's plans (.xlsx or .docx)
+    TaskExportKind   the task list, with the list's filters (.xlsx)
+    PlanExportKind   a plan as annex workbooks, in the layout the import reads (.xlsx)
+"""
+
+import dataclasses
+import datetime
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from agencies.roles import can_see_dashboard, dashboard_provinces
+from parindex.core.text import fold
+from plans.files.export import assignments_export_xlsx, plan_export_xlsx
+from plans.files.reports import report_docx, report_subject, report_xlsx
+from plans.filters import assignments_filtered
+from plans.models import FileJob
+from plans.periods import period_bounds, period_label
+from plans.selectors import plans_visible_to
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class FileRequestInvalid(Exception):
+    """A request that can never give a file (a wrong period): answered 400 with this
+    Vietnamese message."""
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    name: str
+    content_type: str
+    content: bytes
+
+
+def file_name_part(text: str) -> str:
+    """ASCII a person reads in a file name: "Kế hoạch số 5/KH-UBND" → "ke-hoach-so-5-kh-ubnd"."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:80]
+
+
+class FileKind:
+    identifier: ClassVar[str]
+    verbose_name: ClassVar[str]
+    Params: ClassVar[type]
+
+    def params_load(self, data: dict):
+        """The job's stored parameters as the kind's dataclass; TypeError or ValueError if
+        they are not (a row written by hand, an old format)."""
+        fields = {field.name: field.type for field in dataclasses.fields(self.Params)}
+        if set(data) != set(fields):
+            raise ValueError(f"{self.identifier}: parameters {sorted(data)}")
+        return self.Params(**{name: _typed(data[name], fields[name]) for name in fields})
+
+    def params_dump(self, params) -> dict:
+        return dataclasses.asdict(params)
+
+    def check(self, *, user, params, today: datetime.date) -> None:
+        raise NotImplementedError
+
+    def render(self, *, user, params, today: datetime.date) -> BuiltFile:
+        raise NotImplementedError
+
+    def title(self, params) -> str:
+        return str(self.verbose_name)
+
+    def request_url(self, params) -> str:
+        """The page that asks for this file (by POST; its GET shows the button)."""
+        raise NotImplementedError
+
+
+def _typed(value, kind):
+    # Stored as JSON: only str and int parameters, checked so a bad row fails loudly.
+    expected = {"int": int, "str": str}.get(getattr(kind, "__name__", kind), object)
+    if not isinstance(value, expected) or isinstance(value, bool):
+        raise TypeError(f"{value!r} is not {expected.__name__}")
+    return value
+
+
+# The periodic report --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    subject: str  # "plan" or "province"
+    subject_id: int
+    period: str  # "2024-H1"
+    extension: str  # "xlsx" or "docx"
+
+
+REPORT_FORMATS = {"xlsx": (XLSX, report_xlsx), "docx": (DOCX, report_docx)}
+
+
+class ReportKind(FileKind):
+    identifier = FileJob.Kind.REPORT
+    verbose_name = "Báo cáo định kỳ"
+    Params = ReportParams
+
+    def params_from_url(self, *, subject: str, period: str, extension: str) -> ReportParams:
+        """`plan-12` or `province-4` from the URL, or Http404."""
+        kind, _, pk = subject.partition("-")
+        # isascii: "²" and "١" are digits to str.isdigit, but no id.
+        if (
+            kind not in {"plan", "province"}
+            or not (pk.isascii() and pk.isdigit() and len(pk) < 10)
+            or extension not in REPORT_FORMATS
+        ):
+            raise Http404
+        return ReportParams(subject=kind, subject_id=int(pk), period=period, extension=extension)
+
+    def _subject(self, *, user, params: ReportParams, today):
+        if not user.is_active or not can_see_dashboard(user):
+            raise PermissionDenied
+        if params.subject not in {"plan", "province"} or params.extension not in REPORT_FORMATS:
+            raise Http404
+        try:
+            period_bounds(params.period)
+        except ValueError as error:
+            raise FileRequestInvalid(str(error)) from error
+        if params.subject == "plan":
+            plan = get_object_or_404(
+                plans_visible_to(user=user).select_related("province"), pk=params.subject_id
+            )
+            name = f"bao-cao-ke-hoach-{file_name_part(plan.number)}"
+            return report_subject(plan=plan, period=params.period, today=today), name
+        province = get_object_or_404(dashboard_provinces(user), pk=params.subject_id)
+        name = f"bao-cao-tinh-{file_name_part(province.name)}"
+        return report_subject(province=province, period=params.period, today=today), name
+
+    def check(self, *, user, params: ReportParams, today) -> None:
+        self._subject(user=user, params=params, today=today)
+
+    def render(self, *, user, params: ReportParams, today) -> BuiltFile:
+        subject, name = self._subject(user=user, params=params, today=today)
+        content_type, build = REPORT_FORMATS[params.extension]
+        period = file_name_part(period_label(params.period))
+        return BuiltFile(f"{name}-{period}.{params.extension}", content_type, build(subject))
+
+    def title(self, params: ReportParams) -> str:
+        whole = "của các kế hoạch trong tỉnh" if params.subject == "province" else "của kế hoạch"
+        period = period_label(params.period)
+        period = period[:1].lower() + period[1:]  # mid-sentence: "Báo cáo năm 2024", "quý I/2024"
+        return f"Báo cáo {period} {whole} (.{params.extension})"
+
+    def request_url(self, params: ReportParams) -> str:
+        subject = f"{params.subject}-{params.subject_id}"
+        return reverse("plans:report_download", args=[subject, params.period, params.extension])
+
+
+# The task-list export -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskExportParams:
+    query: str  # the task list's filter query string
+
+
+class TaskExportKind(FileKind):
+    identifier = FileJob.Kind.TASK_EXPORT
+    verbose_name = "Danh sách nhiệm vụ"
+    Params = TaskExportParams
+
+    def check(self, *, user, params, today) -> None:
+        # Everyone logged in may export the list; the rows are those the user sees when it is
+        # built. A wrong filter exports no rows, as the list shows none.
+        if not user.is_active:
+            raise PermissionDenied
+
+    def render(self, *, user, params: TaskExportParams, today) -> BuiltFile:
+        self.check(user=user, params=params, today=today)
+        _, rows = assignments_filtered(user=user, params=QueryDict(params.query), today=today)
+        content = assignments_export_xlsx(
+            rows.order_by("task__plan_id", "task__position", "agency__name"), today=today
+        )
+        return BuiltFile(f"danh-sach-nhiem-vu-{today:%d-%m-%Y}.xlsx", XLSX, content)
+
+    def title(self, params) -> str:
+        return "Danh sách nhiệm vụ (.xlsx)"
+
+    def request_url(self, params: TaskExportParams) -> str:
+        query = params.query
+        return reverse("plans:task_export") + (f"?{query}" if query else "")
+
+
+# The plan export ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanExportParams:
+    plan_id: int
+
+
+class PlanExportKind(FileKind):
+    identifier = FileJob.Kind.PLAN_EXPORT
+    verbose_name = "Kế hoạch dạng phụ lục"
+    Params = PlanExportParams
+
+    def _plan(self, *, user, params: PlanExportParams):
+        if not user.is_active:
+            raise PermissionDenied
+        return get_object_or_404(plans_visible_to(user=user), pk=params.plan_id)
+
+    def check(self, *, user, params, today) -> None:
+        self._plan(user=user, params=params)
+
+    def render(self, *, user, params: PlanExportParams, today) -> BuiltFile:
+        plan = self._plan(user=user, params=params)
+        name = f"ke-hoach-{file_name_part(plan.number)}-nam-{plan.year}.xlsx"
+        return BuiltFile(name, XLSX, plan_export_xlsx(plan))
+
+    def title(self, params) -> str:
+        return "Kế hoạch dạng phụ lục (.xlsx)"
+
+    def request_url(self, params: PlanExportParams) -> str:
+        return reverse("plans:plan_export", args=[params.plan_id])
+
+
+FILE_KINDS: dict[str, FileKind] = {
+    kind.identifier: kind for kind in (ReportKind(), TaskExportKind(), PlanExportKind())
+}
