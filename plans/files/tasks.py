@@ -1,5 +1,6 @@
-"""The background tasks (django-tasks, run by `manage.py db_worker`): the files users ask for
-and the period reminders. Thin: each calls a service with the ids it was given."""
+"""The background task that builds the files users ask for (django-tasks, run by `manage.py
+db_worker`; the period reminder's task is in plans/tasks.py). Thin: it calls the services of
+plans/files/jobs.py with the id it was given."""
 
 import logging
 
