@@ -32,7 +32,9 @@ urlpatterns = [
         name="unknown_agency_list",
     ),
     path("agencies/<int:pk>/settle/", agencies.agency_settle, name="agency_settle"),
-    path("agencies/<int:pk>/settle/alias/", agencies.agency_settle_alias, name="agency_settle_alias"),
+    path(
+        "agencies/<int:pk>/settle/alias/", agencies.agency_settle_alias, name="agency_settle_alias"
+    ),
     path(
         "agencies/<int:pk>/settle/external/",
         agencies.agency_settle_external,

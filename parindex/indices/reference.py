@@ -3,17 +3,12 @@
 Re-runnable like `agencies.reference`: natural keys, updates in place, no duplicates.
 """
 
-from decimal import Decimal
-
 from django.db import transaction
 
 from agencies.models import Province
 from agencies.reference import LoadReport, read_fixture
+from parindex.core.numbers import as_decimal
 from parindex.indices.models import Criterion, CriterionScore, Edition, Index, Result
-
-
-def _decimal(value) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
 
 
 def _upsert(model, lookup: dict, values: dict, report: LoadReport):
@@ -46,7 +41,7 @@ def load_indices(report: LoadReport) -> None:
                     "name": spec["name"],
                     "decision_number": spec["decision_number"],
                     "last_year": spec["last_year"],
-                    "max_total": _decimal(spec.get("max_total")),
+                    "max_total": as_decimal(spec.get("max_total")),
                 },
                 report,
             )
@@ -59,7 +54,7 @@ def load_indices(report: LoadReport) -> None:
                         "level": Criterion.Level.AREA,
                         "parent": None,
                         "position": position,
-                        "max_score": _decimal(spec.get("area_max")),
+                        "max_score": as_decimal(spec.get("area_max")),
                     },
                     report,
                 )
@@ -74,12 +69,12 @@ def load_results(report: LoadReport) -> None:
             Result,
             {"province": province, "index": index, "year": item["year"]},
             {
-                "total": _decimal(item["total"]),
-                "maximum": _decimal(item["maximum"]),
+                "total": as_decimal(item["total"]),
+                "maximum": as_decimal(item["maximum"]),
                 "rank": item["rank"],
                 "rank_of": item["rank_of"],
                 "band": item["band"],
-                "total_change": _decimal(item["total_change"]),
+                "total_change": as_decimal(item["total_change"]),
                 "rank_change": item["rank_change"],
                 "source": item["source"],
             },
@@ -91,7 +86,7 @@ def load_results(report: LoadReport) -> None:
             _upsert(
                 CriterionScore,
                 {"result": result, "criterion": criterion},
-                {"achieved": _decimal(achieved), "maximum": _decimal(maximum)},
+                {"achieved": as_decimal(achieved), "maximum": as_decimal(maximum)},
                 report,
             )
 

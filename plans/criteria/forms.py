@@ -1,8 +1,8 @@
 from django import forms
 from django.conf import settings
 
+from parindex.core.numbers import parse_typed
 from parindex.indices.models import Criterion, Index
-from plans.importing.scores import parse_number
 
 
 class IndicesForm(forms.Form):
@@ -23,13 +23,10 @@ class IndicesForm(forms.Form):
 
 
 def _decimal_or_none(text: str, label: str):
-    text = (text or "").strip().replace(" ", "")
-    if not text:
-        return None
-    number = parse_number(text)
-    if number is None or not text[:1].isdigit():
-        raise forms.ValidationError(f"{label} phải là số, ví dụ 84,69.")
-    return number
+    try:
+        return parse_typed(text)
+    except ValueError:
+        raise forms.ValidationError(f"{label} phải là số, ví dụ 84,69.") from None
 
 
 class ResultImportForm(forms.Form):

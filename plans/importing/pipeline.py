@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Province
+from parindex.core.numbers import format_integer
 from plans.importing.deadlines import DeadlineKind, parse_deadline
 from plans.importing.header import LOOKED_FOR, find_header
 from plans.importing.resolve import ALIASED, EXPANDED, MATCHED, NEW, AgencyResolver
@@ -322,14 +323,10 @@ def _check_cell_lengths(sheet) -> None:
             if cell.origin and isinstance(value, str) and len(value) > EXCEL_CELL_MAX_CHARS:
                 raise ImportRefused(
                     f"Trang tính “{sheet.name}”, ô {sheet.ref(row_number, col_number)}: nội dung "
-                    f"dài {_thousands(len(value))} ký tự, vượt giới hạn "
-                    f"{_thousands(EXCEL_CELL_MAX_CHARS)} ký tự của một ô Excel (tệp có thể bị hỏng "
+                    f"dài {format_integer(len(value))} ký tự, vượt giới hạn "
+                    f"{format_integer(EXCEL_CELL_MAX_CHARS)} ký tự của một ô Excel (tệp có thể bị hỏng "
                     "hoặc ô bị dán nhầm nội dung). Hãy rút gọn nội dung ô này rồi tải lên lại."
                 )
-
-
-def _thousands(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
 
 
 def _interpret(walks, resolver: AgencyResolver, year: int, report) -> list[ImportedTask]:
