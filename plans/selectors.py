@@ -27,7 +27,16 @@ from agencies.roles import (
     province_ids_of,
     settle_provinces,
 )
-from plans.models import Assignment, FileJob, ImportRun, Plan, ProgressUpdate, Task
+from plans.models import (
+    Assignment,
+    FileJob,
+    ImportRun,
+    Plan,
+    ProgressUpdate,
+    ReportingPeriod,
+    Task,
+)
+from plans.periods import period_label
 from plans.timeliness import Timeliness, timeliness_case, timeliness_q
 
 
@@ -158,6 +167,15 @@ def can_review(*, user, assignment) -> bool:
     return allowed and assignment_in_force(assignment)
 
 
+def assignment_awaits_review(assignment) -> bool:
+    """A completion reported and not yet confirmed: what may be confirmed or returned. The task
+    page offers the review form on it, and `assignment_review` refuses anything else."""
+    return (
+        assignment.status == Assignment.Status.DONE
+        and assignment.review != Assignment.Review.CONFIRMED
+    )
+
+
 def can_restore_task(*, user, task) -> bool:
     """Sở Nội vụ of the task's province, and administrators, put a withdrawn task back."""
     return is_administrator(user) or (
@@ -214,19 +232,65 @@ def task_detail(*, user, pk):
     return get_object_or_404(tasks, pk=pk)
 
 
-def task_history(*, task, limit: int | None = None) -> tuple[list, int]:
-    """The task's progress updates, newest first, with authors and evidence: the first `limit`
-    (all if None) and how many there are in all. A task of 40 agencies reporting for years
-    has hundreds; the page shows the latest and links to the rest."""
+# The task page shows the latest updates; `?history=all` shows every one.
+HISTORY_SHOWN = 30
+
+CHANGE_LABELS = {"status": "Tiến độ", "completed_on": "Ngày hoàn thành", "review": "Xác nhận"}
+CHANGE_VALUES = {
+    "status": dict(Assignment.Status.choices),
+    "review": dict(Assignment.Review.choices),
+}
+
+
+def task_history(*, task, show_all: bool = False) -> tuple[list, int]:
+    """The task's progress updates, newest first, with authors, evidence and the labels the
+    page prints: the latest `HISTORY_SHOWN` (all with `show_all`) and how many there are in
+    all. A task of 40 agencies reporting for years has hundreds; the page shows the latest and
+    links to the rest."""
     updates = (
         ProgressUpdate.objects.filter(assignment__task=task)
         .select_related("author", "assignment__agency")
         .prefetch_related("evidence")
         .order_by("-created_at", "-pk")
     )
+    limit = None if show_all else HISTORY_SHOWN
     shown = list(updates[:limit] if limit else updates)
     total = updates.count() if limit and len(shown) == limit else len(shown)
+    # Labels looked up once: get_FOO_display rebuilds the field's choices on every call, and a
+    # task's history runs to dozens of entries (it was a third of the page's time).
+    kinds = {value: str(label) for value, label in ProgressUpdate.Kind.choices}
+    statuses = {value: str(label) for value, label in Assignment.Status.choices}
+    for update in shown:
+        update.change_lines = change_lines(update.changes)
+        update.period_label = period_label(update.period) if update.period else ""
+        update.kind_label = kinds.get(update.kind, update.kind)
+        update.status_label = statuses.get(update.status, update.status)
+        update.files = list(update.evidence.all())
     return shown, total
+
+
+def change_lines(changes: dict) -> list[tuple[str, str, str]]:
+    """{"status": ["not_started", "done"]} → [("Tiến độ", "Chưa thực hiện", "Đã hoàn thành")]."""
+
+    def shown(field, value):
+        if value in (None, ""):
+            return "—"
+        if field == "completed_on":
+            year, month, day = str(value).split("-")
+            return f"{day}/{month}/{year}"
+        return str(CHANGE_VALUES.get(field, {}).get(value, value))
+
+    return [
+        (CHANGE_LABELS.get(field, field), shown(field, old), shown(field, new))
+        for field, (old, new) in changes.items()
+    ]
+
+
+def reporting_period_list(*, provinces):
+    """The reporting periods opened for these provinces, newest first, with who opened them."""
+    return ReportingPeriod.objects.filter(province__in=provinces).select_related(
+        "province", "opened_by"
+    )
 
 
 def file_jobs_visible_to(*, user):

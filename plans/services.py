@@ -17,8 +17,8 @@ from parindex.core.audit import audit_rows, audit_updates, created, deleted, m2m
 from parindex.core.text import fold
 from plans.evidence import evidence_check_size, evidence_content_type, sha256_of
 from plans.importing.pipeline import ImportReport, annex_import
-from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate, Task
-from plans.selectors import with_work_flag
+from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate, ReportingPeriod, Task
+from plans.selectors import assignment_awaits_review, with_work_flag
 
 
 def _upload_path(sha256: str) -> str:
@@ -193,10 +193,7 @@ def assignment_review(
     expected_version: int | None = None,
 ) -> ProgressUpdate:
     """Sở Nội vụ confirms a completion, or returns it with a reason (the status goes back)."""
-    if (
-        assignment.status != Assignment.Status.DONE
-        or assignment.review == Assignment.Review.CONFIRMED
-    ):
+    if not assignment_awaits_review(assignment):
         raise ValidationError(
             "Chỉ xác nhận hoặc trả lại phân công đã báo hoàn thành và chưa được xác nhận."
         )
@@ -242,6 +239,18 @@ def task_restore(*, task: Task, actor) -> bool:
     current.withdrawn_at = task.withdrawn_at = None
     audit_updates([(before, current)], actor=actor)
     return True
+
+
+def reporting_period_open(
+    *, province, year: int, period: str, user
+) -> tuple[ReportingPeriod, bool]:
+    """Open a province's reporting period (`period`: "Q1", "H1", "9M" or "Y" of `year`), from
+    which agencies are expected to report on their assignments. Opening a period already open
+    changes nothing (two reviewers may click at once). Returns the period and whether this call
+    opened it."""
+    return ReportingPeriod.objects.get_or_create(
+        province=province, code=f"{year}-{period}", defaults={"opened_by": user}
+    )
 
 
 def _evidence_from_upload(upload) -> Evidence:

@@ -13,7 +13,7 @@ from agencies.roles import (
 from plans.forms import (
     ImportForm,
 )
-from plans.models import Task
+from plans.importing.pipeline import preview_rows
 from plans.selectors import (
     import_runs_visible_to,
 )
@@ -22,20 +22,6 @@ from plans.services import (
     import_preview,
     import_preview_choose,
 )
-
-HOW_LABELS = {
-    "matched": "khớp tên",
-    "aliased": "tên gọi khác",
-    "expanded": "từ tên chung",
-    "new": "mới, chưa xác minh",
-}
-STATUS_LABELS = {
-    "created": "Mới",
-    "updated": "Sửa nội dung",
-    "moved": "Chuyển mục",
-    "restored": "Khôi phục",
-    "unchanged": "Không đổi",
-}
 
 
 def _require_importer(user) -> None:
@@ -75,50 +61,12 @@ def import_new(request):
     return render(request, "plans/import_new.html", {"form": form})
 
 
-def _day(iso: str | None) -> str:
-    """ "2018-06-30" → "30/06/2018" (the stored report keeps ISO dates)."""
-    if not iso:
-        return ""
-    year, month, day = iso.split("-")
-    return f"{day}/{month}/{year}"
-
-
-def _display_rows(report: dict) -> list[dict]:
-    """Rows of a stored report, with each agency paired with how it was read, and the labels
-    and dates the preview shows."""
-    kinds = dict(Task.DeadlineKind.choices)
-    recurrences = dict(Task.Recurrence.choices)
-    rows = []
-    for index, row in enumerate(report.get("rows", [])):
-        deadline = row["deadline"]
-        rows.append(
-            {
-                **row,
-                "index": index,
-                "status_label": STATUS_LABELS.get(row["status"], row["status"]),
-                "lead_items": [
-                    (n, row["lead_how"].get(n), HOW_LABELS.get(row["lead_how"].get(n)))
-                    for n in row["lead"]
-                ],
-                "support_items": [
-                    (n, row["support_how"].get(n), HOW_LABELS.get(row["support_how"].get(n)))
-                    for n in row["support"]
-                ],
-                "deadline_kind_label": kinds.get(deadline["kind"], ""),
-                "deadline_start": _day(deadline.get("start")),
-                "deadline_due": _day(deadline.get("due")),
-                "recurrence_label": recurrences.get(deadline.get("recurrence") or "", ""),
-            }
-        )
-    return rows
-
-
 @login_required
 def import_detail(request, pk):
     _require_importer(request.user)
     run = get_object_or_404(import_runs_visible_to(user=request.user), pk=pk)
     confirmation = getattr(run, "confirmation", None) if run.dry_run else None
-    rows = _display_rows(run.summary)
+    rows = preview_rows(run.summary)
     report = run.summary
     return render(
         request,

@@ -25,9 +25,10 @@ from plans.forms import (
     ProgressForm,
     ReviewForm,
 )
-from plans.models import Assignment, Evidence, ProgressUpdate
-from plans.periods import current_period, period_choices, period_label
+from plans.models import Assignment, Evidence
+from plans.periods import current_period, period_choices
 from plans.selectors import (
+    assignment_awaits_review,
     assignment_count_estimate,
     can_change_assignment,
     can_restore_task,
@@ -47,15 +48,6 @@ from plans.services import (
 from plans.tables import AssignmentTable
 from plans.timeliness import TIMELINESS_LABELS, Timeliness
 from plans.views.common import bad_request
-
-# The task page shows the latest updates; `?history=all` shows every one.
-HISTORY_SHOWN = 30
-
-CHANGE_LABELS = {"status": "Tiến độ", "completed_on": "Ngày hoàn thành", "review": "Xác nhận"}
-CHANGE_VALUES = {
-    "status": dict(Assignment.Status.choices),
-    "review": dict(Assignment.Review.choices),
-}
 
 
 @login_required
@@ -116,10 +108,8 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
     rows = []
     for assignment in assignments:
         own = can_change_assignment(user=request.user, assignment=assignment)
-        review = (
-            can_review(user=request.user, assignment=assignment)
-            and assignment.status == Assignment.Status.DONE
-            and assignment.review != Assignment.Review.CONFIRMED
+        review = can_review(user=request.user, assignment=assignment) and assignment_awaits_review(
+            assignment
         )
         form = forms_by_assignment.get(assignment.pk)
         if own and form is None:
@@ -145,18 +135,7 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
                 "review_form": review_form,
             }
         )
-    show_all = request.GET.get("history") == "all"
-    history, history_total = task_history(task=task, limit=None if show_all else HISTORY_SHOWN)
-    # Labels looked up once: get_FOO_display rebuilds the field's choices on every call, and a
-    # task's history runs to dozens of entries (it was a third of the page's time).
-    kinds = {value: str(label) for value, label in ProgressUpdate.Kind.choices}
-    statuses = {value: str(label) for value, label in Assignment.Status.choices}
-    for update in history:
-        update.change_lines = _change_lines(update.changes)
-        update.period_label = period_label(update.period) if update.period else ""
-        update.kind_label = kinds.get(update.kind, update.kind)
-        update.status_label = statuses.get(update.status, update.status)
-        update.files = list(update.evidence.all())
+    history, history_total = task_history(task=task, show_all=request.GET.get("history") == "all")
     linked = {c.pk for c in task.criteria.all()}
     # A withdrawn task is read-only: no progress, no review (see can_change_assignment and
     # can_review), no criteria to link; those who may read it may also restore it.
@@ -177,23 +156,6 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
         "can_restore": withdrawn and can_restore_task(user=request.user, task=task),
     }
     return render(request, "plans/task_detail.html", context, status=status)
-
-
-def _change_lines(changes: dict) -> list[tuple[str, str, str]]:
-    """{"status": ["not_started", "done"]} → [("Tiến độ", "Chưa thực hiện", "Đã hoàn thành")]."""
-
-    def shown(field, value):
-        if value in (None, ""):
-            return "—"
-        if field == "completed_on":
-            year, month, day = str(value).split("-")
-            return f"{day}/{month}/{year}"
-        return str(CHANGE_VALUES.get(field, {}).get(value, value))
-
-    return [
-        (CHANGE_LABELS.get(field, field), shown(field, old), shown(field, new))
-        for field, (old, new) in changes.items()
-    ]
 
 
 @login_required
