@@ -18,20 +18,13 @@ from agencies.roles import (
     results_provinces,
 )
 from parindex.indices.models import Criterion, ResultImport
+from plans.criteria import services
 from plans.criteria.forms import CriterionLinkForm, IndicesForm, ResultImportForm, StatementForm
 from plans.criteria.selectors import (
     criteria_tree,
     pending_statements,
     points_at_stake_by_agency,
     results_over_years,
-)
-from plans.criteria.services import (
-    result_import_confirm,
-    result_import_preview,
-    statement_accept,
-    statement_dismiss,
-    task_criterion_link,
-    task_criterion_unlink,
 )
 from plans.importing.results import ResultsRefused
 from plans.selectors import tasks_visible_to
@@ -103,10 +96,10 @@ def task_criteria(request, pk):
     criterion = form.cleaned_data["criterion"]
     try:
         if form.cleaned_data["action"] == "link":
-            task_criterion_link(task=task, criterion=criterion)
+            services.task_criterion_link(task=task, criterion=criterion)
             messages.success(request, f"Đã gắn tiêu chí {criterion}.")
         else:
-            task_criterion_unlink(task=task, criterion=criterion)
+            services.task_criterion_unlink(task=task, criterion=criterion)
             messages.success(request, f"Đã bỏ gắn tiêu chí {criterion}.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -141,7 +134,7 @@ def result_import_new(request):
         data = form.cleaned_data
         upload = data["file"]
         try:
-            preview = result_import_preview(
+            preview = services.result_import_preview(
                 data=upload.read(),
                 file_name=upload.name,
                 province=data["province"],
@@ -179,11 +172,11 @@ def result_import_detail(request, pk):
 
 @require_POST
 @login_required
-def result_import_confirm_view(request, pk):
+def result_import_confirm(request, pk):
     _require_results_manager(request.user)
     preview = _visible_import(request, pk)
     try:
-        outcome = result_import_confirm(preview=preview, user=request.user)
+        outcome = services.result_import_confirm(preview=preview, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("result_import_detail", pk=preview.pk)
@@ -216,13 +209,13 @@ def statement_decide(request):
     back = _indices_url(task.plan.province_id, data["index"].code, data["year"])
     try:
         if data["decision"] == "dismiss":
-            statement_dismiss(task=task, text=data["text"], user=request.user)
+            services.statement_dismiss(task=task, text=data["text"], user=request.user)
             messages.success(request, f"Đã bỏ qua “{data['text']}”.")
             return redirect(back)
         criterion = None
         if data["target"] != "total":
             criterion = get_object_or_404(Criterion, pk=int(data["target"]))
-        statement_accept(
+        services.statement_accept(
             task=task,
             text=data["text"],
             index=data["index"],

@@ -10,17 +10,13 @@ from agencies.roles import (
     can_import,
     import_provinces,
 )
+from plans import services
 from plans.forms import (
     ImportForm,
 )
 from plans.importing.pipeline import preview_rows
 from plans.selectors import (
     import_runs_visible_to,
-)
-from plans.services import (
-    import_confirm,
-    import_preview,
-    import_preview_choose,
 )
 
 
@@ -44,7 +40,7 @@ def import_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
-        report = import_preview(
+        report = services.import_preview(
             data=upload.read(),
             file_name=upload.name,
             province=data["province"],
@@ -93,7 +89,7 @@ def _preview_to_confirm(request, pk):
 
 @require_POST
 @login_required
-def import_choose_view(request, pk):
+def import_choose(request, pk):
     """The reviewer's decisions on the uncertain rows: a new preview that applies them."""
     preview = _preview_to_confirm(request, pk)
     decisions = {}
@@ -104,7 +100,7 @@ def import_choose_view(request, pk):
     if not decisions:
         messages.error(request, "Chưa chọn dòng nào: hãy chọn “cùng nhiệm vụ” hoặc “nhiệm vụ mới”.")
         return redirect("plans:import_detail", pk=preview.pk)
-    report = import_preview_choose(preview=preview, user=request.user, decisions=decisions)
+    report = services.import_preview_choose(preview=preview, user=request.user, decisions=decisions)
     if not report.ok:
         for error in report.errors:
             messages.error(request, error)
@@ -115,13 +111,13 @@ def import_choose_view(request, pk):
 
 @require_POST
 @login_required
-def import_confirm_view(request, pk):
+def import_confirm(request, pk):
     preview = _preview_to_confirm(request, pk)
     existing = getattr(preview, "confirmation", None)
     if existing is not None:
         messages.info(request, "Bản xem trước này đã được xác nhận nhập.")
         return redirect("plans:import_detail", pk=existing.pk)
-    report = import_confirm(
+    report = services.import_confirm(
         preview=preview, user=request.user, acknowledge=request.POST.get("acknowledge") == "1"
     )
     if not report.ok:

@@ -16,6 +16,7 @@ from agencies.roles import (
     is_administrator,
 )
 from agencies.selectors import agency_choices
+from plans import selectors, services
 from plans.criteria.selectors import linkable_criteria
 from plans.evidence import attachment_disposition, evidence_download_name, evidence_served_type
 from plans.filters import assignments_filtered
@@ -35,16 +36,10 @@ from plans.selectors import (
     can_review,
     home_overview,
     plan_overview,
-    task_detail,
     task_history,
     tasks_visible_to,
 )
-from plans.services import (
-    ConcurrentUpdate,
-    assignment_record_progress,
-    assignment_review,
-    task_restore,
-)
+from plans.services import ConcurrentUpdate
 from plans.tables import AssignmentTable
 from plans.timeliness import TIMELINESS_LABELS, Timeliness
 from plans.views.common import bad_request
@@ -159,8 +154,8 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
 
 
 @login_required
-def task_detail_view(request, pk):
-    return _task_page(request, task_detail(user=request.user, pk=pk))
+def task_detail(request, pk):
+    return _task_page(request, selectors.task_detail(user=request.user, pk=pk))
 
 
 def _visible_assignment(request, pk) -> Assignment:
@@ -180,14 +175,14 @@ def assignment_progress(request, pk):
     assignment = _visible_assignment(request, pk)
     if not can_change_assignment(user=request.user, assignment=assignment):
         raise PermissionDenied
-    task = task_detail(user=request.user, pk=assignment.task_id)
+    task = selectors.task_detail(user=request.user, pk=assignment.task_id)
     years = range(task.plan.year, timezone.localdate().year + 1)
     form = ProgressForm(request.POST, request.FILES, periods=period_choices(years))
     if not form.is_valid():
         return _task_page(request, task, forms_by_assignment={assignment.pk: form}, status=400)
     data = form.cleaned_data
     try:
-        assignment_record_progress(
+        services.assignment_record_progress(
             assignment=assignment,
             author=request.user,
             status=data["status"],
@@ -198,7 +193,7 @@ def assignment_progress(request, pk):
             expected_version=data["version"],
         )
     except ConcurrentUpdate as conflict:
-        task = task_detail(user=request.user, pk=assignment.task_id)
+        task = selectors.task_detail(user=request.user, pk=assignment.task_id)
         return _task_page(
             request, task, forms_by_assignment={assignment.pk: form}, status=409, conflict=conflict
         )
@@ -211,7 +206,7 @@ def assignment_progress(request, pk):
 
 @require_POST
 @login_required
-def assignment_review_view(request, pk):
+def assignment_review(request, pk):
     assignment = _visible_assignment(request, pk)
     if not can_review(user=request.user, assignment=assignment):
         raise PermissionDenied
@@ -220,7 +215,7 @@ def assignment_review_view(request, pk):
         messages.error(request, "Yêu cầu không hợp lệ.")
         return redirect("plans:task_detail", pk=assignment.task_id)
     try:
-        assignment_review(
+        services.assignment_review(
             assignment=assignment,
             reviewer=request.user,
             confirm=form.cleaned_data["decision"] == "confirm",
@@ -238,7 +233,7 @@ def assignment_review_view(request, pk):
 
 @require_POST
 @login_required
-def task_restore_view(request, pk):
+def task_restore(request, pk):
     """Put a withdrawn task back in its plan (Sở Nội vụ of its province, administrators)."""
     if not can_review_province(request.user):
         raise PermissionDenied
@@ -247,7 +242,7 @@ def task_restore_view(request, pk):
     )
     if not can_restore_task(user=request.user, task=task):
         raise PermissionDenied
-    if task_restore(task=task, actor=request.user):
+    if services.task_restore(task=task, actor=request.user):
         messages.success(request, "Đã khôi phục nhiệm vụ vào kế hoạch.")
     else:
         messages.info(request, "Nhiệm vụ không ở trạng thái đã rút khỏi kế hoạch.")
