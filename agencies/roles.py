@@ -3,6 +3,9 @@
 Views and selectors ask these questions; templates only show what the answers allowed.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from agencies.models import Agency, Membership, Province
 
 
@@ -102,6 +105,27 @@ def predecessor_ids(model, pk: int, *, link: str = "successor") -> set[int]:
         frontier = step - found - {pk}
         found |= frontier
     return found
+
+
+def acting_ids_by_agency(agency_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """`acting_agency_ids` for many agencies at once (the reminders' recipients): each agency
+    with every agency whose work passed to it, transitively. One query for all the successor
+    links, where `predecessor_ids` asks once per step for one agency."""
+    predecessors: dict[int, set[int]] = defaultdict(set)
+    for pk, successor_id in Agency.objects.filter(successor__isnull=False).values_list(
+        "pk", "successor_id"
+    ):
+        predecessors[successor_id].add(pk)
+    acting = {}
+    for agency_id in agency_ids:
+        found = {agency_id}
+        frontier = [agency_id]
+        while frontier:
+            step = predecessors.get(frontier.pop(), set()) - found
+            found |= step
+            frontier.extend(step)
+        acting[agency_id] = frozenset(found)
+    return acting
 
 
 def can_see_dashboard(user) -> bool:
