@@ -6,35 +6,21 @@ Re-runnable like `agencies.reference`: natural keys, updates in place, no duplic
 from django.db import transaction
 
 from agencies.models import Province
-from agencies.reference import LoadReport, read_fixture
+from agencies.reference import LoadReport, read_fixture, upsert
 from parindex.core.numbers import as_decimal
 from parindex.indices.models import Criterion, CriterionScore, Edition, Index, Result
 
 
-def _upsert(model, lookup: dict, values: dict, report: LoadReport):
-    obj, created = model.objects.get_or_create(**lookup, defaults=values)
-    if created:
-        report.count("created", model._meta.model_name)
-        return obj
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save(update_fields=changed)
-        report.count("updated", model._meta.model_name)
-    return obj
-
-
 def load_indices(report: LoadReport) -> None:
     for item in read_fixture("indices.json")["indices"]:
-        index = _upsert(
+        index = upsert(
             Index,
             {"code": item["code"]},
             {key: item[key] for key in ("name", "full_name", "publisher", "scale")},
             report,
         )
         for spec in item["editions"]:
-            edition = _upsert(
+            edition = upsert(
                 Edition,
                 {"index": index, "first_year": spec["first_year"]},
                 {
@@ -46,7 +32,7 @@ def load_indices(report: LoadReport) -> None:
                 report,
             )
             for position, name in enumerate(spec["areas"], start=1):
-                _upsert(
+                upsert(
                     Criterion,
                     {"edition": edition, "code": str(position)},
                     {
@@ -65,7 +51,7 @@ def load_results(report: LoadReport) -> None:
         # Results name the province by its pre-2025 code: the unit that was scored that year.
         province = Province.objects.get(code=item["province"], valid_from__isnull=True)
         index = Index.objects.get(code=item["index"])
-        result = _upsert(
+        result = upsert(
             Result,
             {"province": province, "index": index, "year": item["year"]},
             {
@@ -83,7 +69,7 @@ def load_results(report: LoadReport) -> None:
         edition = index.edition_for(item["year"])
         for code, (achieved, maximum) in item.get("scores", {}).items():
             criterion = Criterion.objects.get(edition=edition, code=code)
-            _upsert(
+            upsert(
                 CriterionScore,
                 {"result": result, "criterion": criterion},
                 {"achieved": as_decimal(achieved), "maximum": as_decimal(maximum)},
