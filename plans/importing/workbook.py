@@ -227,6 +227,16 @@ class Cell:
 EMPTY = Cell(None)
 
 
+def cell_text(value: Value) -> str:
+    """A cell's value as the text the parsers read: "" for an empty cell, 2023 for 2023.0 (a
+    year or number typed into a number cell comes back as a float), surrounding spaces gone."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 @dataclass
 class Sheet:
     name: str

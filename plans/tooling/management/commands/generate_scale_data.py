@@ -27,6 +27,7 @@ from django.utils import timezone
 from agencies.models import Agency, Province
 from parindex.core.text import fold
 from parindex.indices.models import CriterionScore, Index, Result
+from plans.importing.sync import CONTENT_FIELDS
 from plans.models import Assignment, Plan, ProgressUpdate, Section, Task
 from plans.tooling.synthetic import WORDS
 
@@ -157,6 +158,16 @@ class Command(BaseCommand):
             number = f"{section.number}.{position + 1}"
             task_id = next_task
             next_task += 1
+            content = {
+                "description": description,
+                "expected_result": "",
+                "deadline_text": DEADLINE_TEXT[kind].format(year=year),
+                "deadline_kind": kind,
+                "starts_on": starts,
+                "due_on": due,
+                "recurrence": "quarterly" if kind == "recurring" else "",
+                "score_statements": "[]",
+            }
             task_rows.append(
                 [
                     task_id,
@@ -164,14 +175,8 @@ class Command(BaseCommand):
                     section.pk,
                     number,
                     position,
-                    description,
-                    "",
-                    DEADLINE_TEXT[kind].format(year=year),
-                    kind,
-                    starts,
-                    due,
-                    "quarterly" if kind == "recurring" else "",
-                    "[]",
+                    # The import's list of a task's content: a field added there fails here.
+                    *(content[name] for name in CONTENT_FIELDS),
                     "",
                     None,
                     fold(f"{number} {description}"),
@@ -238,14 +243,7 @@ class Command(BaseCommand):
                 "section_id",
                 "number",
                 "position",
-                "description",
-                "expected_result",
-                "deadline_text",
-                "deadline_kind",
-                "starts_on",
-                "due_on",
-                "recurrence",
-                "score_statements",
+                *CONTENT_FIELDS,
                 "source_sheet",
                 "source_row",
                 "search_text",
