@@ -1,6 +1,7 @@
 """Reads for plans: each returns data scoped to what the user may see."""
 
 import datetime
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import (
@@ -67,6 +68,20 @@ def plan_overview(*, user):
     )
 
 
+def _scoped(rows, *, user, province: str, of_agencies: Callable[[frozenset[int]], Q]):
+    """The one ladder of who sees what: administrators, every row; Sở Nội vụ reviewers and
+    leaders, their province's (and merged provinces'), `province` naming the rows' province id;
+    staff, their agency's (and its predecessors'), the rows `of_agencies(ids)` selects;
+    anyone else, none."""
+    if is_administrator(user):
+        return rows
+    if is_reviewer(user) or is_leader(user):
+        return rows.filter(**{f"{province}__in": province_ids_of(user)})
+    if is_staff_member(user):
+        return rows.filter(of_agencies(acting_agency_ids(user)))
+    return rows.none()
+
+
 def assignments_visible_to(*, user, withdrawn: bool = False):
     """Assignments a user may see: staff, their agency's (and its predecessors'); reviewers and
     leaders, their province's (and merged provinces'); administrators, all.
@@ -83,13 +98,12 @@ def assignments_visible_to(*, user, withdrawn: bool = False):
         )
     else:
         assignments = Assignment.objects.in_force()
-    if is_administrator(user):
-        return assignments
-    if is_reviewer(user) or is_leader(user):
-        return assignments.filter(task__plan__province_id__in=province_ids_of(user))
-    if is_staff_member(user):
-        return assignments.filter(agency_id__in=acting_agency_ids(user))
-    return assignments.none()
+    return _scoped(
+        assignments,
+        user=user,
+        province="task__plan__province_id",
+        of_agencies=lambda ids: Q(agency_id__in=ids),
+    )
 
 
 def tasks_visible_to(*, user, include_withdrawn: bool = False):
@@ -103,17 +117,14 @@ def tasks_visible_to(*, user, include_withdrawn: bool = False):
     tasks = Task.objects.all()
     if not (include_withdrawn and can_review_province(user)):
         tasks = tasks.filter(withdrawn_at__isnull=True)
-    if is_administrator(user):
-        return tasks
-    if is_reviewer(user) or is_leader(user):
-        return tasks.filter(plan__province_id__in=province_ids_of(user))
-    if is_staff_member(user):
-        return tasks.filter(
-            pk__in=Assignment.objects.filter(agency_id__in=acting_agency_ids(user)).values(
-                "task_id"
-            )
-        )
-    return tasks.none()
+    return _scoped(
+        tasks,
+        user=user,
+        province="plan__province_id",
+        of_agencies=lambda ids: Q(
+            pk__in=Assignment.objects.filter(agency_id__in=ids).values("task_id")
+        ),
+    )
 
 
 def assignment_list(*, user, today, withdrawn: bool = False):
