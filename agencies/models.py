@@ -23,6 +23,16 @@ class DatedQuerySet(models.QuerySet):
         )
 
 
+def _end_of_chain(row, link: str):
+    """The row reached by following `link` (a foreign key to the same model) until it is
+    empty; a loop, which the admin could make, stops where it closes instead of spinning."""
+    seen = set()
+    while getattr(row, f"{link}_id") and row.pk not in seen:
+        seen.add(row.pk)
+        row = getattr(row, link)
+    return row
+
+
 class Province(models.Model):
     """A province or centrally-run city, before or after the 2025 merger.
 
@@ -76,11 +86,7 @@ class Province(models.Model):
 
     def current(self) -> "Province":
         """The unit that holds this province's territory today (follows merger links)."""
-        unit, seen = self, set()
-        while unit.merged_into_id and unit.pk not in seen:
-            seen.add(unit.pk)
-            unit = unit.merged_into
-        return unit
+        return _end_of_chain(self, "merged_into")
 
 
 class Agency(models.Model):
@@ -153,11 +159,7 @@ class Agency(models.Model):
 
     def current(self) -> "Agency":
         """The agency that holds this one's work today (follows successor links)."""
-        agency, seen = self, set()
-        while agency.successor_id and agency.pk not in seen:
-            seen.add(agency.pk)
-            agency = agency.successor
-        return agency
+        return _end_of_chain(self, "successor")
 
 
 class AgencyAlias(models.Model):

@@ -435,6 +435,15 @@ def agency_settle_as_alias(*, agency: Agency, target: Agency, actor) -> SettleRe
     return result
 
 
+def _repoint(row, target: Agency) -> tuple:
+    """Give `row` (an alias, a membership) to `target`; returns its audit change."""
+    before = copy.copy(row)
+    row.agency = target
+    row.full_clean()
+    row.save()
+    return updated(before, row)
+
+
 def _move_references(unknown: Agency, target: Agency) -> list[tuple]:
     """The placeholder's aliases, staff and successor links become the target's (it is the
     target under another name). Returns the audit changes."""
@@ -445,17 +454,9 @@ def _move_references(unknown: Agency, target: Agency) -> list[tuple]:
             changes.append(deleted(alias))
             alias.delete()
             continue
-        before = copy.copy(alias)
-        alias.agency = target
-        alias.full_clean()
-        alias.save()
-        changes.append(updated(before, alias))
+        changes.append(_repoint(alias, target))
     for membership in Membership.objects.filter(agency=unknown):
-        before = copy.copy(membership)
-        membership.agency = target
-        membership.full_clean()
-        membership.save()
-        changes.append(updated(before, membership))
+        changes.append(_repoint(membership, target))
     for predecessor in Agency.objects.filter(successor=unknown):
         before = copy.copy(predecessor)
         predecessor.successor = target

@@ -716,12 +716,16 @@ class _Grid:
         self.merges: list[tuple[int, int, int, int]] = []
         self.cells_seen = 0
 
+    def _refused(self, message: str, limit: int, row: int = 0, col: int = 0) -> WorkbookError:
+        """A limit of the sheet passed: `message` with the sheet's name, the cell (if given)
+        and the limit."""
+        ref = Sheet.ref(row, col) if row else ""
+        return WorkbookError(message.format(sheet=self.name, ref=ref, limit=format_integer(limit)))
+
     def count_cells(self, count: int) -> None:
         self.cells_seen += count
         if self.cells_seen > self.limits.max_cells:
-            raise WorkbookError(
-                TOO_MANY_CELLS.format(sheet=self.name, limit=format_integer(self.limits.max_cells))
-            )
+            raise self._refused(TOO_MANY_CELLS, self.limits.max_cells)
 
     def add(self, row: int, col: int, raw: object, bold: bool, counted: bool = False) -> None:
         if not counted:
@@ -731,27 +735,13 @@ class _Grid:
             return
         limits = self.limits
         if col > limits.max_columns:
-            raise WorkbookError(
-                FAR_COLUMN.format(
-                    sheet=self.name,
-                    ref=Sheet.ref(row, col),
-                    limit=format_integer(limits.max_columns),
-                )
-            )
+            raise self._refused(FAR_COLUMN, limits.max_columns, row, col)
         cells = self.rows.get(row)
         if cells is None:
             if len(self.rows) >= limits.max_rows:
-                raise WorkbookError(
-                    TOO_MANY_ROWS.format(sheet=self.name, limit=format_integer(limits.max_rows))
-                )
+                raise self._refused(TOO_MANY_ROWS, limits.max_rows)
             if row > limits.last_row:
-                raise WorkbookError(
-                    FAR_ROW.format(
-                        sheet=self.name,
-                        ref=Sheet.ref(row, col),
-                        limit=format_integer(limits.last_row),
-                    )
-                )
+                raise self._refused(FAR_ROW, limits.last_row, row, col)
             cells = self.rows[row] = []
         if len(cells) < col:
             cells.extend([EMPTY] * (col - len(cells)))

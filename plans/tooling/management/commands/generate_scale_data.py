@@ -27,7 +27,7 @@ from django.utils import timezone
 from agencies.models import Agency, Province
 from parindex.core.text import fold
 from parindex.indices.models import CriterionScore, Index, Result
-from plans.importing.sync import CONTENT_FIELDS
+from plans.importing.sync import BOOKKEEPING_FIELDS, CONTENT_FIELDS
 from plans.models import Assignment, Plan, ProgressUpdate, Section, Task
 from plans.tooling.synthetic import WORDS
 
@@ -168,18 +168,21 @@ class Command(BaseCommand):
                 "recurrence": "quarterly" if kind == "recurring" else "",
                 "score_statements": "[]",
             }
+            bookkeeping = {
+                "section_id": section.pk,
+                "number": number,
+                "position": position,
+                "source_sheet": "",
+                "source_row": None,
+                "search_text": fold(f"{number} {description}"),
+            }
+            # The import's lists of a task's fields: a field added there fails here.
             task_rows.append(
                 [
                     task_id,
                     plan.pk,
-                    section.pk,
-                    number,
-                    position,
-                    # The import's list of a task's content: a field added there fails here.
+                    *(bookkeeping[name] for name in BOOKKEEPING_FIELDS),
                     *(content[name] for name in CONTENT_FIELDS),
-                    "",
-                    None,
-                    fold(f"{number} {description}"),
                 ]
             )
             source = ""
@@ -237,17 +240,7 @@ class Command(BaseCommand):
                 next_assignment += 1
         _write(
             Task,
-            [
-                "id",
-                "plan_id",
-                "section_id",
-                "number",
-                "position",
-                *CONTENT_FIELDS,
-                "source_sheet",
-                "source_row",
-                "search_text",
-            ],
+            ["id", "plan_id", *BOOKKEEPING_FIELDS, *CONTENT_FIELDS],
             task_rows,
         )
         _write(
