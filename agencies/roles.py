@@ -156,13 +156,19 @@ def can_manage_results(user, province_id: int) -> bool:
     return is_administrator(user) or (is_reviewer(user) and province_id in province_ids_of(user))
 
 
-def results_provinces(user):
-    """The provinces a user may record index results for."""
+def _reviewed_provinces(user):
+    """Every province for administrators; a Sở Nội vụ reviewer's own (and those merged into
+    it); none for anyone else."""
     if is_administrator(user):
         return Province.objects.order_by("code", "valid_from")
     if is_reviewer(user):
         return Province.objects.filter(pk__in=province_ids_of(user)).order_by("code", "valid_from")
     return Province.objects.none()
+
+
+def results_provinces(user):
+    """The provinces a user may record index results for."""
+    return _reviewed_provinces(user)
 
 
 def can_settle_names(user, province_id: int | None = None) -> bool:
@@ -178,8 +184,4 @@ def can_settle_names(user, province_id: int | None = None) -> bool:
 
 def settle_provinces(user):
     """The provinces whose unknown agency names a user may settle."""
-    if is_administrator(user):
-        return Province.objects.order_by("code", "valid_from")
-    if is_reviewer(user):
-        return Province.objects.filter(pk__in=province_ids_of(user)).order_by("code", "valid_from")
-    return Province.objects.none()
+    return _reviewed_provinces(user)

@@ -7,7 +7,18 @@ from parindex.indices.models import Index
 from plans.models import Assignment, Plan
 
 
-class ImportForm(forms.Form):
+class ProvinceChoiceForm(forms.Form):
+    """A form whose `province` field offers the `provinces` given (those the user may act
+    for), chosen in advance when there is only one."""
+
+    def __init__(self, *args, provinces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = provinces
+        if provinces.count() == 1:
+            self.fields["province"].initial = provinces.first()
+
+
+class ImportForm(ProvinceChoiceForm):
     file = forms.FileField(
         label=_("Tệp phụ lục (.xlsx, .xls)"),
         help_text=_("Bảng nhiệm vụ của kế hoạch, có dòng tiêu đề cột."),
@@ -28,12 +39,6 @@ class ImportForm(forms.Form):
         max_value=2100,
         help_text=_("Để trống nếu tệp hoặc ngày ban hành cho biết năm."),
     )
-
-    def __init__(self, *args, provinces, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["province"].queryset = provinces
-        if provinces.count() == 1:
-            self.fields["province"].initial = provinces.first()
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -139,16 +144,10 @@ class DashboardForm(forms.Form):
         )
 
 
-class OpenPeriodForm(forms.Form):
+class OpenPeriodForm(ProvinceChoiceForm):
     province = forms.ModelChoiceField(label=_("Tỉnh"), queryset=Province.objects.none())
     year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
     period = forms.ChoiceField(label=_("Kỳ"), choices=DashboardForm.PERIODS)
-
-    def __init__(self, *args, provinces, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["province"].queryset = provinces
-        if provinces.count() == 1:
-            self.fields["province"].initial = provinces.first()
 
 
 class SettleAliasForm(forms.Form):

@@ -80,6 +80,15 @@ class ReminderItem:
 class _AgencyEmail:
     """One email to an agency's staff; subclasses say its subject and body."""
 
+    def _context(self, **values) -> dict:
+        """What every body template is told about its agency, with the email's own `values`."""
+        return {
+            "agency": self.agency,
+            "has_predecessors": len(self.acting_ids) > 1,
+            "province": self.agency.province.name,
+            **values,
+        }
+
     def message(self, connection=None) -> EmailMessage:
         # From: DEFAULT_FROM_EMAIL.
         return EmailMessage(
@@ -111,16 +120,13 @@ class AgencyReminder(_AgencyEmail):
     def body(self) -> str:
         text = render_to_string(
             BODY_TEMPLATE,
-            {
-                "agency": self.agency,
-                "has_predecessors": len(self.acting_ids) > 1,
-                "province": self.agency.province.name,
-                "overdue": self.overdue,
-                "due_soon": self.due_soon,
-                "today": self.today,
-                "days": self.days,
-                "task_list_url": base_url() + reverse("plans:task_list"),
-            },
+            self._context(
+                overdue=self.overdue,
+                due_soon=self.due_soon,
+                today=self.today,
+                days=self.days,
+                task_list_url=base_url() + reverse("plans:task_list"),
+            ),
         )
         return text.strip() + "\n"
 
@@ -382,16 +388,13 @@ class PeriodReminder(_AgencyEmail):
         query = urlencode({"not_reported": self.period, "year": self.cutoff.year})
         text = render_to_string(
             PERIOD_BODY_TEMPLATE,
-            {
-                "agency": self.agency,
-                "has_predecessors": len(self.acting_ids) > 1,
-                "province": self.agency.province.name,
-                "items": self.items,
-                "period_label": self.period_label,
-                "start": self.start,
-                "cutoff": self.cutoff,
-                "task_list_url": f"{base_url()}{reverse('plans:task_list')}?{query}",
-            },
+            self._context(
+                items=self.items,
+                period_label=self.period_label,
+                start=self.start,
+                cutoff=self.cutoff,
+                task_list_url=f"{base_url()}{reverse('plans:task_list')}?{query}",
+            ),
         )
         return text.strip() + "\n"
 

@@ -3,6 +3,7 @@ from django.conf import settings
 
 from parindex.core.numbers import parse_typed
 from parindex.indices.models import Criterion, Index
+from plans.forms import ProvinceChoiceForm
 
 
 class IndicesForm(forms.Form):
@@ -29,7 +30,7 @@ def _decimal_or_none(text: str, label: str):
         raise forms.ValidationError(f"{label} phải là số, ví dụ 84,69.") from None
 
 
-class ResultImportForm(forms.Form):
+class ResultImportForm(ProvinceChoiceForm):
     """What a results workbook belongs to, and the overall figures the workbook does not hold."""
 
     province = forms.ModelChoiceField(label="Tỉnh", queryset=None)
@@ -56,12 +57,6 @@ class ResultImportForm(forms.Form):
         label="Tệp kết quả (.xlsx, .xls)",
         help_text="Một dòng tiêu đề, rồi mỗi dòng một tiêu chí: mã, điểm đạt, điểm tối đa.",
     )
-
-    def __init__(self, *args, provinces, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["province"].queryset = provinces
-        if provinces.count() == 1:
-            self.fields["province"].initial = provinces.first()
 
     def clean_total(self):
         return _decimal_or_none(self.cleaned_data["total"], "Tổng điểm")
