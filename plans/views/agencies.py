@@ -8,15 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
-from agencies.roles import (
-    can_settle_names,
-    settle_provinces,
-)
+from agencies.roles import can_settle_names, settle_provinces
 from agencies.selectors import unknown_name_counts
-from plans.forms import (
-    SettleAliasForm,
-    SettleCollectiveForm,
-)
+from plans.forms import SettleAliasForm, SettleCollectiveForm
 from plans.selectors import (
     agency_uses,
     settle_choices,
@@ -92,15 +86,24 @@ def _settled(request, agency: Agency, action) -> HttpResponseRedirect:
     return redirect("plans:unknown_agency_list", province_pk=agency.province_id)
 
 
+def _chosen(request, agency, form_class, refusal: str) -> dict | None:
+    """What the settle form posted, choosing among the name's province's agencies; None, with
+    `refusal` shown, when nothing valid was chosen."""
+    form = form_class(request.POST, agencies=settle_choices(agency=agency))
+    if form.is_valid():
+        return form.cleaned_data
+    messages.error(request, refusal)
+    return None
+
+
 @require_POST
 @login_required
 def agency_settle_alias(request, pk):
     agency = _to_settle(request, pk)
-    form = SettleAliasForm(request.POST, agencies=settle_choices(agency=agency))
-    if not form.is_valid():
-        messages.error(request, "Hãy chọn cơ quan mà tên này chỉ đến.")
+    data = _chosen(request, agency, SettleAliasForm, "Hãy chọn cơ quan mà tên này chỉ đến.")
+    if data is None:
         return redirect("plans:agency_settle", pk=agency.pk)
-    target = form.cleaned_data["target"]
+    target = data["target"]
 
     def settle():
         result = agency_settle_as_alias(agency=agency, target=target, actor=request.user)
@@ -132,11 +135,12 @@ def agency_settle_external(request, pk):
 @login_required
 def agency_settle_collective(request, pk):
     agency = _to_settle(request, pk)
-    form = SettleCollectiveForm(request.POST, agencies=settle_choices(agency=agency))
-    if not form.is_valid():
-        messages.error(request, "Hãy chọn ít nhất một cơ quan thành viên.")
+    data = _chosen(
+        request, agency, SettleCollectiveForm, "Hãy chọn ít nhất một cơ quan thành viên."
+    )
+    if data is None:
         return redirect("plans:agency_settle", pk=agency.pk)
-    members = list(form.cleaned_data["members"])
+    members = list(data["members"])
 
     def settle():
         result = agency_settle_as_collective(agency=agency, members=members, actor=request.user)

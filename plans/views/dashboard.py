@@ -21,10 +21,7 @@ from plans.dashboard import (
     dashboard_tables,
     dashboard_totals,
 )
-from plans.forms import (
-    DashboardForm,
-    OpenPeriodForm,
-)
+from plans.forms import DashboardForm, OpenPeriodForm
 from plans.periods import period_bounds, period_label
 from plans.reminders import period_reminder_send
 from plans.selectors import reporting_period_list

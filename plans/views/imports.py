@@ -6,18 +6,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from agencies.roles import (
-    can_import,
-    import_provinces,
-)
+from agencies.roles import can_import, import_provinces
 from plans import services
-from plans.forms import (
-    ImportForm,
-)
+from plans.forms import ImportForm
 from plans.importing.pipeline import preview_rows
-from plans.selectors import (
-    import_runs_visible_to,
-)
+from plans.selectors import import_runs_visible_to
 
 
 def _require_importer(user) -> None:

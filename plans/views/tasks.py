@@ -158,23 +158,24 @@ def task_detail(request, pk):
     return _task_page(request, selectors.task_detail(user=request.user, pk=pk))
 
 
-def _visible_assignment(request, pk) -> Assignment:
-    """The assignment if its task is visible to the user (else 404); the caller then checks the
-    user may act on it (else 403): another agency's assignment on a task one sees is forbidden,
-    another province's is not found, and so is a withdrawn task's, to those who may not read
-    it; those who may read it are refused (it is read-only)."""
+def _assignment_to_act_on(request, pk, may) -> Assignment:
+    """The assignment if its task is visible to the user (else 404) and `may(user=...,
+    assignment=...)` allows the user to act on it (else 403): another agency's assignment on a
+    task one sees is forbidden, another province's is not found, and so is a withdrawn task's,
+    to those who may not read it; those who may read it are refused (it is read-only)."""
     visible = Assignment.objects.filter(
         task__in=tasks_visible_to(user=request.user, include_withdrawn=True)
     )
-    return get_object_or_404(visible.select_related("task", "task__plan"), pk=pk)
+    assignment = get_object_or_404(visible.select_related("task", "task__plan"), pk=pk)
+    if not may(user=request.user, assignment=assignment):
+        raise PermissionDenied
+    return assignment
 
 
 @require_POST
 @login_required
 def assignment_progress(request, pk):
-    assignment = _visible_assignment(request, pk)
-    if not can_change_assignment(user=request.user, assignment=assignment):
-        raise PermissionDenied
+    assignment = _assignment_to_act_on(request, pk, can_change_assignment)
     task = selectors.task_detail(user=request.user, pk=assignment.task_id)
     years = range(task.plan.year, timezone.localdate().year + 1)
     form = ProgressForm(request.POST, request.FILES, periods=period_choices(years))
@@ -207,9 +208,7 @@ def assignment_progress(request, pk):
 @require_POST
 @login_required
 def assignment_review(request, pk):
-    assignment = _visible_assignment(request, pk)
-    if not can_review(user=request.user, assignment=assignment):
-        raise PermissionDenied
+    assignment = _assignment_to_act_on(request, pk, can_review)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Yêu cầu không hợp lệ.")
