@@ -80,14 +80,16 @@ class ReminderItem:
 class _AgencyEmail:
     """One email to an agency's staff; subclasses say its subject and body."""
 
-    def _context(self, **values) -> dict:
-        """What every body template is told about its agency, with the email's own `values`."""
-        return {
+    def _render(self, template: str, **values) -> str:
+        """The body from `template`, told about the agency as every body is, and the email's
+        own `values`."""
+        context = {
             "agency": self.agency,
             "has_predecessors": len(self.acting_ids) > 1,
             "province": self.agency.province.name,
             **values,
         }
+        return render_to_string(template, context).strip() + "\n"
 
     def message(self, connection=None) -> EmailMessage:
         # From: DEFAULT_FROM_EMAIL.
@@ -118,17 +120,14 @@ class AgencyReminder(_AgencyEmail):
 
     @property
     def body(self) -> str:
-        text = render_to_string(
+        return self._render(
             BODY_TEMPLATE,
-            self._context(
-                overdue=self.overdue,
-                due_soon=self.due_soon,
-                today=self.today,
-                days=self.days,
-                task_list_url=base_url() + reverse("plans:task_list"),
-            ),
+            overdue=self.overdue,
+            due_soon=self.due_soon,
+            today=self.today,
+            days=self.days,
+            task_list_url=base_url() + reverse("plans:task_list"),
         )
-        return text.strip() + "\n"
 
     def summary(self) -> str:
         return (
@@ -386,17 +385,14 @@ class PeriodReminder(_AgencyEmail):
     @property
     def body(self) -> str:
         query = urlencode({"not_reported": self.period, "year": self.cutoff.year})
-        text = render_to_string(
+        return self._render(
             PERIOD_BODY_TEMPLATE,
-            self._context(
-                items=self.items,
-                period_label=self.period_label,
-                start=self.start,
-                cutoff=self.cutoff,
-                task_list_url=f"{base_url()}{reverse('plans:task_list')}?{query}",
-            ),
+            items=self.items,
+            period_label=self.period_label,
+            start=self.start,
+            cutoff=self.cutoff,
+            task_list_url=f"{base_url()}{reverse('plans:task_list')}?{query}",
         )
-        return text.strip() + "\n"
 
     def summary(self) -> str:
         return (

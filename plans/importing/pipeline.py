@@ -26,6 +26,7 @@ from plans.importing.sync import (
     RESTORED,
     UNCHANGED,
     UPDATED,
+    WITHDRAWN,
     ImportedSection,
     ImportedTask,
     StalePlan,
@@ -60,15 +61,11 @@ class ImportReport:
     sha256: str = ""
     plan: dict = field(default_factory=dict)
     sheets: list[dict] = field(default_factory=list)
+    # How many tasks had each outcome of `plan_sync`.
     tasks: dict = field(
-        default_factory=lambda: {
-            "created": 0,
-            "updated": 0,
-            "moved": 0,
-            "restored": 0,
-            "unchanged": 0,
-            "withdrawn": 0,
-        }
+        default_factory=lambda: dict.fromkeys(
+            (CREATED, UPDATED, MOVED, RESTORED, UNCHANGED, WITHDRAWN), 0
+        )
     )
     rows: list[dict] = field(default_factory=list)
     # Stored tasks no row matched, and what confirming would put at risk (plans.importing.sync).

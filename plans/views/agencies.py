@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -22,17 +22,13 @@ from plans.services import (
     agency_settle_as_collective,
     agency_settle_as_external,
 )
-
-
-def _require_settler(user) -> None:
-    if not can_settle_names(user):
-        raise PermissionDenied
+from plans.views.common import require
 
 
 @login_required
 def unknown_agency_provinces(request):
     """The provinces whose unknown names the user may settle, with how many each has."""
-    _require_settler(request.user)
+    require(can_settle_names(request.user))
     provinces = unknown_name_counts(user=request.user)
     return render(request, "plans/unknown_agency_provinces.html", {"provinces": provinces})
 
@@ -40,7 +36,7 @@ def unknown_agency_provinces(request):
 @login_required
 def unknown_agency_list(request, province_pk):
     """Every name of the province an import could not place, with the tasks that use it."""
-    _require_settler(request.user)
+    require(can_settle_names(request.user))
     province = get_object_or_404(settle_provinces(request.user), pk=province_pk)
     return render(
         request,
@@ -50,7 +46,7 @@ def unknown_agency_list(request, province_pk):
 
 
 def _to_settle(request, pk) -> Agency:
-    _require_settler(request.user)
+    require(can_settle_names(request.user))
     return unknown_agency_to_settle(user=request.user, pk=pk)
 
 

@@ -28,6 +28,7 @@ from plans.criteria.selectors import (
 )
 from plans.importing.results import ResultsRefused
 from plans.selectors import tasks_visible_to
+from plans.views.common import require
 
 
 def _indices_url(province_id, index_code, year) -> str:
@@ -109,11 +110,6 @@ def task_criteria(request, pk):
 # Results workbook ------------------------------------------------------------------------
 
 
-def _require_results_manager(user) -> None:
-    if not results_provinces(user).exists():
-        raise PermissionDenied
-
-
 def _visible_import(request, pk) -> ResultImport:
     imports = ResultImport.objects.filter(province__in=results_provinces(request.user))
     return get_object_or_404(
@@ -123,7 +119,7 @@ def _visible_import(request, pk) -> ResultImport:
 
 @login_required
 def result_import_new(request):
-    _require_results_manager(request.user)
+    require(results_provinces(request.user).exists())
     form = ResultImportForm(
         request.POST or None,
         request.FILES or None,
@@ -154,7 +150,7 @@ def result_import_new(request):
 
 @login_required
 def result_import_detail(request, pk):
-    _require_results_manager(request.user)
+    require(results_provinces(request.user).exists())
     preview = _visible_import(request, pk)
     return render(
         request,
@@ -173,7 +169,7 @@ def result_import_detail(request, pk):
 @require_POST
 @login_required
 def result_import_confirm(request, pk):
-    _require_results_manager(request.user)
+    require(results_provinces(request.user).exists())
     preview = _visible_import(request, pk)
     try:
         outcome = services.result_import_confirm(preview=preview, user=request.user)

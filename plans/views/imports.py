@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,23 +10,19 @@ from plans import services
 from plans.forms import ImportForm
 from plans.importing.pipeline import preview_rows
 from plans.selectors import import_runs_visible_to
-
-
-def _require_importer(user) -> None:
-    if not can_import(user):
-        raise PermissionDenied
+from plans.views.common import require
 
 
 @login_required
 def import_list(request):
-    _require_importer(request.user)
+    require(can_import(request.user))
     runs = import_runs_visible_to(user=request.user).order_by("-created_at")[:200]
     return render(request, "plans/import_list.html", {"runs": runs})
 
 
 @login_required
 def import_new(request):
-    _require_importer(request.user)
+    require(can_import(request.user))
     provinces = import_provinces(request.user)
     form = ImportForm(request.POST or None, request.FILES or None, provinces=provinces)
     if request.method == "POST" and form.is_valid():
@@ -52,7 +47,7 @@ def import_new(request):
 
 @login_required
 def import_detail(request, pk):
-    _require_importer(request.user)
+    require(can_import(request.user))
     run = get_object_or_404(import_runs_visible_to(user=request.user), pk=pk)
     confirmation = getattr(run, "confirmation", None) if run.dry_run else None
     rows = preview_rows(run.summary)
@@ -74,7 +69,7 @@ def import_detail(request, pk):
 
 
 def _preview_to_confirm(request, pk):
-    _require_importer(request.user)
+    require(can_import(request.user))
     return get_object_or_404(
         import_runs_visible_to(user=request.user), pk=pk, dry_run=True, succeeded=True
     )
