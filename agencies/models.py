@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from parindex.core.constraints import not_after
 from parindex.core.text import fold
 
 
@@ -66,12 +67,7 @@ class Province(models.Model):
         verbose_name_plural = _("tỉnh, thành phố")
         ordering = ["code", "valid_from"]
         constraints = [
-            models.CheckConstraint(
-                name="province_valid_range",
-                condition=Q(valid_from__isnull=True)
-                | Q(valid_to__isnull=True)
-                | Q(valid_from__lte=models.F("valid_to")),
-            ),
+            not_after("valid_from", "valid_to", name="province_valid_range"),
             # A province that was merged away has an end date.
             models.CheckConstraint(
                 name="province_merged_has_end",
@@ -133,12 +129,7 @@ class Agency(models.Model):
         ordering = ["province", "kind", "name"]
         constraints = [
             models.UniqueConstraint(fields=["province", "search_name"], name="agency_unique_name"),
-            models.CheckConstraint(
-                name="agency_valid_range",
-                condition=Q(valid_from__isnull=True)
-                | Q(valid_to__isnull=True)
-                | Q(valid_from__lte=models.F("valid_to")),
-            ),
+            not_after("valid_from", "valid_to", name="agency_valid_range"),
             models.CheckConstraint(
                 name="agency_not_own_successor", condition=~Q(successor=models.F("pk"))
             ),
