@@ -3,8 +3,17 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Province
+from parindex.core.numbers import format_size
 from parindex.indices.models import Index
 from plans.models import Assignment, Plan
+
+
+def upload_within_limit(upload):
+    """The uploaded workbook, refused before it is read when it is larger than the limit."""
+    limit = settings.PARINDEX_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(f"Tệp lớn hơn giới hạn {format_size(limit)}.")
+    return upload
 
 
 class ProvinceChoiceForm(forms.Form):
@@ -41,13 +50,7 @@ class ImportForm(ProvinceChoiceForm):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.PARINDEX_UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("Tệp lớn hơn giới hạn %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
-            )
-        return upload
+        return upload_within_limit(self.cleaned_data["file"])
 
 
 class MultipleFileInput(forms.ClearableFileInput):

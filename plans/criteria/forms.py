@@ -1,9 +1,8 @@
 from django import forms
-from django.conf import settings
 
 from parindex.core.numbers import parse_typed
 from parindex.indices.models import Criterion, Index
-from plans.forms import ProvinceChoiceForm
+from plans.forms import ProvinceChoiceForm, upload_within_limit
 
 
 class IndicesForm(forms.Form):
@@ -65,11 +64,7 @@ class ResultImportForm(ProvinceChoiceForm):
         return _decimal_or_none(self.cleaned_data["maximum"], "Điểm tối đa")
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.PARINDEX_UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(f"Tệp lớn hơn giới hạn {limit // (1024 * 1024)} MB.")
-        return upload
+        return upload_within_limit(self.cleaned_data["file"])
 
     def clean(self):
         data = super().clean()
