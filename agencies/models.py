@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from parindex.core.constraints import not_after
 from parindex.core.text import fold
 
 
@@ -21,6 +22,16 @@ class DatedQuerySet(models.QuerySet):
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=day)
         )
+
+
+def _end_of_chain(row, link: str):
+    """The row reached by following `link` (a foreign key to the same model) until it is
+    empty; a loop, which the admin could make, stops where it closes instead of spinning."""
+    seen = set()
+    while getattr(row, f"{link}_id") and row.pk not in seen:
+        seen.add(row.pk)
+        row = getattr(row, link)
+    return row
 
 
 class Province(models.Model):
@@ -56,12 +67,7 @@ class Province(models.Model):
         verbose_name_plural = _("tỉnh, thành phố")
         ordering = ["code", "valid_from"]
         constraints = [
-            models.CheckConstraint(
-                name="province_valid_range",
-                condition=Q(valid_from__isnull=True)
-                | Q(valid_to__isnull=True)
-                | Q(valid_from__lte=models.F("valid_to")),
-            ),
+            not_after("valid_from", "valid_to", name="province_valid_range"),
             # A province that was merged away has an end date.
             models.CheckConstraint(
                 name="province_merged_has_end",
@@ -76,11 +82,7 @@ class Province(models.Model):
 
     def current(self) -> "Province":
         """The unit that holds this province's territory today (follows merger links)."""
-        unit, seen = self, set()
-        while unit.merged_into_id and unit.pk not in seen:
-            seen.add(unit.pk)
-            unit = unit.merged_into
-        return unit
+        return _end_of_chain(self, "merged_into")
 
 
 class Agency(models.Model):
@@ -127,12 +129,7 @@ class Agency(models.Model):
         ordering = ["province", "kind", "name"]
         constraints = [
             models.UniqueConstraint(fields=["province", "search_name"], name="agency_unique_name"),
-            models.CheckConstraint(
-                name="agency_valid_range",
-                condition=Q(valid_from__isnull=True)
-                | Q(valid_to__isnull=True)
-                | Q(valid_from__lte=models.F("valid_to")),
-            ),
+            not_after("valid_from", "valid_to", name="agency_valid_range"),
             models.CheckConstraint(
                 name="agency_not_own_successor", condition=~Q(successor=models.F("pk"))
             ),
@@ -153,11 +150,7 @@ class Agency(models.Model):
 
     def current(self) -> "Agency":
         """The agency that holds this one's work today (follows successor links)."""
-        agency, seen = self, set()
-        while agency.successor_id and agency.pk not in seen:
-            seen.add(agency.pk)
-            agency = agency.successor
-        return agency
+        return _end_of_chain(self, "successor")
 
 
 class AgencyAlias(models.Model):

@@ -68,13 +68,18 @@ def _differs(obj, name: str, value) -> bool:
     return getattr(obj, name) != value
 
 
-def _upsert(model, existing: dict, key, values: dict, report: LoadReport):
-    """Update `existing[key]` with `values` when they differ, or create it."""
-    obj = existing.get(key)
+def upsert(model, lookup: dict, values: dict, report: LoadReport, *, known: dict | None = None):
+    """The `model` row matching `lookup`: created from `lookup` and `values`, or updated with
+    those `values` that differ (a full `save()`, so a model's derived fields follow), and
+    counted in `report` either way. `known` (the rows already loaded, by the lookup's one
+    value) spares a query per row and is kept up to date."""
+    key = next(iter(lookup.values())) if known is not None else None
+    obj = known.get(key) if known is not None else model.objects.filter(**lookup).first()
     if obj is None:
-        obj = model(**values)
+        obj = model(**lookup, **values)
         obj.save()
-        existing[key] = obj
+        if known is not None:
+            known[key] = obj
         report.count("created", model._meta.model_name)
         return obj
     changed = [name for name, value in values.items() if _differs(obj, name, value)]
@@ -87,7 +92,7 @@ def _upsert(model, existing: dict, key, values: dict, report: LoadReport):
 
 
 def _sync(model, existing: dict, wanted: dict, report: LoadReport) -> None:
-    """`_upsert` for many rows: one bulk insert of the missing, one bulk update of the changed.
+    """`upsert` for many rows: one bulk insert of the missing, one bulk update of the changed.
 
     Bulk writes skip `save()`: `wanted` carries the folded names the models' `save()` would set.
     """
@@ -123,27 +128,27 @@ def load_provinces(report: LoadReport) -> dict[str, Province]:
     old_by_code: dict[str, Province] = {}
     for code, name, kind in data["before_2025"]:
         values = {
-            "slug": province_slug(code, name),
             "code": code,
             "name": name,
             "kind": kind,
             "valid_from": None,
             "valid_to": old_end if code in merged_codes else None,
         }
-        old_by_code[code] = _upsert(Province, existing, values["slug"], values, report)
+        slug = province_slug(code, name)
+        old_by_code[code] = upsert(Province, {"slug": slug}, values, report, known=existing)
 
     for unit in data["units_2025"]:
         if not unit["formed_from"]:
             continue  # unchanged: the pre-2025 record continues
         values = {
-            "slug": province_slug(unit["code"], unit["name"], new_start),
             "code": unit["code"],
             "name": unit["name"],
             "kind": unit["kind"],
             "valid_from": new_start,
             "valid_to": None,
         }
-        new_unit = _upsert(Province, existing, values["slug"], values, report)
+        slug = province_slug(unit["code"], unit["name"], new_start)
+        new_unit = upsert(Province, {"slug": slug}, values, report, known=existing)
         for code in unit["formed_from"]:
             old = old_by_code[code]
             if old.merged_into_id != new_unit.pk:

@@ -3,6 +3,9 @@
 Views and selectors ask these questions; templates only show what the answers allowed.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from agencies.models import Agency, Membership, Province
 
 
@@ -104,6 +107,27 @@ def predecessor_ids(model, pk: int, *, link: str = "successor") -> set[int]:
     return found
 
 
+def acting_ids_by_agency(agency_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """`acting_agency_ids` for many agencies at once (the reminders' recipients): each agency
+    with every agency whose work passed to it, transitively. One query for all the successor
+    links, where `predecessor_ids` asks once per step for one agency."""
+    predecessors: dict[int, set[int]] = defaultdict(set)
+    for pk, successor_id in Agency.objects.filter(successor__isnull=False).values_list(
+        "pk", "successor_id"
+    ):
+        predecessors[successor_id].add(pk)
+    acting = {}
+    for agency_id in agency_ids:
+        found = {agency_id}
+        frontier = [agency_id]
+        while frontier:
+            step = predecessors.get(frontier.pop(), set()) - found
+            found |= step
+            frontier.extend(step)
+        acting[agency_id] = frozenset(found)
+    return acting
+
+
 def can_see_dashboard(user) -> bool:
     """Sở Nội vụ, leaders and administrators; agency staff have their home page instead."""
     return is_administrator(user) or is_reviewer(user) or is_leader(user)
@@ -132,13 +156,19 @@ def can_manage_results(user, province_id: int) -> bool:
     return is_administrator(user) or (is_reviewer(user) and province_id in province_ids_of(user))
 
 
-def results_provinces(user):
-    """The provinces a user may record index results for."""
+def _reviewed_provinces(user):
+    """Every province for administrators; a Sở Nội vụ reviewer's own (and those merged into
+    it); none for anyone else."""
     if is_administrator(user):
         return Province.objects.order_by("code", "valid_from")
     if is_reviewer(user):
         return Province.objects.filter(pk__in=province_ids_of(user)).order_by("code", "valid_from")
     return Province.objects.none()
+
+
+def results_provinces(user):
+    """The provinces a user may record index results for."""
+    return _reviewed_provinces(user)
 
 
 def can_settle_names(user, province_id: int | None = None) -> bool:
@@ -154,8 +184,4 @@ def can_settle_names(user, province_id: int | None = None) -> bool:
 
 def settle_provinces(user):
     """The provinces whose unknown agency names a user may settle."""
-    if is_administrator(user):
-        return Province.objects.order_by("code", "valid_from")
-    if is_reviewer(user):
-        return Province.objects.filter(pk__in=province_ids_of(user)).order_by("code", "valid_from")
-    return Province.objects.none()
+    return _reviewed_provinces(user)

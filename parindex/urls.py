@@ -4,7 +4,7 @@ from django.urls import include, path
 from parindex.views import healthz
 from plans.views.criteria import (
     indices,
-    result_import_confirm_view,
+    result_import_confirm,
     result_import_detail,
     result_import_new,
     statement_decide,
@@ -23,7 +23,7 @@ urlpatterns = [
     path("indices/import/<int:pk>/", result_import_detail, name="result_import_detail"),
     path(
         "indices/import/<int:pk>/confirm/",
-        result_import_confirm_view,
+        result_import_confirm,
         name="result_import_confirm",
     ),
     path("indices/statements/", statement_decide, name="statement_decide"),

@@ -76,6 +76,19 @@ class TaskInline(admin.TabularInline):
         return super().get_queryset(request).select_related("section")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin page that lists and shows rows, and never adds, changes or deletes one."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Plan)
 class PlanAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["number", "year", "province", "title", "issued_on", "base_year", "target_year"]
@@ -223,7 +236,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(AuditedAdmin, admin.ModelAdmin):
+class EvidenceAdmin(AuditedAdmin, ReadOnlyAdmin):
     """Read-only list of evidence files; files are served only through the permission-checked
     task pages, so the admin shows their names, not links. Never deleted: evidence is part of
     the append-only history."""
@@ -233,15 +246,6 @@ class EvidenceAdmin(AuditedAdmin, admin.ModelAdmin):
     list_select_related = ["update__assignment__task", "update__assignment__agency"]
     fields = ["original_name", "content_type", "size", "sha256", "update"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReportingPeriod)
@@ -254,10 +258,12 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(FileJob)
-class FileJobAdmin(admin.ModelAdmin):
+class FileJobAdmin(ReadOnlyAdmin):
     """Read-only: jobs are made by the file pages and run by the worker; `task_result_id` is
     the task in "Task Results" (django-tasks-db). The file itself is downloaded by its
-    requester only, from the job's page."""
+    requester only, from the job's page. Not deleted here either: the worker deletes jobs with
+    their files after PARINDEX_JOBS_KEEP_HOURS, and a row deleted here would leave its file
+    behind."""
 
     list_display = ["created_at", "kind", "requested_by", "status", "file_name", "finished_at"]
     list_filter = ["status", "kind"]
@@ -280,14 +286,3 @@ class FileJobAdmin(admin.ModelAdmin):
         "finished_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # The worker deletes jobs with their files after PARINDEX_JOBS_KEEP_HOURS; a row deleted
-        # here would leave its file behind.
-        return False

@@ -164,7 +164,9 @@ def _add(row: dict, group: str, count: int, reported: int) -> None:
     row["not_reported"] += count - reported
 
 
-def _fold(into: dict, key: tuple, count: int, reported: int) -> None:
+def _accumulate(into: dict, key: tuple, count: int, reported: int) -> None:
+    """Add a grouped row's assignments and reported ones to `into[key]` ([count, reported]):
+    several database rows (one per month, per plan...) fall under one key of a table."""
     total = into.setdefault(key, [0, 0])
     total[0] += count
     total[1] += reported
@@ -207,9 +209,9 @@ def dashboard_tables(scope: DashboardScope, *, agencies: bool = False) -> Dashbo
     agency_counts: dict[tuple, list[int]] = {}  # (agency, name, role, group) → the same
     keys = ("task__section_id", *AGENCY_KEYS) if agencies else ("task__section_id",)
     for section_id, *agency, group, month, count, reported in _grouped_counts(scope, *keys):
-        _fold(counts, (section_id, group, month), count, reported)
+        _accumulate(counts, (section_id, group, month), count, reported)
         if agencies:
-            _fold(agency_counts, (*agency, group), count, reported)
+            _accumulate(agency_counts, (*agency, group), count, reported)
     sections = {
         row["pk"]: row
         for row in Section.objects.filter(pk__in={key[0] for key in counts}).values(
@@ -270,7 +272,7 @@ def dashboard_by_agency(scope: DashboardScope) -> list[dict]:
     for agency_id, name, role, group, _month, count, reported in _grouped_counts(
         scope, *AGENCY_KEYS
     ):
-        _fold(agency_counts, (agency_id, name, role, group), count, reported)
+        _accumulate(agency_counts, (agency_id, name, role, group), count, reported)
     return _agency_rows(scope, agency_counts)
 
 

@@ -10,6 +10,8 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from parindex.core.numbers import format_size
+
 # (content type, check of the first bytes); Office files are ZIPs told apart by their parts.
 _SIGNATURES = [
     ("application/pdf", lambda head: head.startswith(b"%PDF-")),
@@ -39,7 +41,7 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
 def evidence_check_size(size: int) -> None:
     limit = settings.PARINDEX_UPLOAD_MAX_BYTES
     if size > limit:
-        raise ValidationError(f"Tệp lớn hơn giới hạn {limit // (1024 * 1024)} MB.")
+        raise ValidationError(f"Tệp lớn hơn giới hạn {format_size(limit)}.")
 
 
 def evidence_content_type(data: bytes) -> str:

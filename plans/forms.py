@@ -3,11 +3,31 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Province
+from parindex.core.numbers import format_size
 from parindex.indices.models import Index
 from plans.models import Assignment, Plan
 
 
-class ImportForm(forms.Form):
+def upload_within_limit(upload):
+    """The uploaded workbook, refused before it is read when it is larger than the limit."""
+    limit = settings.PARINDEX_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(f"Tệp lớn hơn giới hạn {format_size(limit)}.")
+    return upload
+
+
+class ProvinceChoiceForm(forms.Form):
+    """A form whose `province` field offers the `provinces` given (those the user may act
+    for), chosen in advance when there is only one."""
+
+    def __init__(self, *args, provinces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = provinces
+        if provinces.count() == 1:
+            self.fields["province"].initial = provinces.first()
+
+
+class ImportForm(ProvinceChoiceForm):
     file = forms.FileField(
         label=_("Tệp phụ lục (.xlsx, .xls)"),
         help_text=_("Bảng nhiệm vụ của kế hoạch, có dòng tiêu đề cột."),
@@ -29,20 +49,8 @@ class ImportForm(forms.Form):
         help_text=_("Để trống nếu tệp hoặc ngày ban hành cho biết năm."),
     )
 
-    def __init__(self, *args, provinces, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["province"].queryset = provinces
-        if provinces.count() == 1:
-            self.fields["province"].initial = provinces.first()
-
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.PARINDEX_UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("Tệp lớn hơn giới hạn %(mb)s MB.") % {"mb": limit // (1024 * 1024)}
-            )
-        return upload
+        return upload_within_limit(self.cleaned_data["file"])
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -139,16 +147,10 @@ class DashboardForm(forms.Form):
         )
 
 
-class OpenPeriodForm(forms.Form):
+class OpenPeriodForm(ProvinceChoiceForm):
     province = forms.ModelChoiceField(label=_("Tỉnh"), queryset=Province.objects.none())
     year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
     period = forms.ChoiceField(label=_("Kỳ"), choices=DashboardForm.PERIODS)
-
-    def __init__(self, *args, provinces, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["province"].queryset = provinces
-        if provinces.count() == 1:
-            self.fields["province"].initial = provinces.first()
 
 
 class SettleAliasForm(forms.Form):

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from parindex.core.constraints import not_after
 from parindex.core.text import fold
 from plans.timeliness import DONE, timeliness_of
 
@@ -142,12 +143,7 @@ class Task(models.Model):
         verbose_name_plural = _("nhiệm vụ")
         ordering = ["plan", "position"]
         constraints = [
-            models.CheckConstraint(
-                name="task_start_before_due",
-                condition=Q(starts_on__isnull=True)
-                | Q(due_on__isnull=True)
-                | Q(starts_on__lte=models.F("due_on")),
-            ),
+            not_after("starts_on", "due_on", name="task_start_before_due"),
             # Ongoing and event deadlines have no due date: they are never overdue by themselves.
             models.CheckConstraint(
                 name="task_undated_kinds_have_no_due",

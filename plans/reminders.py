@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from agencies.models import Agency, Membership
+from agencies.roles import acting_ids_by_agency
 from plans.models import Assignment, ProgressUpdate
 from plans.periods import period_label
 
@@ -79,6 +80,17 @@ class ReminderItem:
 class _AgencyEmail:
     """One email to an agency's staff; subclasses say its subject and body."""
 
+    def _render(self, template: str, **values) -> str:
+        """The body from `template`, told about the agency as every body is, and the email's
+        own `values`."""
+        context = {
+            "agency": self.agency,
+            "has_predecessors": len(self.acting_ids) > 1,
+            "province": self.agency.province.name,
+            **values,
+        }
+        return render_to_string(template, context).strip() + "\n"
+
     def message(self, connection=None) -> EmailMessage:
         # From: DEFAULT_FROM_EMAIL.
         return EmailMessage(
@@ -108,20 +120,14 @@ class AgencyReminder(_AgencyEmail):
 
     @property
     def body(self) -> str:
-        text = render_to_string(
+        return self._render(
             BODY_TEMPLATE,
-            {
-                "agency": self.agency,
-                "has_predecessors": len(self.acting_ids) > 1,
-                "province": self.agency.province.name,
-                "overdue": self.overdue,
-                "due_soon": self.due_soon,
-                "today": self.today,
-                "days": self.days,
-                "task_list_url": base_url() + reverse("plans:task_list"),
-            },
+            overdue=self.overdue,
+            due_soon=self.due_soon,
+            today=self.today,
+            days=self.days,
+            task_list_url=base_url() + reverse("plans:task_list"),
         )
-        return text.strip() + "\n"
 
     def summary(self) -> str:
         return (
@@ -185,26 +191,6 @@ def _staff_emails() -> dict[int, list[str]]:
     }
 
 
-def _acting_ids(agency_ids: Iterable[int]) -> dict[int, frozenset[int]]:
-    """Each agency with the agencies whose work passed to it, transitively (one query; the same
-    answer as `agencies.roles.predecessor_ids`, for many agencies at once)."""
-    predecessors: dict[int, set[int]] = defaultdict(set)
-    for pk, successor_id in Agency.objects.filter(successor__isnull=False).values_list(
-        "pk", "successor_id"
-    ):
-        predecessors[successor_id].add(pk)
-    acting = {}
-    for agency_id in agency_ids:
-        found = {agency_id}
-        frontier = [agency_id]
-        while frontier:
-            step = predecessors.get(frontier.pop(), set()) - found
-            found |= step
-            frontier.extend(step)
-        acting[agency_id] = frozenset(found)
-    return acting
-
-
 def _agency_note(assignment: Assignment, recipient: Agency) -> str:
     """Whose assignment this is when it is not the recipient's own (a predecessor's)."""
     if assignment.agency_id == recipient.pk:
@@ -215,15 +201,35 @@ def _agency_note(assignment: Assignment, recipient: Agency) -> str:
     return f" (giao cho {name})"
 
 
-def _item(task, assignments, recipient: Agency, today: datetime.date) -> ReminderItem:
+def _roles(assignments, recipient: Agency) -> str:
+    """ "Chủ trì; Phối hợp (giao cho …)": the lead first, then by agency name."""
     ordered = sorted(assignments, key=lambda a: (a.role != Assignment.Role.LEAD, a.agency.name))
-    roles = "; ".join(str(a.get_role_display()) + _agency_note(a, recipient) for a in ordered)
+    return "; ".join(str(a.get_role_display()) + _agency_note(a, recipient) for a in ordered)
+
+
+def _tasks_by_recipient(assignments, acting: dict[int, frozenset[int]]):
+    """For each recipient agency in `acting` (agency id → the agencies it acts for), its
+    assignments among `assignments` grouped by task, in the order met; recipients with none
+    are skipped. Yields (agency id, acting ids, [[assignments of one task], ...])."""
+    by_agency: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in assignments:
+        by_agency[assignment.agency_id].append(assignment)
+    for agency_id, ids in acting.items():
+        by_task: dict[int, list[Assignment]] = {}
+        for pk in ids:
+            for assignment in by_agency.get(pk, ()):
+                by_task.setdefault(assignment.task_id, []).append(assignment)
+        if by_task:
+            yield agency_id, ids, list(by_task.values())
+
+
+def _item(task, assignments, recipient: Agency, today: datetime.date) -> ReminderItem:
     return ReminderItem(
         task_id=task.pk,
         number=task.number or "(không số)",
         description=short_description(task.description),
         plan=str(task.plan),
-        roles=roles,
+        roles=_roles(assignments, recipient),
         due_on=task.due_on,
         days=abs((task.due_on - today).days),
         url=task_url(task.pk),
@@ -241,7 +247,7 @@ def reminders_collect(
     if days < 0:
         raise ValueError("days must be 0 or more")
     staff = _staff_emails()
-    acting = _acting_ids(staff)
+    acting = acting_ids_by_agency(staff)
     if agency_ids is not None:
         wanted = set(agency_ids)
         acting = {pk: ids for pk, ids in acting.items() if ids & wanted}
@@ -258,21 +264,12 @@ def reminders_collect(
         .select_related("task", "task__plan", "agency", "agency__province")
         .order_by("task_id", "pk")
     )
-    by_agency: dict[int, list[Assignment]] = defaultdict(list)
-    for assignment in assignments:
-        by_agency[assignment.agency_id].append(assignment)
     agencies = Agency.objects.select_related("province").in_bulk(list(acting))
 
     reminders = []
-    for agency_id, ids in acting.items():
-        by_task: dict[int, list[Assignment]] = {}
-        for pk in ids:
-            for assignment in by_agency.get(pk, ()):
-                by_task.setdefault(assignment.task_id, []).append(assignment)
-        if not by_task:
-            continue
+    for agency_id, ids, by_task in _tasks_by_recipient(assignments, acting):
         tasks = sorted(
-            by_task.values(),
+            by_task,
             key=lambda rows: (
                 rows[0].task.due_on,
                 -rows[0].task.plan.year,
@@ -388,20 +385,14 @@ class PeriodReminder(_AgencyEmail):
     @property
     def body(self) -> str:
         query = urlencode({"not_reported": self.period, "year": self.cutoff.year})
-        text = render_to_string(
+        return self._render(
             PERIOD_BODY_TEMPLATE,
-            {
-                "agency": self.agency,
-                "has_predecessors": len(self.acting_ids) > 1,
-                "province": self.agency.province.name,
-                "items": self.items,
-                "period_label": self.period_label,
-                "start": self.start,
-                "cutoff": self.cutoff,
-                "task_list_url": f"{base_url()}{reverse('plans:task_list')}?{query}",
-            },
+            items=self.items,
+            period_label=self.period_label,
+            start=self.start,
+            cutoff=self.cutoff,
+            task_list_url=f"{base_url()}{reverse('plans:task_list')}?{query}",
         )
-        return text.strip() + "\n"
 
     def summary(self) -> str:
         return (
@@ -432,34 +423,25 @@ def period_reminders_collect(
     )
     wanted = {assignment.agency_id for assignment in unreported}
     staff = _staff_emails()
-    acting = {pk: ids for pk, ids in _acting_ids(staff).items() if ids & wanted}
-    by_agency: dict[int, list[Assignment]] = defaultdict(list)
-    for assignment in unreported:
-        by_agency[assignment.agency_id].append(assignment)
+    acting = {pk: ids for pk, ids in acting_ids_by_agency(staff).items() if ids & wanted}
     agencies = Agency.objects.select_related("province").in_bulk(list(acting))
     reminders = []
-    for agency_id, ids in acting.items():
-        by_task: dict[int, list[Assignment]] = {}
-        for pk in ids:
-            for assignment in by_agency.get(pk, ()):
-                by_task.setdefault(assignment.task_id, []).append(assignment)
+    # Every recipient has some: `acting` keeps only agencies acting for one in `wanted`.
+    for agency_id, ids, by_task in _tasks_by_recipient(unreported, acting):
         recipient = agencies[agency_id]
         items = []
         for rows in sorted(
-            by_task.values(),
+            by_task,
             key=lambda rows: (rows[0].task.plan.year, rows[0].task.plan_id, rows[0].task.position),
         ):
             task = rows[0].task
-            ordered = sorted(rows, key=lambda a: (a.role != Assignment.Role.LEAD, a.agency.name))
             items.append(
                 PeriodItem(
                     task_id=task.pk,
                     number=task.number or "(không số)",
                     description=short_description(task.description),
                     plan=str(task.plan),
-                    roles="; ".join(
-                        str(a.get_role_display()) + _agency_note(a, recipient) for a in ordered
-                    ),
+                    roles=_roles(rows, recipient),
                     deadline=_deadline_text(task),
                     url=task_url(task.pk),
                 )

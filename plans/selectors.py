@@ -1,6 +1,7 @@
 """Reads for plans: each returns data scoped to what the user may see."""
 
 import datetime
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import (
@@ -27,7 +28,16 @@ from agencies.roles import (
     province_ids_of,
     settle_provinces,
 )
-from plans.models import Assignment, FileJob, ImportRun, Plan, ProgressUpdate, Task
+from plans.models import (
+    Assignment,
+    FileJob,
+    ImportRun,
+    Plan,
+    ProgressUpdate,
+    ReportingPeriod,
+    Task,
+)
+from plans.periods import period_label
 from plans.timeliness import Timeliness, timeliness_case, timeliness_q
 
 
@@ -58,6 +68,20 @@ def plan_overview(*, user):
     )
 
 
+def _scoped(rows, *, user, province: str, of_agencies: Callable[[frozenset[int]], Q]):
+    """The one ladder of who sees what: administrators, every row; Sở Nội vụ reviewers and
+    leaders, their province's (and merged provinces'), `province` naming the rows' province id;
+    staff, their agency's (and its predecessors'), the rows `of_agencies(ids)` selects;
+    anyone else, none."""
+    if is_administrator(user):
+        return rows
+    if is_reviewer(user) or is_leader(user):
+        return rows.filter(**{f"{province}__in": province_ids_of(user)})
+    if is_staff_member(user):
+        return rows.filter(of_agencies(acting_agency_ids(user)))
+    return rows.none()
+
+
 def assignments_visible_to(*, user, withdrawn: bool = False):
     """Assignments a user may see: staff, their agency's (and its predecessors'); reviewers and
     leaders, their province's (and merged provinces'); administrators, all.
@@ -74,13 +98,12 @@ def assignments_visible_to(*, user, withdrawn: bool = False):
         )
     else:
         assignments = Assignment.objects.in_force()
-    if is_administrator(user):
-        return assignments
-    if is_reviewer(user) or is_leader(user):
-        return assignments.filter(task__plan__province_id__in=province_ids_of(user))
-    if is_staff_member(user):
-        return assignments.filter(agency_id__in=acting_agency_ids(user))
-    return assignments.none()
+    return _scoped(
+        assignments,
+        user=user,
+        province="task__plan__province_id",
+        of_agencies=lambda ids: Q(agency_id__in=ids),
+    )
 
 
 def tasks_visible_to(*, user, include_withdrawn: bool = False):
@@ -94,17 +117,14 @@ def tasks_visible_to(*, user, include_withdrawn: bool = False):
     tasks = Task.objects.all()
     if not (include_withdrawn and can_review_province(user)):
         tasks = tasks.filter(withdrawn_at__isnull=True)
-    if is_administrator(user):
-        return tasks
-    if is_reviewer(user) or is_leader(user):
-        return tasks.filter(plan__province_id__in=province_ids_of(user))
-    if is_staff_member(user):
-        return tasks.filter(
-            pk__in=Assignment.objects.filter(agency_id__in=acting_agency_ids(user)).values(
-                "task_id"
-            )
-        )
-    return tasks.none()
+    return _scoped(
+        tasks,
+        user=user,
+        province="plan__province_id",
+        of_agencies=lambda ids: Q(
+            pk__in=Assignment.objects.filter(agency_id__in=ids).values("task_id")
+        ),
+    )
 
 
 def assignment_list(*, user, today, withdrawn: bool = False):
@@ -156,6 +176,15 @@ def can_review(*, user, assignment) -> bool:
         is_reviewer(user) and assignment.task.plan.province_id in province_ids_of(user)
     ) or is_administrator(user)
     return allowed and assignment_in_force(assignment)
+
+
+def assignment_awaits_review(assignment) -> bool:
+    """A completion reported and not yet confirmed: what may be confirmed or returned. The task
+    page offers the review form on it, and `assignment_review` refuses anything else."""
+    return (
+        assignment.status == Assignment.Status.DONE
+        and assignment.review != Assignment.Review.CONFIRMED
+    )
 
 
 def can_restore_task(*, user, task) -> bool:
@@ -214,19 +243,65 @@ def task_detail(*, user, pk):
     return get_object_or_404(tasks, pk=pk)
 
 
-def task_history(*, task, limit: int | None = None) -> tuple[list, int]:
-    """The task's progress updates, newest first, with authors and evidence: the first `limit`
-    (all if None) and how many there are in all. A task of 40 agencies reporting for years
-    has hundreds; the page shows the latest and links to the rest."""
+# The task page shows the latest updates; `?history=all` shows every one.
+HISTORY_SHOWN = 30
+
+CHANGE_LABELS = {"status": "Tiến độ", "completed_on": "Ngày hoàn thành", "review": "Xác nhận"}
+CHANGE_VALUES = {
+    "status": dict(Assignment.Status.choices),
+    "review": dict(Assignment.Review.choices),
+}
+
+
+def task_history(*, task, show_all: bool = False) -> tuple[list, int]:
+    """The task's progress updates, newest first, with authors, evidence and the labels the
+    page prints: the latest `HISTORY_SHOWN` (all with `show_all`) and how many there are in
+    all. A task of 40 agencies reporting for years has hundreds; the page shows the latest and
+    links to the rest."""
     updates = (
         ProgressUpdate.objects.filter(assignment__task=task)
         .select_related("author", "assignment__agency")
         .prefetch_related("evidence")
         .order_by("-created_at", "-pk")
     )
+    limit = None if show_all else HISTORY_SHOWN
     shown = list(updates[:limit] if limit else updates)
     total = updates.count() if limit and len(shown) == limit else len(shown)
+    # Labels looked up once: get_FOO_display rebuilds the field's choices on every call, and a
+    # task's history runs to dozens of entries (it was a third of the page's time).
+    kinds = {value: str(label) for value, label in ProgressUpdate.Kind.choices}
+    statuses = {value: str(label) for value, label in Assignment.Status.choices}
+    for update in shown:
+        update.change_lines = change_lines(update.changes)
+        update.period_label = period_label(update.period) if update.period else ""
+        update.kind_label = kinds.get(update.kind, update.kind)
+        update.status_label = statuses.get(update.status, update.status)
+        update.files = list(update.evidence.all())
     return shown, total
+
+
+def change_lines(changes: dict) -> list[tuple[str, str, str]]:
+    """{"status": ["not_started", "done"]} → [("Tiến độ", "Chưa thực hiện", "Đã hoàn thành")]."""
+
+    def shown(field, value):
+        if value in (None, ""):
+            return "—"
+        if field == "completed_on":
+            year, month, day = str(value).split("-")
+            return f"{day}/{month}/{year}"
+        return str(CHANGE_VALUES.get(field, {}).get(value, value))
+
+    return [
+        (CHANGE_LABELS.get(field, field), shown(field, old), shown(field, new))
+        for field, (old, new) in changes.items()
+    ]
+
+
+def reporting_period_list(*, provinces):
+    """The reporting periods opened for these provinces, newest first, with who opened them."""
+    return ReportingPeriod.objects.filter(province__in=provinces).select_related(
+        "province", "opened_by"
+    )
 
 
 def file_jobs_visible_to(*, user):

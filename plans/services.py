@@ -17,8 +17,8 @@ from parindex.core.audit import audit_rows, audit_updates, created, deleted, m2m
 from parindex.core.text import fold
 from plans.evidence import evidence_check_size, evidence_content_type, sha256_of
 from plans.importing.pipeline import ImportReport, annex_import
-from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate, Task
-from plans.selectors import with_work_flag
+from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate, ReportingPeriod, Task
+from plans.selectors import assignment_awaits_review, with_work_flag
 
 
 def _upload_path(sha256: str) -> str:
@@ -193,10 +193,7 @@ def assignment_review(
     expected_version: int | None = None,
 ) -> ProgressUpdate:
     """Sở Nội vụ confirms a completion, or returns it with a reason (the status goes back)."""
-    if (
-        assignment.status != Assignment.Status.DONE
-        or assignment.review == Assignment.Review.CONFIRMED
-    ):
+    if not assignment_awaits_review(assignment):
         raise ValidationError(
             "Chỉ xác nhận hoặc trả lại phân công đã báo hoàn thành và chưa được xác nhận."
         )
@@ -242,6 +239,18 @@ def task_restore(*, task: Task, actor) -> bool:
     current.withdrawn_at = task.withdrawn_at = None
     audit_updates([(before, current)], actor=actor)
     return True
+
+
+def reporting_period_open(
+    *, province, year: int, period: str, user
+) -> tuple[ReportingPeriod, bool]:
+    """Open a province's reporting period (`period`: "Q1", "H1", "9M" or "Y" of `year`), from
+    which agencies are expected to report on their assignments. Opening a period already open
+    changes nothing (two reviewers may click at once). Returns the period and whether this call
+    opened it."""
+    return ReportingPeriod.objects.get_or_create(
+        province=province, code=f"{year}-{period}", defaults={"opened_by": user}
+    )
 
 
 def _evidence_from_upload(upload) -> Evidence:
@@ -426,6 +435,15 @@ def agency_settle_as_alias(*, agency: Agency, target: Agency, actor) -> SettleRe
     return result
 
 
+def _repoint(row, target: Agency) -> tuple:
+    """Give `row` (an alias, a membership) to `target`; returns its audit change."""
+    before = copy.copy(row)
+    row.agency = target
+    row.full_clean()
+    row.save()
+    return updated(before, row)
+
+
 def _move_references(unknown: Agency, target: Agency) -> list[tuple]:
     """The placeholder's aliases, staff and successor links become the target's (it is the
     target under another name). Returns the audit changes."""
@@ -436,17 +454,9 @@ def _move_references(unknown: Agency, target: Agency) -> list[tuple]:
             changes.append(deleted(alias))
             alias.delete()
             continue
-        before = copy.copy(alias)
-        alias.agency = target
-        alias.full_clean()
-        alias.save()
-        changes.append(updated(before, alias))
+        changes.append(_repoint(alias, target))
     for membership in Membership.objects.filter(agency=unknown):
-        before = copy.copy(membership)
-        membership.agency = target
-        membership.full_clean()
-        membership.save()
-        changes.append(updated(before, membership))
+        changes.append(_repoint(membership, target))
     for predecessor in Agency.objects.filter(successor=unknown):
         before = copy.copy(predecessor)
         predecessor.successor = target

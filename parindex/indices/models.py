@@ -12,6 +12,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from parindex.core.constraints import not_after
+
+
+def points_lost(achieved: Decimal | None, maximum: Decimal | None) -> Decimal | None:
+    """The points between a score and its maximum; None when either is unknown."""
+    if achieved is None or maximum is None:
+        return None
+    return maximum - achieved
+
 
 class Index(models.Model):
     class Code(models.TextChoices):
@@ -157,12 +166,7 @@ class Result(models.Model):
             models.UniqueConstraint(
                 fields=["province", "index", "year"], name="result_unique_province_index_year"
             ),
-            models.CheckConstraint(
-                name="result_rank_within",
-                condition=Q(rank__isnull=True)
-                | Q(rank_of__isnull=True)
-                | Q(rank__lte=models.F("rank_of")),
-            ),
+            not_after("rank", "rank_of", name="result_rank_within"),
         ]
 
     def __str__(self) -> str:
@@ -170,9 +174,7 @@ class Result(models.Model):
 
     @property
     def lost(self) -> Decimal | None:
-        if self.total is None or self.maximum is None:
-            return None
-        return self.maximum - self.total
+        return points_lost(self.total, self.maximum)
 
 
 class CriterionScore(models.Model):
@@ -196,12 +198,7 @@ class CriterionScore(models.Model):
         verbose_name_plural = _("điểm tiêu chí")
         constraints = [
             models.UniqueConstraint(fields=["result", "criterion"], name="score_unique_criterion"),
-            models.CheckConstraint(
-                name="score_not_above_maximum",
-                condition=Q(achieved__isnull=True)
-                | Q(maximum__isnull=True)
-                | Q(achieved__lte=models.F("maximum")),
-            ),
+            not_after("achieved", "maximum", name="score_not_above_maximum"),
         ]
 
     def __str__(self) -> str:
@@ -225,9 +222,7 @@ class CriterionScore(models.Model):
 
     @property
     def lost(self) -> Decimal | None:
-        if self.achieved is None or self.maximum is None:
-            return None
-        return self.maximum - self.achieved
+        return points_lost(self.achieved, self.maximum)
 
 
 class StatementDecision(models.Model):

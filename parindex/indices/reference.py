@@ -3,55 +3,36 @@
 Re-runnable like `agencies.reference`: natural keys, updates in place, no duplicates.
 """
 
-from decimal import Decimal
-
 from django.db import transaction
 
 from agencies.models import Province
-from agencies.reference import LoadReport, read_fixture
+from agencies.reference import LoadReport, read_fixture, upsert
+from parindex.core.numbers import as_decimal
 from parindex.indices.models import Criterion, CriterionScore, Edition, Index, Result
-
-
-def _decimal(value) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
-
-
-def _upsert(model, lookup: dict, values: dict, report: LoadReport):
-    obj, created = model.objects.get_or_create(**lookup, defaults=values)
-    if created:
-        report.count("created", model._meta.model_name)
-        return obj
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save(update_fields=changed)
-        report.count("updated", model._meta.model_name)
-    return obj
 
 
 def load_indices(report: LoadReport) -> None:
     for item in read_fixture("indices.json")["indices"]:
-        index = _upsert(
+        index = upsert(
             Index,
             {"code": item["code"]},
             {key: item[key] for key in ("name", "full_name", "publisher", "scale")},
             report,
         )
         for spec in item["editions"]:
-            edition = _upsert(
+            edition = upsert(
                 Edition,
                 {"index": index, "first_year": spec["first_year"]},
                 {
                     "name": spec["name"],
                     "decision_number": spec["decision_number"],
                     "last_year": spec["last_year"],
-                    "max_total": _decimal(spec.get("max_total")),
+                    "max_total": as_decimal(spec.get("max_total")),
                 },
                 report,
             )
             for position, name in enumerate(spec["areas"], start=1):
-                _upsert(
+                upsert(
                     Criterion,
                     {"edition": edition, "code": str(position)},
                     {
@@ -59,7 +40,7 @@ def load_indices(report: LoadReport) -> None:
                         "level": Criterion.Level.AREA,
                         "parent": None,
                         "position": position,
-                        "max_score": _decimal(spec.get("area_max")),
+                        "max_score": as_decimal(spec.get("area_max")),
                     },
                     report,
                 )
@@ -70,16 +51,16 @@ def load_results(report: LoadReport) -> None:
         # Results name the province by its pre-2025 code: the unit that was scored that year.
         province = Province.objects.get(code=item["province"], valid_from__isnull=True)
         index = Index.objects.get(code=item["index"])
-        result = _upsert(
+        result = upsert(
             Result,
             {"province": province, "index": index, "year": item["year"]},
             {
-                "total": _decimal(item["total"]),
-                "maximum": _decimal(item["maximum"]),
+                "total": as_decimal(item["total"]),
+                "maximum": as_decimal(item["maximum"]),
                 "rank": item["rank"],
                 "rank_of": item["rank_of"],
                 "band": item["band"],
-                "total_change": _decimal(item["total_change"]),
+                "total_change": as_decimal(item["total_change"]),
                 "rank_change": item["rank_change"],
                 "source": item["source"],
             },
@@ -88,10 +69,10 @@ def load_results(report: LoadReport) -> None:
         edition = index.edition_for(item["year"])
         for code, (achieved, maximum) in item.get("scores", {}).items():
             criterion = Criterion.objects.get(edition=edition, code=code)
-            _upsert(
+            upsert(
                 CriterionScore,
                 {"result": result, "criterion": criterion},
-                {"achieved": _decimal(achieved), "maximum": _decimal(maximum)},
+                {"achieved": as_decimal(achieved), "maximum": as_decimal(maximum)},
                 report,
             )
 

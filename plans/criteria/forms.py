@@ -1,8 +1,8 @@
 from django import forms
-from django.conf import settings
 
+from parindex.core.numbers import parse_typed
 from parindex.indices.models import Criterion, Index
-from plans.importing.scores import parse_number
+from plans.forms import ProvinceChoiceForm, upload_within_limit
 
 
 class IndicesForm(forms.Form):
@@ -23,16 +23,13 @@ class IndicesForm(forms.Form):
 
 
 def _decimal_or_none(text: str, label: str):
-    text = (text or "").strip().replace(" ", "")
-    if not text:
-        return None
-    number = parse_number(text)
-    if number is None or not text[:1].isdigit():
-        raise forms.ValidationError(f"{label} phải là số, ví dụ 84,69.")
-    return number
+    try:
+        return parse_typed(text)
+    except ValueError:
+        raise forms.ValidationError(f"{label} phải là số, ví dụ 84,69.") from None
 
 
-class ResultImportForm(forms.Form):
+class ResultImportForm(ProvinceChoiceForm):
     """What a results workbook belongs to, and the overall figures the workbook does not hold."""
 
     province = forms.ModelChoiceField(label="Tỉnh", queryset=None)
@@ -60,12 +57,6 @@ class ResultImportForm(forms.Form):
         help_text="Một dòng tiêu đề, rồi mỗi dòng một tiêu chí: mã, điểm đạt, điểm tối đa.",
     )
 
-    def __init__(self, *args, provinces, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["province"].queryset = provinces
-        if provinces.count() == 1:
-            self.fields["province"].initial = provinces.first()
-
     def clean_total(self):
         return _decimal_or_none(self.cleaned_data["total"], "Tổng điểm")
 
@@ -73,11 +64,7 @@ class ResultImportForm(forms.Form):
         return _decimal_or_none(self.cleaned_data["maximum"], "Điểm tối đa")
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.PARINDEX_UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(f"Tệp lớn hơn giới hạn {limit // (1024 * 1024)} MB.")
-        return upload
+        return upload_within_limit(self.cleaned_data["file"])
 
     def clean(self):
         data = super().clean()

@@ -16,6 +16,7 @@ from parindex.indices.models import (
     Index,
     Result,
     StatementDecision,
+    points_lost,
 )
 from plans.models import Assignment, Plan, Task
 
@@ -43,9 +44,7 @@ class CriterionNode:
 
     @property
     def lost(self) -> Decimal | None:
-        if self.achieved is None or self.maximum is None:
-            return None
-        return self.maximum - self.achieved
+        return points_lost(self.achieved, self.maximum)
 
 
 def _sort_key(node: CriterionNode):

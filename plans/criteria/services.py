@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from parindex.core.numbers import format_decimal, parse_shown
 from parindex.indices.models import (
     Criterion,
     CriterionScore,
@@ -23,19 +24,6 @@ from plans.criteria.selectors import linkable_criteria
 from plans.evidence import sha256_of
 from plans.importing.results import read_results
 from plans.models import Task
-
-
-def _decimal(text) -> Decimal | None:
-    return None if text in (None, "") else Decimal(str(text))
-
-
-def _shown(value: Decimal | None) -> str:
-    """4,5 for the preview and messages (the interface's decimal comma)."""
-    if value is None:
-        return ""
-    text = format(value.normalize(), "f")
-    return text.replace(".", ",")
-
 
 # Tasks ↔ criteria ------------------------------------------------------------------------
 
@@ -96,7 +84,7 @@ def result_import_preview(
             maximum = criterion.max_score
         if row.achieved is not None and maximum is not None and row.achieved > maximum:
             problems.append(
-                f"Điểm đạt {_shown(row.achieved)} lớn hơn điểm tối đa {_shown(maximum)}."
+                f"Điểm đạt {format_decimal(row.achieved)} lớn hơn điểm tối đa {format_decimal(maximum)}."
             )
         old = stored.get(row.code)
         if old is None:
@@ -111,9 +99,9 @@ def result_import_preview(
                 "code": row.code,
                 "name": row.name,
                 "criterion": criterion.name if criterion else "",
-                "achieved": _shown(row.achieved),
-                "maximum": _shown(maximum),
-                "old": [_shown(old[0]), _shown(old[1])] if old else None,
+                "achieved": format_decimal(row.achieved),
+                "maximum": format_decimal(maximum),
+                "old": [format_decimal(old[0]), format_decimal(old[1])] if old else None,
                 "change": change,
                 "problems": problems,
             }
@@ -129,7 +117,9 @@ def result_import_preview(
         file_name=file_name[:255],
         sha256=sha256_of(data),
         totals={
-            key: _shown(value) if isinstance(value, Decimal) else ("" if value is None else value)
+            key: format_decimal(value)
+            if isinstance(value, Decimal)
+            else ("" if value is None else value)
             for key, value in totals.items()
         },
         rows=rows,
@@ -165,7 +155,7 @@ def result_import_confirm(*, preview: ResultImport, user) -> ResultImportOutcome
     totals = preview.totals
     for name in ("total", "maximum"):
         if totals.get(name, "") != "":
-            setattr(result, name, _decimal(_dot(totals[name])))
+            setattr(result, name, parse_shown(totals[name]))
     for name in ("rank", "rank_of"):
         if totals.get(name, "") != "":
             setattr(result, name, int(totals[name]))
@@ -183,7 +173,7 @@ def result_import_confirm(*, preview: ResultImport, user) -> ResultImportOutcome
         criterion = criteria.get(row["code"])
         if criterion is None:  # the edition changed since the preview: write nothing
             raise ValidationError(f"Mã “{row['code']}” không còn trong {preview.edition}.")
-        achieved, maximum = _decimal(_dot(row["achieved"])), _decimal(_dot(row["maximum"]))
+        achieved, maximum = parse_shown(row["achieved"]), parse_shown(row["maximum"])
         score = stored.get(criterion.pk)
         if score is None:
             score = CriterionScore(result=result, criterion=criterion)
@@ -197,10 +187,6 @@ def result_import_confirm(*, preview: ResultImport, user) -> ResultImportOutcome
         score.full_clean()
         score.save()
     return outcome
-
-
-def _dot(text: str) -> str:
-    return text.replace(",", ".")
 
 
 # Score statements ------------------------------------------------------------------------
@@ -251,7 +237,7 @@ def statement_accept(
         score.maximum = maximum if maximum is not None else criterion.max_score
         if score.maximum is not None and achieved > score.maximum:
             raise ValidationError(
-                f"Điểm {_shown(achieved)} lớn hơn điểm tối đa {_shown(score.maximum)} "
+                f"Điểm {format_decimal(achieved)} lớn hơn điểm tối đa {format_decimal(score.maximum)} "
                 f"của tiêu chí {criterion.code}."
             )
         score.full_clean()

@@ -16,6 +16,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from openpyxl import Workbook
 
+from parindex.core.numbers import format_percent
 from plans.dashboard import GROUPS, DashboardScope, dashboard_by_agency, dashboard_totals
 from plans.files.export import agency_text, safe_cell, xml_text
 from plans.models import Assignment, Plan, ProgressUpdate, Task
@@ -167,16 +168,12 @@ def report_xlsx(subject: ReportSubject) -> bytes:
     return buffer.getvalue()
 
 
-def _percent(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}".replace(".", ",") + "%" if whole else "0%"
-
-
 def report_summary_sentences(totals: dict) -> list[str]:
     total = totals["total"]
     done = totals[Timeliness.DONE_ON_TIME] + totals[Timeliness.DONE_LATE]
     return [
         f"Tổng số {total} lượt nhiệm vụ được giao cho các cơ quan, đơn vị (chủ trì và phối hợp).",
-        f"Đã hoàn thành {done} lượt ({_percent(done, total)}), trong đó hoàn thành đúng hạn "
+        f"Đã hoàn thành {done} lượt ({format_percent(done, total)}), trong đó hoàn thành đúng hạn "
         f"{totals[Timeliness.DONE_ON_TIME]}, hoàn thành quá hạn {totals[Timeliness.DONE_LATE]}.",
         f"Đang thực hiện trong hạn {totals[Timeliness.ON_TRACK]} lượt; sắp đến hạn "
         f"{totals[Timeliness.DUE_SOON]}; quá hạn {totals[Timeliness.OVERDUE]}; không có thời hạn "

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from parindex.core.text import fold
+from plans.importing.workbook import cell_text
 
 
 class DeadlineKind:
@@ -202,7 +203,7 @@ def parse_deadline(value, plan_year: int | None = None) -> Deadline:
         value = value.date()
     if isinstance(value, date):
         return Deadline(f"{value:%d/%m/%Y}", DeadlineKind.FIXED, None, value, None)
-    text = _as_text(value)
+    text = cell_text(value)
     if not text:
         return Deadline("", DeadlineKind.UNPARSED, None, None, None)
 
@@ -226,14 +227,6 @@ def parse_deadline(value, plan_year: int | None = None) -> Deadline:
     if any(clause.event for clause in clauses):
         return Deadline(text, DeadlineKind.EVENT, None, None, None)
     return Deadline(text, DeadlineKind.UNPARSED, None, None, None)
-
-
-def _as_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a year typed into a number cell comes back as 2023.0
-    return str(value).strip()
 
 
 def _read_clause(piece: str, plan_year: int | None) -> _Clause:

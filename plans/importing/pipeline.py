@@ -15,11 +15,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Province
+from parindex.core.numbers import format_integer
 from plans.importing.deadlines import DeadlineKind, parse_deadline
 from plans.importing.header import LOOKED_FOR, find_header
 from plans.importing.resolve import ALIASED, EXPANDED, MATCHED, NEW, AgencyResolver
 from plans.importing.scores import find_score_statements
 from plans.importing.sync import (
+    CREATED,
+    MOVED,
+    RESTORED,
+    UNCHANGED,
+    UPDATED,
+    WITHDRAWN,
     ImportedSection,
     ImportedTask,
     StalePlan,
@@ -29,7 +36,7 @@ from plans.importing.sync import (
 from plans.importing.title import TitleDetails, details_from_lines, title_lines
 from plans.importing.walk import SheetWalk, walk_sheet
 from plans.importing.workbook import WorkbookError, read_workbook
-from plans.models import ImportRun, Plan
+from plans.models import ImportRun, Plan, Task
 
 
 class ImportRefused(Exception):
@@ -54,15 +61,11 @@ class ImportReport:
     sha256: str = ""
     plan: dict = field(default_factory=dict)
     sheets: list[dict] = field(default_factory=list)
+    # How many tasks had each outcome of `plan_sync`.
     tasks: dict = field(
-        default_factory=lambda: {
-            "created": 0,
-            "updated": 0,
-            "moved": 0,
-            "restored": 0,
-            "unchanged": 0,
-            "withdrawn": 0,
-        }
+        default_factory=lambda: dict.fromkeys(
+            (CREATED, UPDATED, MOVED, RESTORED, UNCHANGED, WITHDRAWN), 0
+        )
     )
     rows: list[dict] = field(default_factory=list)
     # Stored tasks no row matched, and what confirming would put at risk (plans.importing.sync).
@@ -322,14 +325,10 @@ def _check_cell_lengths(sheet) -> None:
             if cell.origin and isinstance(value, str) and len(value) > EXCEL_CELL_MAX_CHARS:
                 raise ImportRefused(
                     f"Trang tính “{sheet.name}”, ô {sheet.ref(row_number, col_number)}: nội dung "
-                    f"dài {_thousands(len(value))} ký tự, vượt giới hạn "
-                    f"{_thousands(EXCEL_CELL_MAX_CHARS)} ký tự của một ô Excel (tệp có thể bị hỏng "
+                    f"dài {format_integer(len(value))} ký tự, vượt giới hạn "
+                    f"{format_integer(EXCEL_CELL_MAX_CHARS)} ký tự của một ô Excel (tệp có thể bị hỏng "
                     "hoặc ô bị dán nhầm nội dung). Hãy rút gọn nội dung ô này rồi tải lên lại."
                 )
-
-
-def _thousands(number: int) -> str:
-    return f"{number:,}".replace(",", ".")
 
 
 def _interpret(walks, resolver: AgencyResolver, year: int, report) -> list[ImportedTask]:
@@ -544,3 +543,57 @@ def _row(item: ImportedTask) -> dict:
         "agencies_added": item.agencies_added,
         "agencies_removed": item.agencies_removed,
     }
+
+
+# How the preview names what `_row` stores: how each agency name was read, what became of the task.
+HOW_LABELS = {
+    MATCHED: "khớp tên",
+    ALIASED: "tên gọi khác",
+    EXPANDED: "từ tên chung",
+    NEW: "mới, chưa xác minh",
+}
+STATUS_LABELS = {
+    CREATED: "Mới",
+    UPDATED: "Sửa nội dung",
+    MOVED: "Chuyển mục",
+    RESTORED: "Khôi phục",
+    UNCHANGED: "Không đổi",
+}
+
+
+def _day(iso: str | None) -> str:
+    """ "2018-06-30" → "30/06/2018" (the stored report keeps ISO dates)."""
+    if not iso:
+        return ""
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
+def preview_rows(report: dict) -> list[dict]:
+    """Rows of a stored report (`ImportRun.summary`), with each agency paired with how it was
+    read, and the labels and dates the preview page shows."""
+    kinds = dict(Task.DeadlineKind.choices)
+    recurrences = dict(Task.Recurrence.choices)
+    rows = []
+    for index, row in enumerate(report.get("rows", [])):
+        deadline = row["deadline"]
+        rows.append(
+            {
+                **row,
+                "index": index,
+                "status_label": STATUS_LABELS.get(row["status"], row["status"]),
+                "lead_items": [
+                    (n, row["lead_how"].get(n), HOW_LABELS.get(row["lead_how"].get(n)))
+                    for n in row["lead"]
+                ],
+                "support_items": [
+                    (n, row["support_how"].get(n), HOW_LABELS.get(row["support_how"].get(n)))
+                    for n in row["support"]
+                ],
+                "deadline_kind_label": kinds.get(deadline["kind"], ""),
+                "deadline_start": _day(deadline.get("start")),
+                "deadline_due": _day(deadline.get("due")),
+                "recurrence_label": recurrences.get(deadline.get("recurrence") or "", ""),
+            }
+        )
+    return rows

@@ -23,8 +23,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
+from parindex.core.numbers import parse_typed
 from parindex.core.text import fold
-from plans.importing.scores import parse_number
 from plans.importing.workbook import Sheet, WorkbookError, read_workbook
 
 HEADER_SCAN_ROWS = 20
@@ -147,8 +147,11 @@ def _number(value, label: str, problems: list[str]) -> Decimal | None:
     if isinstance(value, int | float):
         number = Decimal(repr(value))
     else:
-        number = parse_number(str(value).strip().replace(" ", ""))
-        if number is None or not str(value).strip().replace(" ", "")[:1].isdigit():
+        try:
+            number = parse_typed(str(value))
+        except ValueError:
+            number = None
+        if number is None:  # not a number, or only spaces
             problems.append(f"Ô {label} không phải là số: “{value}”.")
             return None
     if number < 0:

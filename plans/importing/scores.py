@@ -33,11 +33,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from parindex.core.numbers import parse_number
 from parindex.core.text import fold
 
-__all__ = ["ScoreStatement", "find_score_statements", "parse_number"]
+__all__ = ["ScoreStatement", "find_score_statements"]
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _UNIT = r"điểm|%|phần\s+trăm"
@@ -127,21 +128,6 @@ def _statement(
         year=_find_year(text, clause_start, match.start()),
         group=group,
     )
-
-
-def parse_number(raw: str) -> Decimal | None:
-    """ "8,963" → 8.963; "1.234,5" → 1234.5; "8.963" → 8.963; "1.234.567" → 1234567."""
-    try:
-        if "," in raw:
-            if raw.count(",") > 1:
-                return None
-            whole, fraction = raw.split(",")
-            return Decimal(f"{whole.replace('.', '')}.{fraction}")
-        if raw.count(".") > 1:
-            return Decimal(raw.replace(".", ""))
-        return Decimal(raw)
-    except InvalidOperation:
-        return None
 
 
 def _clause_start(text: str, position: int) -> int:

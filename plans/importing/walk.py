@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from plans.importing.agency_text import lead_from_section_title
 from plans.importing.header import Header, is_column_number_row, is_repeated_header
-from plans.importing.workbook import Cell, Sheet
+from plans.importing.workbook import Cell, Sheet, cell_text
 
 _ROMAN = re.compile(r"^[IVXLC]+$")
 _NUMBER_AND_TITLE = re.compile(
@@ -71,20 +71,12 @@ class SheetWalk:
     warnings: list[Warning] = field(default_factory=list)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _number(value) -> str:
-    return _text(value).rstrip(".").strip()
+    return cell_text(value).rstrip(".").strip()
 
 
 def _is_blank(value) -> bool:
-    return _text(value) in {"", "-", "–"}
+    return cell_text(value) in {"", "-", "–"}
 
 
 class _Row:
@@ -101,7 +93,7 @@ class _Row:
         return None if cell is None else cell.value
 
     def text(self, role: str) -> str:
-        return _text(self.value(role))
+        return cell_text(self.value(role))
 
     def filled(self, roles) -> list[str]:
         return [role for role in roles if role in self.cells and not _is_blank(self.value(role))]
@@ -142,7 +134,7 @@ def _section_from_row(row: _Row) -> tuple[str, str] | None:
     details = row.own_filled(("expected_result", "lead", "support", "deadline"))
 
     if row.spans_table() and (number or description):
-        title = description or _text(
+        title = description or cell_text(
             next(iter(c.value for r, c in row.cells.items() if r != "number"))
         )
         return _split_number_title(number, title)
@@ -246,7 +238,7 @@ def _task_from_row(row: _Row, section: ParsedSection, number: str) -> ParsedTask
         task.lead_from_section = True
     if "deadline" in row.cells:
         value = row.value("deadline")
-        task.deadline_value = value if isinstance(value, datetime.date) else _text(value)
+        task.deadline_value = value if isinstance(value, datetime.date) else cell_text(value)
         task.deadline_cell = row.ref("deadline")
     return task
 

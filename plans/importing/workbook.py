@@ -83,6 +83,8 @@ from openpyxl.xml.constants import SHARED_STRINGS
 from openpyxl.xml.functions import iterparse
 from xlrd.compdoc import CompDoc
 
+from parindex.core.numbers import format_integer, format_size
+
 logger = logging.getLogger(__name__)
 
 Value = str | int | float | datetime.date | datetime.datetime | None
@@ -225,6 +227,16 @@ class Cell:
 EMPTY = Cell(None)
 
 
+def cell_text(value: Value) -> str:
+    """A cell's value as the text the parsers read: "" for an empty cell, 2023 for 2023.0 (a
+    year or number typed into a number cell comes back as a float), surrounding spaces gone."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 @dataclass
 class Sheet:
     name: str
@@ -287,7 +299,9 @@ def read_workbook(
     data = bytes(data)
     limits = _Limits(max_rows=max_rows, max_columns=max_columns)
     if len(data) > max_bytes:
-        raise WorkbookError(TOO_BIG.format(limit=_size(max_bytes), size=_size(len(data))))
+        raise WorkbookError(
+            TOO_BIG.format(limit=format_size(max_bytes), size=format_size(len(data)))
+        )
     try:
         kind = _sniff(data)
         if kind == "zip":
@@ -383,7 +397,9 @@ def _read_zip(
         unzipped_limit = max(UNZIPPED_FACTOR * max_bytes, UNZIPPED_FLOOR)
         if unzipped > unzipped_limit:
             raise WorkbookError(
-                TOO_BIG_UNZIPPED.format(size=_size(unzipped), limit=_size(unzipped_limit))
+                TOO_BIG_UNZIPPED.format(
+                    size=format_size(unzipped), limit=format_size(unzipped_limit)
+                )
             )
         with archive.open(names["xl/workbook.xml"]) as part:
             if b"purl.oclc.org/ooxml" in part.read(4096):
@@ -477,7 +493,7 @@ def _read_shared_strings(source, limit: int) -> list[str]:
         if element.tag != _SHARED_STRING:
             continue
         if len(strings) >= limit:
-            raise WorkbookError(TOO_MANY_STRINGS.format(limit=_number(limit)))
+            raise WorkbookError(TOO_MANY_STRINGS.format(limit=format_integer(limit)))
         plain = None
         runs = []
         for child in element:
@@ -700,12 +716,16 @@ class _Grid:
         self.merges: list[tuple[int, int, int, int]] = []
         self.cells_seen = 0
 
+    def _refused(self, message: str, limit: int, row: int = 0, col: int = 0) -> WorkbookError:
+        """A limit of the sheet passed: `message` with the sheet's name, the cell (if given)
+        and the limit."""
+        ref = Sheet.ref(row, col) if row else ""
+        return WorkbookError(message.format(sheet=self.name, ref=ref, limit=format_integer(limit)))
+
     def count_cells(self, count: int) -> None:
         self.cells_seen += count
         if self.cells_seen > self.limits.max_cells:
-            raise WorkbookError(
-                TOO_MANY_CELLS.format(sheet=self.name, limit=_number(self.limits.max_cells))
-            )
+            raise self._refused(TOO_MANY_CELLS, self.limits.max_cells)
 
     def add(self, row: int, col: int, raw: object, bold: bool, counted: bool = False) -> None:
         if not counted:
@@ -715,23 +735,13 @@ class _Grid:
             return
         limits = self.limits
         if col > limits.max_columns:
-            raise WorkbookError(
-                FAR_COLUMN.format(
-                    sheet=self.name, ref=Sheet.ref(row, col), limit=_number(limits.max_columns)
-                )
-            )
+            raise self._refused(FAR_COLUMN, limits.max_columns, row, col)
         cells = self.rows.get(row)
         if cells is None:
             if len(self.rows) >= limits.max_rows:
-                raise WorkbookError(
-                    TOO_MANY_ROWS.format(sheet=self.name, limit=_number(limits.max_rows))
-                )
+                raise self._refused(TOO_MANY_ROWS, limits.max_rows)
             if row > limits.last_row:
-                raise WorkbookError(
-                    FAR_ROW.format(
-                        sheet=self.name, ref=Sheet.ref(row, col), limit=_number(limits.last_row)
-                    )
-                )
+                raise self._refused(FAR_ROW, limits.last_row, row, col)
             cells = self.rows[row] = []
         if len(cells) < col:
             cells.extend([EMPTY] * (col - len(cells)))
@@ -845,16 +855,3 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, xlrd.XLRDError):
         return _REASON_OLE
     return _REASON_OTHER
-
-
-def _number(value: int) -> str:
-    """20000 -> "20.000" (Vietnamese thousands separator)."""
-    return f"{value:,}".replace(",", ".")
-
-
-def _size(size: int) -> str:
-    """Bytes as the user reads them: "20 MB", "25,3 MB", "512 KB"."""
-    if size >= 1024 * 1024:
-        megabytes = f"{size / (1024 * 1024):.1f}".removesuffix(".0")
-        return f"{megabytes.replace('.', ',')} MB"
-    return f"{max(1, math.ceil(size / 1024))} KB"

@@ -1,6 +1,6 @@
-from decimal import Decimal
-
 from django import template
+
+from parindex.core.numbers import format_decimal
 
 register = template.Library()
 
@@ -14,7 +14,4 @@ def get(mapping, key):
 @register.filter
 def score(value):
     """A score with the decimal comma and only the decimals it has: 5,55; 10; 0,537."""
-    if value is None or value == "":
-        return ""
-    text = format(Decimal(str(value)).normalize(), "f")
-    return text.replace(".", ",")
+    return format_decimal(value)

@@ -2,21 +2,15 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
-from agencies.roles import (
-    can_settle_names,
-    settle_provinces,
-)
+from agencies.roles import can_settle_names, settle_provinces
 from agencies.selectors import unknown_name_counts
-from plans.forms import (
-    SettleAliasForm,
-    SettleCollectiveForm,
-)
+from plans.forms import SettleAliasForm, SettleCollectiveForm
 from plans.selectors import (
     agency_uses,
     settle_choices,
@@ -28,17 +22,13 @@ from plans.services import (
     agency_settle_as_collective,
     agency_settle_as_external,
 )
-
-
-def _require_settler(user) -> None:
-    if not can_settle_names(user):
-        raise PermissionDenied
+from plans.views.common import require
 
 
 @login_required
 def unknown_agency_provinces(request):
     """The provinces whose unknown names the user may settle, with how many each has."""
-    _require_settler(request.user)
+    require(can_settle_names(request.user))
     provinces = unknown_name_counts(user=request.user)
     return render(request, "plans/unknown_agency_provinces.html", {"provinces": provinces})
 
@@ -46,7 +36,7 @@ def unknown_agency_provinces(request):
 @login_required
 def unknown_agency_list(request, province_pk):
     """Every name of the province an import could not place, with the tasks that use it."""
-    _require_settler(request.user)
+    require(can_settle_names(request.user))
     province = get_object_or_404(settle_provinces(request.user), pk=province_pk)
     return render(
         request,
@@ -56,7 +46,7 @@ def unknown_agency_list(request, province_pk):
 
 
 def _to_settle(request, pk) -> Agency:
-    _require_settler(request.user)
+    require(can_settle_names(request.user))
     return unknown_agency_to_settle(user=request.user, pk=pk)
 
 
@@ -92,15 +82,24 @@ def _settled(request, agency: Agency, action) -> HttpResponseRedirect:
     return redirect("plans:unknown_agency_list", province_pk=agency.province_id)
 
 
+def _chosen(request, agency, form_class, refusal: str) -> dict | None:
+    """What the settle form posted, choosing among the name's province's agencies; None, with
+    `refusal` shown, when nothing valid was chosen."""
+    form = form_class(request.POST, agencies=settle_choices(agency=agency))
+    if form.is_valid():
+        return form.cleaned_data
+    messages.error(request, refusal)
+    return None
+
+
 @require_POST
 @login_required
 def agency_settle_alias(request, pk):
     agency = _to_settle(request, pk)
-    form = SettleAliasForm(request.POST, agencies=settle_choices(agency=agency))
-    if not form.is_valid():
-        messages.error(request, "Hãy chọn cơ quan mà tên này chỉ đến.")
+    data = _chosen(request, agency, SettleAliasForm, "Hãy chọn cơ quan mà tên này chỉ đến.")
+    if data is None:
         return redirect("plans:agency_settle", pk=agency.pk)
-    target = form.cleaned_data["target"]
+    target = data["target"]
 
     def settle():
         result = agency_settle_as_alias(agency=agency, target=target, actor=request.user)
@@ -132,11 +131,12 @@ def agency_settle_external(request, pk):
 @login_required
 def agency_settle_collective(request, pk):
     agency = _to_settle(request, pk)
-    form = SettleCollectiveForm(request.POST, agencies=settle_choices(agency=agency))
-    if not form.is_valid():
-        messages.error(request, "Hãy chọn ít nhất một cơ quan thành viên.")
+    data = _chosen(
+        request, agency, SettleCollectiveForm, "Hãy chọn ít nhất một cơ quan thành viên."
+    )
+    if data is None:
         return redirect("plans:agency_settle", pk=agency.pk)
-    members = list(form.cleaned_data["members"])
+    members = list(data["members"])
 
     def settle():
         result = agency_settle_as_collective(agency=agency, members=members, actor=request.user)

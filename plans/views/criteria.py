@@ -18,6 +18,7 @@ from agencies.roles import (
     results_provinces,
 )
 from parindex.indices.models import Criterion, ResultImport
+from plans.criteria import services
 from plans.criteria.forms import CriterionLinkForm, IndicesForm, ResultImportForm, StatementForm
 from plans.criteria.selectors import (
     criteria_tree,
@@ -25,16 +26,9 @@ from plans.criteria.selectors import (
     points_at_stake_by_agency,
     results_over_years,
 )
-from plans.criteria.services import (
-    result_import_confirm,
-    result_import_preview,
-    statement_accept,
-    statement_dismiss,
-    task_criterion_link,
-    task_criterion_unlink,
-)
 from plans.importing.results import ResultsRefused
 from plans.selectors import tasks_visible_to
+from plans.views.common import require
 
 
 def _indices_url(province_id, index_code, year) -> str:
@@ -103,10 +97,10 @@ def task_criteria(request, pk):
     criterion = form.cleaned_data["criterion"]
     try:
         if form.cleaned_data["action"] == "link":
-            task_criterion_link(task=task, criterion=criterion)
+            services.task_criterion_link(task=task, criterion=criterion)
             messages.success(request, f"Đã gắn tiêu chí {criterion}.")
         else:
-            task_criterion_unlink(task=task, criterion=criterion)
+            services.task_criterion_unlink(task=task, criterion=criterion)
             messages.success(request, f"Đã bỏ gắn tiêu chí {criterion}.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -114,11 +108,6 @@ def task_criteria(request, pk):
 
 
 # Results workbook ------------------------------------------------------------------------
-
-
-def _require_results_manager(user) -> None:
-    if not results_provinces(user).exists():
-        raise PermissionDenied
 
 
 def _visible_import(request, pk) -> ResultImport:
@@ -130,7 +119,7 @@ def _visible_import(request, pk) -> ResultImport:
 
 @login_required
 def result_import_new(request):
-    _require_results_manager(request.user)
+    require(results_provinces(request.user).exists())
     form = ResultImportForm(
         request.POST or None,
         request.FILES or None,
@@ -141,7 +130,7 @@ def result_import_new(request):
         data = form.cleaned_data
         upload = data["file"]
         try:
-            preview = result_import_preview(
+            preview = services.result_import_preview(
                 data=upload.read(),
                 file_name=upload.name,
                 province=data["province"],
@@ -161,7 +150,7 @@ def result_import_new(request):
 
 @login_required
 def result_import_detail(request, pk):
-    _require_results_manager(request.user)
+    require(results_provinces(request.user).exists())
     preview = _visible_import(request, pk)
     return render(
         request,
@@ -179,11 +168,11 @@ def result_import_detail(request, pk):
 
 @require_POST
 @login_required
-def result_import_confirm_view(request, pk):
-    _require_results_manager(request.user)
+def result_import_confirm(request, pk):
+    require(results_provinces(request.user).exists())
     preview = _visible_import(request, pk)
     try:
-        outcome = result_import_confirm(preview=preview, user=request.user)
+        outcome = services.result_import_confirm(preview=preview, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("result_import_detail", pk=preview.pk)
@@ -216,13 +205,13 @@ def statement_decide(request):
     back = _indices_url(task.plan.province_id, data["index"].code, data["year"])
     try:
         if data["decision"] == "dismiss":
-            statement_dismiss(task=task, text=data["text"], user=request.user)
+            services.statement_dismiss(task=task, text=data["text"], user=request.user)
             messages.success(request, f"Đã bỏ qua “{data['text']}”.")
             return redirect(back)
         criterion = None
         if data["target"] != "total":
             criterion = get_object_or_404(Criterion, pk=int(data["target"]))
-        statement_accept(
+        services.statement_accept(
             task=task,
             text=data["text"],
             index=data["index"],

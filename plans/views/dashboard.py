@@ -21,12 +21,10 @@ from plans.dashboard import (
     dashboard_tables,
     dashboard_totals,
 )
-from plans.forms import (
-    DashboardForm,
-    OpenPeriodForm,
-)
-from plans.models import ReportingPeriod
+from plans.forms import DashboardForm, OpenPeriodForm
 from plans.periods import period_label
+from plans.selectors import reporting_period_list
+from plans.services import reporting_period_open
 from plans.tasks import period_reminder_outcome, period_reminder_send_task
 from plans.timeliness import Timeliness
 
@@ -94,19 +92,18 @@ def period_list(request):
             raise PermissionDenied
         if form.is_valid():
             data = form.cleaned_data
-            period, created = ReportingPeriod.objects.get_or_create(
+            period, created = reporting_period_open(
                 province=data["province"],
-                code=f"{data['year']}-{data['period']}",
-                defaults={"opened_by": request.user},
+                year=data["year"],
+                period=data["period"],
+                user=request.user,
             )
             messages.success(
                 request,
                 f"Đã mở kỳ báo cáo {period}." if created else f"Kỳ {period} đã mở trước đó.",
             )
             return redirect("plans:period_detail", pk=period.pk)
-    periods = ReportingPeriod.objects.filter(province__in=provinces).select_related(
-        "province", "opened_by"
-    )
+    periods = reporting_period_list(provinces=provinces)
     return render(
         request,
         "plans/period_list.html",
@@ -118,10 +115,7 @@ def _period_and_scope(request, pk):
     if not can_see_dashboard(request.user):
         raise PermissionDenied
     period = get_object_or_404(
-        ReportingPeriod.objects.filter(
-            province__in=dashboard_provinces(request.user)
-        ).select_related("province"),
-        pk=pk,
+        reporting_period_list(provinces=dashboard_provinces(request.user)), pk=pk
     )
     scope = DashboardScope(
         province_id=period.province_id,

@@ -2,63 +2,33 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from agencies.roles import (
-    can_import,
-    import_provinces,
-)
-from plans.forms import (
-    ImportForm,
-)
-from plans.models import Task
-from plans.selectors import (
-    import_runs_visible_to,
-)
-from plans.services import (
-    import_confirm,
-    import_preview,
-    import_preview_choose,
-)
-
-HOW_LABELS = {
-    "matched": "khớp tên",
-    "aliased": "tên gọi khác",
-    "expanded": "từ tên chung",
-    "new": "mới, chưa xác minh",
-}
-STATUS_LABELS = {
-    "created": "Mới",
-    "updated": "Sửa nội dung",
-    "moved": "Chuyển mục",
-    "restored": "Khôi phục",
-    "unchanged": "Không đổi",
-}
-
-
-def _require_importer(user) -> None:
-    if not can_import(user):
-        raise PermissionDenied
+from agencies.roles import can_import, import_provinces
+from plans import services
+from plans.forms import ImportForm
+from plans.importing.pipeline import preview_rows
+from plans.selectors import import_runs_visible_to
+from plans.views.common import require
 
 
 @login_required
 def import_list(request):
-    _require_importer(request.user)
+    require(can_import(request.user))
     runs = import_runs_visible_to(user=request.user).order_by("-created_at")[:200]
     return render(request, "plans/import_list.html", {"runs": runs})
 
 
 @login_required
 def import_new(request):
-    _require_importer(request.user)
+    require(can_import(request.user))
     provinces = import_provinces(request.user)
     form = ImportForm(request.POST or None, request.FILES or None, provinces=provinces)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
-        report = import_preview(
+        report = services.import_preview(
             data=upload.read(),
             file_name=upload.name,
             province=data["province"],
@@ -75,50 +45,12 @@ def import_new(request):
     return render(request, "plans/import_new.html", {"form": form})
 
 
-def _day(iso: str | None) -> str:
-    """ "2018-06-30" → "30/06/2018" (the stored report keeps ISO dates)."""
-    if not iso:
-        return ""
-    year, month, day = iso.split("-")
-    return f"{day}/{month}/{year}"
-
-
-def _display_rows(report: dict) -> list[dict]:
-    """Rows of a stored report, with each agency paired with how it was read, and the labels
-    and dates the preview shows."""
-    kinds = dict(Task.DeadlineKind.choices)
-    recurrences = dict(Task.Recurrence.choices)
-    rows = []
-    for index, row in enumerate(report.get("rows", [])):
-        deadline = row["deadline"]
-        rows.append(
-            {
-                **row,
-                "index": index,
-                "status_label": STATUS_LABELS.get(row["status"], row["status"]),
-                "lead_items": [
-                    (n, row["lead_how"].get(n), HOW_LABELS.get(row["lead_how"].get(n)))
-                    for n in row["lead"]
-                ],
-                "support_items": [
-                    (n, row["support_how"].get(n), HOW_LABELS.get(row["support_how"].get(n)))
-                    for n in row["support"]
-                ],
-                "deadline_kind_label": kinds.get(deadline["kind"], ""),
-                "deadline_start": _day(deadline.get("start")),
-                "deadline_due": _day(deadline.get("due")),
-                "recurrence_label": recurrences.get(deadline.get("recurrence") or "", ""),
-            }
-        )
-    return rows
-
-
 @login_required
 def import_detail(request, pk):
-    _require_importer(request.user)
+    require(can_import(request.user))
     run = get_object_or_404(import_runs_visible_to(user=request.user), pk=pk)
     confirmation = getattr(run, "confirmation", None) if run.dry_run else None
-    rows = _display_rows(run.summary)
+    rows = preview_rows(run.summary)
     report = run.summary
     return render(
         request,
@@ -137,7 +69,7 @@ def import_detail(request, pk):
 
 
 def _preview_to_confirm(request, pk):
-    _require_importer(request.user)
+    require(can_import(request.user))
     return get_object_or_404(
         import_runs_visible_to(user=request.user), pk=pk, dry_run=True, succeeded=True
     )
@@ -145,7 +77,7 @@ def _preview_to_confirm(request, pk):
 
 @require_POST
 @login_required
-def import_choose_view(request, pk):
+def import_choose(request, pk):
     """The reviewer's decisions on the uncertain rows: a new preview that applies them."""
     preview = _preview_to_confirm(request, pk)
     decisions = {}
@@ -156,7 +88,7 @@ def import_choose_view(request, pk):
     if not decisions:
         messages.error(request, "Chưa chọn dòng nào: hãy chọn “cùng nhiệm vụ” hoặc “nhiệm vụ mới”.")
         return redirect("plans:import_detail", pk=preview.pk)
-    report = import_preview_choose(preview=preview, user=request.user, decisions=decisions)
+    report = services.import_preview_choose(preview=preview, user=request.user, decisions=decisions)
     if not report.ok:
         for error in report.errors:
             messages.error(request, error)
@@ -167,13 +99,13 @@ def import_choose_view(request, pk):
 
 @require_POST
 @login_required
-def import_confirm_view(request, pk):
+def import_confirm(request, pk):
     preview = _preview_to_confirm(request, pk)
     existing = getattr(preview, "confirmation", None)
     if existing is not None:
         messages.info(request, "Bản xem trước này đã được xác nhận nhập.")
         return redirect("plans:import_detail", pk=existing.pk)
-    report = import_confirm(
+    report = services.import_confirm(
         preview=preview, user=request.user, acknowledge=request.POST.get("acknowledge") == "1"
     )
     if not report.ok:

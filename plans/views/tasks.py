@@ -16,6 +16,7 @@ from agencies.roles import (
     is_administrator,
 )
 from agencies.selectors import agency_choices
+from plans import selectors, services
 from plans.criteria.selectors import linkable_criteria
 from plans.evidence import evidence_download_name, evidence_served_type
 from plans.files.responses import attachment_response
@@ -26,37 +27,23 @@ from plans.forms import (
     ProgressForm,
     ReviewForm,
 )
-from plans.models import Assignment, Evidence, ProgressUpdate
-from plans.periods import current_period, period_choices, period_label
+from plans.models import Assignment, Evidence
+from plans.periods import current_period, period_choices
 from plans.selectors import (
+    assignment_awaits_review,
     assignment_count_estimate,
     can_change_assignment,
     can_restore_task,
     can_review,
     home_overview,
     plan_overview,
-    task_detail,
     task_history,
     tasks_visible_to,
 )
-from plans.services import (
-    ConcurrentUpdate,
-    assignment_record_progress,
-    assignment_review,
-    task_restore,
-)
+from plans.services import ConcurrentUpdate
 from plans.tables import AssignmentTable
 from plans.timeliness import TIMELINESS_LABELS, Timeliness
 from plans.views.common import bad_request
-
-# The task page shows the latest updates; `?history=all` shows every one.
-HISTORY_SHOWN = 30
-
-CHANGE_LABELS = {"status": "Tiến độ", "completed_on": "Ngày hoàn thành", "review": "Xác nhận"}
-CHANGE_VALUES = {
-    "status": dict(Assignment.Status.choices),
-    "review": dict(Assignment.Review.choices),
-}
 
 
 @login_required
@@ -117,10 +104,8 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
     rows = []
     for assignment in assignments:
         own = can_change_assignment(user=request.user, assignment=assignment)
-        review = (
-            can_review(user=request.user, assignment=assignment)
-            and assignment.status == Assignment.Status.DONE
-            and assignment.review != Assignment.Review.CONFIRMED
+        review = can_review(user=request.user, assignment=assignment) and assignment_awaits_review(
+            assignment
         )
         form = forms_by_assignment.get(assignment.pk)
         if own and form is None:
@@ -146,18 +131,7 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
                 "review_form": review_form,
             }
         )
-    show_all = request.GET.get("history") == "all"
-    history, history_total = task_history(task=task, limit=None if show_all else HISTORY_SHOWN)
-    # Labels looked up once: get_FOO_display rebuilds the field's choices on every call, and a
-    # task's history runs to dozens of entries (it was a third of the page's time).
-    kinds = {value: str(label) for value, label in ProgressUpdate.Kind.choices}
-    statuses = {value: str(label) for value, label in Assignment.Status.choices}
-    for update in history:
-        update.change_lines = _change_lines(update.changes)
-        update.period_label = period_label(update.period) if update.period else ""
-        update.kind_label = kinds.get(update.kind, update.kind)
-        update.status_label = statuses.get(update.status, update.status)
-        update.files = list(update.evidence.all())
+    history, history_total = task_history(task=task, show_all=request.GET.get("history") == "all")
     linked = {c.pk for c in task.criteria.all()}
     # A withdrawn task is read-only: no progress, no review (see can_change_assignment and
     # can_review), no criteria to link; those who may read it may also restore it.
@@ -180,53 +154,37 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
     return render(request, "plans/task_detail.html", context, status=status)
 
 
-def _change_lines(changes: dict) -> list[tuple[str, str, str]]:
-    """{"status": ["not_started", "done"]} → [("Tiến độ", "Chưa thực hiện", "Đã hoàn thành")]."""
-
-    def shown(field, value):
-        if value in (None, ""):
-            return "—"
-        if field == "completed_on":
-            year, month, day = str(value).split("-")
-            return f"{day}/{month}/{year}"
-        return str(CHANGE_VALUES.get(field, {}).get(value, value))
-
-    return [
-        (CHANGE_LABELS.get(field, field), shown(field, old), shown(field, new))
-        for field, (old, new) in changes.items()
-    ]
-
-
 @login_required
-def task_detail_view(request, pk):
-    return _task_page(request, task_detail(user=request.user, pk=pk))
+def task_detail(request, pk):
+    return _task_page(request, selectors.task_detail(user=request.user, pk=pk))
 
 
-def _visible_assignment(request, pk) -> Assignment:
-    """The assignment if its task is visible to the user (else 404); the caller then checks the
-    user may act on it (else 403): another agency's assignment on a task one sees is forbidden,
-    another province's is not found, and so is a withdrawn task's, to those who may not read
-    it; those who may read it are refused (it is read-only)."""
+def _assignment_to_act_on(request, pk, may) -> Assignment:
+    """The assignment if its task is visible to the user (else 404) and `may(user=...,
+    assignment=...)` allows the user to act on it (else 403): another agency's assignment on a
+    task one sees is forbidden, another province's is not found, and so is a withdrawn task's,
+    to those who may not read it; those who may read it are refused (it is read-only)."""
     visible = Assignment.objects.filter(
         task__in=tasks_visible_to(user=request.user, include_withdrawn=True)
     )
-    return get_object_or_404(visible.select_related("task", "task__plan"), pk=pk)
+    assignment = get_object_or_404(visible.select_related("task", "task__plan"), pk=pk)
+    if not may(user=request.user, assignment=assignment):
+        raise PermissionDenied
+    return assignment
 
 
 @require_POST
 @login_required
 def assignment_progress(request, pk):
-    assignment = _visible_assignment(request, pk)
-    if not can_change_assignment(user=request.user, assignment=assignment):
-        raise PermissionDenied
-    task = task_detail(user=request.user, pk=assignment.task_id)
+    assignment = _assignment_to_act_on(request, pk, can_change_assignment)
+    task = selectors.task_detail(user=request.user, pk=assignment.task_id)
     years = range(task.plan.year, timezone.localdate().year + 1)
     form = ProgressForm(request.POST, request.FILES, periods=period_choices(years))
     if not form.is_valid():
         return _task_page(request, task, forms_by_assignment={assignment.pk: form}, status=400)
     data = form.cleaned_data
     try:
-        assignment_record_progress(
+        services.assignment_record_progress(
             assignment=assignment,
             author=request.user,
             status=data["status"],
@@ -237,7 +195,7 @@ def assignment_progress(request, pk):
             expected_version=data["version"],
         )
     except ConcurrentUpdate as conflict:
-        task = task_detail(user=request.user, pk=assignment.task_id)
+        task = selectors.task_detail(user=request.user, pk=assignment.task_id)
         return _task_page(
             request, task, forms_by_assignment={assignment.pk: form}, status=409, conflict=conflict
         )
@@ -250,16 +208,14 @@ def assignment_progress(request, pk):
 
 @require_POST
 @login_required
-def assignment_review_view(request, pk):
-    assignment = _visible_assignment(request, pk)
-    if not can_review(user=request.user, assignment=assignment):
-        raise PermissionDenied
+def assignment_review(request, pk):
+    assignment = _assignment_to_act_on(request, pk, can_review)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Yêu cầu không hợp lệ.")
         return redirect("plans:task_detail", pk=assignment.task_id)
     try:
-        assignment_review(
+        services.assignment_review(
             assignment=assignment,
             reviewer=request.user,
             confirm=form.cleaned_data["decision"] == "confirm",
@@ -277,7 +233,7 @@ def assignment_review_view(request, pk):
 
 @require_POST
 @login_required
-def task_restore_view(request, pk):
+def task_restore(request, pk):
     """Put a withdrawn task back in its plan (Sở Nội vụ of its province, administrators)."""
     if not can_review_province(request.user):
         raise PermissionDenied
@@ -286,7 +242,7 @@ def task_restore_view(request, pk):
     )
     if not can_restore_task(user=request.user, task=task):
         raise PermissionDenied
-    if task_restore(task=task, actor=request.user):
+    if services.task_restore(task=task, actor=request.user):
         messages.success(request, "Đã khôi phục nhiệm vụ vào kế hoạch.")
     else:
         messages.info(request, "Nhiệm vụ không ở trạng thái đã rút khỏi kế hoạch.")

@@ -27,6 +27,7 @@ from django.utils import timezone
 from agencies.models import Agency, Province
 from parindex.core.text import fold
 from parindex.indices.models import CriterionScore, Index, Result
+from plans.importing.sync import BOOKKEEPING_FIELDS, CONTENT_FIELDS
 from plans.models import Assignment, Plan, ProgressUpdate, Section, Task
 from plans.tooling.synthetic import WORDS
 
@@ -157,24 +158,31 @@ class Command(BaseCommand):
             number = f"{section.number}.{position + 1}"
             task_id = next_task
             next_task += 1
+            content = {
+                "description": description,
+                "expected_result": "",
+                "deadline_text": DEADLINE_TEXT[kind].format(year=year),
+                "deadline_kind": kind,
+                "starts_on": starts,
+                "due_on": due,
+                "recurrence": "quarterly" if kind == "recurring" else "",
+                "score_statements": "[]",
+            }
+            bookkeeping = {
+                "section_id": section.pk,
+                "number": number,
+                "position": position,
+                "source_sheet": "",
+                "source_row": None,
+                "search_text": fold(f"{number} {description}"),
+            }
+            # The import's lists of a task's fields: a field added there fails here.
             task_rows.append(
                 [
                     task_id,
                     plan.pk,
-                    section.pk,
-                    number,
-                    position,
-                    description,
-                    "",
-                    DEADLINE_TEXT[kind].format(year=year),
-                    kind,
-                    starts,
-                    due,
-                    "quarterly" if kind == "recurring" else "",
-                    "[]",
-                    "",
-                    None,
-                    fold(f"{number} {description}"),
+                    *(bookkeeping[name] for name in BOOKKEEPING_FIELDS),
+                    *(content[name] for name in CONTENT_FIELDS),
                 ]
             )
             source = ""
@@ -232,24 +240,7 @@ class Command(BaseCommand):
                 next_assignment += 1
         _write(
             Task,
-            [
-                "id",
-                "plan_id",
-                "section_id",
-                "number",
-                "position",
-                "description",
-                "expected_result",
-                "deadline_text",
-                "deadline_kind",
-                "starts_on",
-                "due_on",
-                "recurrence",
-                "score_statements",
-                "source_sheet",
-                "source_row",
-                "search_text",
-            ],
+            ["id", "plan_id", *BOOKKEEPING_FIELDS, *CONTENT_FIELDS],
             task_rows,
         )
         _write(
