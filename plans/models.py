@@ -466,7 +466,7 @@ def file_job_path(instance: "FileJob", filename: str) -> str:
 
 class FileJob(models.Model):
     """A file a user asked for (a kind of `plans.files.kinds`), built off the request by a
-    django-tasks task (`plans.files.tasks.file_job_build`, run by `manage.py db_worker`), kept
+    django-tasks task (`plans.files.jobs.file_job_build`, run by `manage.py db_worker`), kept
     for `PARINDEX_JOBS_KEEP_HOURS`. The job says who asked for what and holds the file; the
     task result (`task_result_id`) says whether a worker has it.
 

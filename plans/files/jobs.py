@@ -3,7 +3,7 @@
 A report of a province-year takes one to two seconds of CPU, the export of ~38,000 rows six;
 built inside a request, each held a web worker that long. The request only checks the user
 may have the file (403/404/400 at once) and records a `FileJob` with a task
-(`plans.files.tasks.file_job_build`) that `manage.py db_worker` runs; the task builds the file
+(`file_job_build`, below) that `manage.py db_worker` runs; the task builds the file
 with the kind's `render`, as the requester, and the user downloads it from the job's page.
 
     file_job_request    check, then queue (or return the user's identical open job)
@@ -36,7 +36,7 @@ from django.db.models import F
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django_tasks import TaskResultStatus
+from django_tasks import TaskContext, TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from plans.files.kinds import FILE_KINDS, FileKind, FileRequestInvalid
@@ -119,9 +119,6 @@ def file_job_request(*, user, kind: FileKind, params) -> FileJob:
 
 
 def _enqueue(job: FileJob) -> None:
-    # Imported here: the task module imports this one (the task calls file_job_run).
-    from plans.files.tasks import file_job_build
-
     result = file_job_build.enqueue(job_id=job.pk)
     job.task_result_id = str(result.id)
     FileJob.objects.filter(pk=job.pk).update(task_result_id=job.task_result_id)
@@ -285,8 +282,6 @@ def _file_job_rerun(job: FileJob, *, result, now) -> int:
         mine.update(status=FileJob.Status.FAILED, error=LOST, finished_at=now)
         logger.warning("file job %s: lost %s times, given up", job.pk, job.attempts)
         return 0
-    from plans.files.tasks import file_job_build  # see _enqueue
-
     with transaction.atomic():
         new = file_job_build.enqueue(job_id=job.pk)
         taken = mine.update(
@@ -340,3 +335,20 @@ def file_jobs_housekeeping() -> None:
     """What a worker does when it starts and after each file: lost runs, old files."""
     file_jobs_recover()
     file_jobs_delete_old()
+
+
+# The task that db_worker runs ----------------------------------------------------------------
+
+
+@task(takes_context=True)
+def file_job_build(context: TaskContext, job_id: int) -> str:
+    """Build the file of job `job_id`, unless another task has the job now."""
+    job = file_job_start(job_id=job_id, task_result_id=str(context.task_result.id))
+    if job is None:
+        logger.info("file job %s: not this task's any more, skipped", job_id)
+        return "skipped"
+    job = file_job_run(job)
+    # Lost runs of other jobs and old files are looked at after every file, so nothing waits
+    # on the daily timer or the next restart of a worker.
+    file_jobs_housekeeping()
+    return job.status

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from agencies.models import Membership
-from plans.files.tasks import file_job_build
+from plans.files.jobs import file_job_build
 from plans.models import FileJob
 from tests.downloads import fetch_file, run_worker_once
 
