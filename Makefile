@@ -12,6 +12,11 @@ CHARTJS_VERSION := 4.6.1
 CHARTJS := static/vendor/chart.umd.min.js
 CHARTJS_MAP := static/vendor/chart.umd.min.js.map
 
+# axe-core checks every page the browser tests visit for accessibility violations; from the npm
+# registry like chart.js, for the tests only (never served).
+AXE_VERSION := 4.14.1
+AXE := tests/browser/vendor/axe.min.js
+
 .PHONY: run test setup chromium lint format
 
 $(STAMP): requirements.txt
@@ -27,6 +32,13 @@ $(CHARTJS) $(CHARTJS_MAP) &:
 	  && cp package/dist/chart.umd.min.js.map $(CURDIR)/$(CHARTJS_MAP) \
 	  && cp package/LICENSE.md $(CURDIR)/static/vendor/chart.js-LICENSE.md; status=$$?; rm -rf $$tmp; \
 	  test $$status = 0 || { echo "parindex: không tải được chart.js từ npm (npm pack chart.js@$(CHARTJS_VERSION) failed)" >&2; exit 1; }
+
+$(AXE):
+	@mkdir -p $(dir $(AXE))
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar xzf axe-core-$(AXE_VERSION).tgz && cp package/axe.min.js $(CURDIR)/$(AXE) \
+	  && cp package/LICENSE $(CURDIR)/$(dir $(AXE))axe-core-LICENSE; status=$$?; rm -rf $$tmp; \
+	  test $$status = 0 || { echo "parindex: không tải được axe-core từ npm (npm pack axe-core@$(AXE_VERSION) failed)" >&2; exit 1; }
 
 setup: $(STAMP) $(CHARTJS) $(CHARTJS_MAP)
 
@@ -57,7 +69,7 @@ chromium:
 	fi
 	@test -x $(CHROMIUM) || { echo "parindex: không thấy $(CHROMIUM) sau khi cài (chromium installed but $(CHROMIUM) is missing)" >&2; exit 1; }
 
-test: setup chromium
+test: setup chromium $(AXE)
 	$(PY) -m pytest
 
 lint: setup

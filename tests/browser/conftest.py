@@ -35,7 +35,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# axe-core, from the npm registry (`make test` fetches it; see the Makefile).
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
+# The two widths the issue's flows are checked at: an office screen and a phone.
+WIDE = {"width": 1366, "height": 900}
+PHONE = {"width": 360, "height": 780}
 TIMEOUT_MS = 15_000
 
 expect.set_options(timeout=TIMEOUT_MS)
@@ -90,6 +95,43 @@ def page(browser, demo):
     yield page
     context.close()
     assert not problems, "The browser met problems:\n" + "\n".join(problems)
+
+
+def _violations_text(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {' '.join(node['target'])}: {node['failureSummary'][:300]}")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def axe():
+    """`axe(page)`: run axe-core (WCAG 2.1 A and AA rules) on the page as it stands and fail
+    with every violation named. Call it on each page a test visits, at each width."""
+    if not AXE.exists():
+        pytest.fail(
+            f"{AXE} is missing: run `make test` (it fetches axe-core from npm).", pytrace=False
+        )
+    source = AXE.read_text()
+
+    def check(page) -> None:
+        # Evaluated through the DevTools protocol, so the page's own CSP does not apply.
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(source + "\n;undefined")
+        result = page.evaluate(
+            """() => axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                resultTypes: ['violations'],
+            }).then(r => r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.map(String), failureSummary: n.failureSummary || ''})),
+            })))"""
+        )
+        assert not result, f"axe-core found on {page.url}:\n" + _violations_text(result)
+
+    return check
 
 
 @pytest.fixture
