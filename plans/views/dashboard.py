@@ -1,5 +1,6 @@
 """Sở Nội vụ's dashboard and the reporting periods (who has reported, reminders)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -48,7 +49,7 @@ def dashboard(request):
     scope = DashboardScope(
         province_id=province.pk if province else None,
         year=data["year"],
-        period=f"{data['year']}-{data['period']}",
+        period=data["period"],
         today=today,
         plan_id=data["plan"].pk if data.get("plan") else None,
         index=data.get("index") or None,
@@ -72,6 +73,8 @@ def dashboard(request):
         **tables,
         "groups": Timeliness.choices,
         "deadlines": dashboard_deadlines(scope),
+        "period_label": period_label(scope.period),
+        "stale_days": settings.PARINDEX_STALE_DAYS,
         "report_subject": f"plan-{scope.plan_id}"
         if scope.plan_id
         else (f"province-{scope.province_id}" if province else ""),
