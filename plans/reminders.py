@@ -462,6 +462,30 @@ def period_reminders_collect(
     return reminders, wanted
 
 
+@dataclass(frozen=True)
+class PeriodReminderOutline:
+    """Who the period reminder would write to, for the confirmation step."""
+
+    agencies: int  # emails: one per agency with someone to write to
+    recipients: int  # addresses, counted once per email they are on
+    unreached: int  # agencies with unreported work and nobody to email for them
+
+
+def period_reminder_outline(
+    *, assignments, period: str, start: datetime.date, cutoff: datetime.date
+) -> PeriodReminderOutline:
+    """What `period_reminder_send` would send, counted without sending anything."""
+    reminders, wanted = period_reminders_collect(
+        assignments=assignments, period=period, start=start, cutoff=cutoff
+    )
+    reached = set().union(*(reminder.acting_ids for reminder in reminders))
+    return PeriodReminderOutline(
+        agencies=len(reminders),
+        recipients=sum(len(reminder.recipients) for reminder in reminders),
+        unreached=len(wanted - reached),
+    )
+
+
 def period_reminder_send(
     *,
     assignments,

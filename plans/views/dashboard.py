@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from agencies.roles import (
     can_review_province,
@@ -23,7 +23,8 @@ from plans.dashboard import (
     dashboard_totals,
 )
 from plans.forms import DashboardForm, OpenPeriodForm
-from plans.periods import period_label
+from plans.periods import current_period, period_bounds, period_label
+from plans.reminders import period_reminder_outline
 from plans.selectors import reporting_period_list
 from plans.services import reporting_period_open
 from plans.tasks import period_reminder_outcome, period_reminder_send_task
@@ -87,8 +88,13 @@ def period_list(request):
     if not can_see_dashboard(request.user):
         raise PermissionDenied
     provinces = dashboard_provinces(request.user)
+    today = timezone.localdate()
+    # The period a report written today belongs to (December: the year's, not the first
+    # period of the list).
+    current = current_period(today)
+    year, _, kind = current.partition("-")
     form = OpenPeriodForm(
-        request.POST or None, provinces=provinces, initial={"year": timezone.localdate().year}
+        request.POST or None, provinces=provinces, initial={"year": int(year), "period": kind}
     )
     if request.method == "POST":
         if not can_review_province(request.user):
@@ -110,7 +116,12 @@ def period_list(request):
     return render(
         request,
         "plans/period_list.html",
-        {"form": form, "periods": periods, "can_open": can_review_province(request.user)},
+        {
+            "form": form,
+            "periods": periods,
+            "can_open": can_review_province(request.user),
+            "current": current,
+        },
     )
 
 
@@ -154,12 +165,30 @@ def period_detail(request, pk):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def period_remind(request, pk):
-    period, _ = _period_and_scope(request, pk)
+    """The mass email, in two steps: a GET (or a POST without `confirm=1`) shows how many
+    agencies and addresses it would write to and sends nothing; the POST with `confirm=1` from
+    that page sends it (by the worker)."""
+    period, scope = _period_and_scope(request, pk)
     if not can_review_province(request.user):
         raise PermissionDenied
+    if request.method != "POST" or request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "plans/period_remind.html",
+            {
+                "period": period,
+                "period_label": period_label(period.code),
+                "outline": period_reminder_outline(
+                    assignments=scope.assignments(),
+                    period=period.code,
+                    start=scope.period_start,
+                    cutoff=period_bounds(period.code)[1],
+                ),
+            },
+        )
     # Sent by the worker; the period's page shows the counts once it has (this session).
     result = period_reminder_send_task.enqueue(period_id=period.pk)
     request.session[_reminder_key(period)] = str(result.id)
