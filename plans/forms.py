@@ -128,7 +128,11 @@ class DashboardForm(forms.Form):
         required=False,
         help_text=_("Để trống: mọi năm."),
     )
-    period = forms.CharField(label=_("Kỳ báo cáo"), max_length=20)
+    period = forms.CharField(
+        label=_("Kỳ báo cáo"),
+        max_length=20,
+        error_messages={"max_length": _("Kỳ báo cáo không hợp lệ (ví dụ 2026-H1, 2026-Y).")},
+    )
     plan = forms.ModelChoiceField(
         label=_("Kế hoạch"), queryset=Plan.objects.none(), required=False, empty_label=_("Tất cả")
     )
