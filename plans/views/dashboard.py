@@ -76,9 +76,15 @@ def dashboard(request):
         "deadlines": dashboard_deadlines(scope),
         "period_label": period_label(scope.period),
         "stale_days": settings.PARINDEX_STALE_DAYS,
+        # A province's report covers the plans of its period's year (plans.files.reports): it
+        # is offered only when that is the plan year shown.
         "report_subject": f"plan-{scope.plan_id}"
         if scope.plan_id
-        else (f"province-{scope.province_id}" if province else ""),
+        else (
+            f"province-{scope.province_id}"
+            if province and str(scope.year) == scope.period.partition("-")[0]
+            else ""
+        ),
     }
     return render(request, "plans/dashboard.html", context)
 

@@ -290,3 +290,14 @@ def test_an_agency_with_nothing_stale_or_due_gets_no_reminder(today, bac_kan, st
     fresh = make_assignment(make_task(plan, number="x"), agency(bac_kan, "Sở Tư pháp"))
     ProgressUpdate.objects.create(assignment=fresh, status=Assignment.Status.IN_PROGRESS)
     assert [r for r in reminders_collect(TODAY, 7) if r.agency.name == "Sở Tư pháp"] == []
+
+
+def test_the_province_report_is_offered_for_its_own_plan_year_only(client, today, demo):
+    """The province's report covers the plans of its period's year: on the default view (plan
+    year 2022, period of 2026) it would be another year's, so the page says how to get it."""
+    client.force_login(user("noivu"))
+    default = client.get(reverse("plans:dashboard"))
+    assert default.context["report_subject"] == ""
+    assert "Báo cáo của tỉnh tính theo các kế hoạch năm của kỳ báo cáo" in default.text
+    same_year = client.get(reverse("plans:dashboard"), {"year": 2022, "period": "2022-Y"})
+    assert same_year.context["report_subject"].startswith("province-")
