@@ -301,3 +301,34 @@ def test_the_province_report_is_offered_for_its_own_plan_year_only(client, today
     assert "Báo cáo của tỉnh tính theo các kế hoạch năm của kỳ báo cáo" in default.text
     same_year = client.get(reverse("plans:dashboard"), {"year": 2022, "period": "2022-Y"})
     assert same_year.context["report_subject"].startswith("province-")
+
+
+def test_home_and_dashboard_queries_do_not_grow_with_the_data(client, today, bac_kan, reviewer):
+    """The stale flag and the once-per-task 30-day list are inside the existing queries: the
+    same number for a handful of rows and for many (stale ones, shared deadlines)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plan = make_plan(bac_kan, number="7/KH-UBND", year=2026, issued_on=day("10/01/2026"))
+    others = list(
+        Agency.objects.filter(province=bac_kan, verified=True).exclude(name="Sở Tư pháp")[:10]
+    )
+    client.force_login(reviewer)
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def add(n):
+        for i in range(n):
+            task = make_task(plan, number=f"n{n}-{i}", due_on=day("20/12/2026") if i % 2 else None)
+            for other in others[: 1 + i % len(others)]:
+                make_assignment(task, other)
+
+    add(2)
+    few = {url: queries(url) for url in ("/", reverse("plans:dashboard"))}
+    add(40)
+    many = {url: queries(url) for url in ("/", reverse("plans:dashboard"))}
+    assert many == few
+    assert client.get(reverse("plans:dashboard")).context["totals"]["stale"] > 100
