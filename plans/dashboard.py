@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from plans.models import Assignment, Plan, ProgressUpdate, Section
 from plans.periods import period_bounds
-from plans.timeliness import Timeliness, timeliness_case, timeliness_q
+from plans.timeliness import Timeliness, due_expression, timeliness_case, timeliness_q
 
 GROUPS = [group.value for group in Timeliness]
 
@@ -308,21 +308,18 @@ def _agency_rows(scope: DashboardScope, agency_counts: dict[tuple, list[int]]) -
 
 def dashboard_deadlines(scope: DashboardScope, *, days: int = 30, limit: int = 50) -> dict:
     """Open work due in the next `days` after the reading day, and overdue work, soonest first."""
-    rows = scope.assignments().select_related("task", "agency")
+    # Each agency's own due date: the extension Sở Nội vụ granted it, else the task's.
+    rows = scope.assignments().select_related("task", "agency").alias(due=due_expression())
     open_work = ~timeliness_q(Timeliness.DONE_ON_TIME, scope.as_of) & ~timeliness_q(
         Timeliness.DONE_LATE, scope.as_of
     )
     end = scope.as_of + datetime.timedelta(days=days)
     return {
         "upcoming": list(
-            rows.filter(open_work, task__due_on__gte=scope.as_of, task__due_on__lte=end).order_by(
-                "task__due_on"
-            )[:limit]
+            rows.filter(open_work, due__gte=scope.as_of, due__lte=end).order_by("due")[:limit]
         ),
         "overdue": list(
-            rows.filter(timeliness_q(Timeliness.OVERDUE, scope.as_of)).order_by("task__due_on")[
-                :limit
-            ]
+            rows.filter(timeliness_q(Timeliness.OVERDUE, scope.as_of)).order_by("due")[:limit]
         ),
     }
 

@@ -38,6 +38,7 @@ from agencies.models import Agency, Membership
 from agencies.roles import acting_ids_by_agency
 from plans.models import Assignment, ProgressUpdate
 from plans.periods import period_label
+from plans.timeliness import due_expression
 
 logger = logging.getLogger(__name__)
 
@@ -224,14 +225,16 @@ def _tasks_by_recipient(assignments, acting: dict[int, frozenset[int]]):
 
 
 def _item(task, assignments, recipient: Agency, today: datetime.date) -> ReminderItem:
+    # The recipient's own due date: a granted extension (gia hạn) moves it past the task's.
+    due_on = min(assignment.due_on for assignment in assignments)
     return ReminderItem(
         task_id=task.pk,
         number=task.number or "(không số)",
         description=short_description(task.description),
         plan=str(task.plan),
         roles=_roles(assignments, recipient),
-        due_on=task.due_on,
-        days=abs((task.due_on - today).days),
+        due_on=due_on,
+        days=abs((due_on - today).days),
         url=task_url(task.pk),
     )
 
@@ -255,10 +258,11 @@ def reminders_collect(
         return []
     assignments = (
         Assignment.objects.in_force()
+        .alias(due=due_expression())
         .filter(
             agency_id__in=set().union(*acting.values()),
-            task__due_on__isnull=False,
-            task__due_on__lte=today + datetime.timedelta(days=days),
+            due__isnull=False,
+            due__lte=today + datetime.timedelta(days=days),
         )
         .exclude(status=Assignment.Status.DONE)
         .select_related("task", "task__plan", "agency", "agency__province")
@@ -271,7 +275,7 @@ def reminders_collect(
         tasks = sorted(
             by_task,
             key=lambda rows: (
-                rows[0].task.due_on,
+                min(row.due_on for row in rows),
                 -rows[0].task.plan.year,
                 rows[0].task.plan.number,
                 rows[0].task.position,

@@ -30,6 +30,7 @@ from agencies.roles import (
 )
 from plans.models import (
     Assignment,
+    DeadlineExtension,
     FileJob,
     ImportRun,
     Plan,
@@ -38,7 +39,7 @@ from plans.models import (
     Task,
 )
 from plans.periods import period_label
-from plans.timeliness import Timeliness, timeliness_case, timeliness_q
+from plans.timeliness import Timeliness, due_expression, timeliness_case, timeliness_q
 
 
 def plans_visible_to(*, user):
@@ -187,6 +188,22 @@ def assignment_awaits_review(assignment) -> bool:
     )
 
 
+def can_request_extension(*, user, assignment) -> bool:
+    """Staff of the assignment's agency ask for more time on work in force that is not done
+    and has a due date to move (an ongoing task has none)."""
+    return (
+        can_change_assignment(user=user, assignment=assignment)
+        and assignment.status != Assignment.Status.DONE
+        and assignment.task.due_on is not None
+    )
+
+
+def can_decide_extension(*, user, assignment) -> bool:
+    """Sở Nội vụ of the task's province (who assigned the work), and administrators, grant or
+    refuse a request on work in force."""
+    return can_review(user=user, assignment=assignment)
+
+
 def can_restore_task(*, user, task) -> bool:
     """Sở Nội vụ of the task's province, and administrators, put a withdrawn task back."""
     return is_administrator(user) or (
@@ -204,20 +221,20 @@ def timeliness_counts(assignments, *, today) -> dict[str, int]:
 def home_overview(*, user, today, limit: int = 10) -> dict:
     """What the home page shows: counts by group, due in 30 days, overdue, returned."""
     visible = assignments_visible_to(user=user)
-    rows = visible.select_related("task", "task__plan", "agency").annotate(
-        timeliness=timeliness_case(today)
+    rows = (
+        visible.select_related("task", "task__plan", "agency")
+        .annotate(timeliness=timeliness_case(today))
+        .alias(due=due_expression())
     )
     soon = today + datetime.timedelta(days=30)
     open_work = ~Q(status=Assignment.Status.DONE)
     return {
         "counts": timeliness_counts(visible, today=today),
         "due_soon": list(
-            rows.filter(open_work, task__due_on__gte=today, task__due_on__lte=soon).order_by(
-                "task__due_on"
-            )[:limit]
+            rows.filter(open_work, due__gte=today, due__lte=soon).order_by("due")[:limit]
         ),
         "overdue": list(
-            rows.filter(timeliness_q(Timeliness.OVERDUE, today)).order_by("task__due_on")[:limit]
+            rows.filter(timeliness_q(Timeliness.OVERDUE, today)).order_by("due")[:limit]
         ),
         "returned": list(
             rows.filter(review=Assignment.Review.RETURNED).order_by("-reviewed_at")[:limit]
@@ -238,6 +255,13 @@ def task_detail(*, user, pk):
                 queryset=Assignment.objects.select_related("agency", "reviewed_by"),
             ),
             "criteria",
+            # Each assignment's deadline extension requests and decisions, newest first.
+            Prefetch(
+                "assignments__extensions",
+                queryset=DeadlineExtension.objects.select_related(
+                    "requested_by", "decided_by"
+                ).order_by("-requested_at", "-pk"),
+            ),
         )
     )
     return get_object_or_404(tasks, pk=pk)

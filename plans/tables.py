@@ -85,6 +85,14 @@ class AssignmentTable(tables.Table):
         return format_html('<a href="{}">{}</a>', url, text)
 
     def render_due(self, record, value):
+        if record.extended_to:
+            # The granted date counts; the annex's date stays in sight.
+            return format_html(
+                '{} <span class="extended">đã gia hạn</span> <small class="muted">(hạn gốc {})'
+                "</small>",
+                record.extended_to.strftime("%d/%m/%Y"),
+                value.strftime("%d/%m/%Y") if value else record.task.deadline_text or "—",
+            )
         return value.strftime("%d/%m/%Y") if value else record.task.deadline_text or "—"
 
     def render_timeliness(self, value):

@@ -44,6 +44,7 @@ from plans.services import ConcurrentUpdate
 from plans.tables import AssignmentTable
 from plans.timeliness import TIMELINESS_LABELS, Timeliness
 from plans.views.common import bad_request
+from plans.views.extensions import extension_row
 
 
 @login_required
@@ -95,7 +96,9 @@ def task_list(request):
     )
 
 
-def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=None):
+def _task_page(
+    request, task, *, forms_by_assignment=None, status=200, conflict=None, extension_forms=None
+):
     today = timezone.localdate()
     assignments = list(task.assignments.all())
     years = {task.plan.year, today.year, *(range(task.plan.year, today.year + 1))}
@@ -129,6 +132,9 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
                 "timeliness_code": assignment.timeliness(today),
                 "form": form if own else None,
                 "review_form": review_form,
+                "extension": extension_row(
+                    request.user, assignment, (extension_forms or {}).get(assignment.pk)
+                ),
             }
         )
     history, history_total = task_history(task=task, show_all=request.GET.get("history") == "all")
