@@ -170,8 +170,7 @@ class AssignmentFilter(django_filters.FilterSet):
 
     def filter_extension(self, queryset, name, value):
         if value == "pending":
-            # At most one pending request per assignment (a unique constraint): no duplicates.
-            return queryset.filter(extensions__status=DeadlineExtension.Status.PENDING)
+            return queryset.filter(extension_status=DeadlineExtension.Status.PENDING)
         return queryset.filter(extended_to__isnull=False)
 
     def filter_nothing(self, queryset, name, value):

@@ -245,6 +245,19 @@ class Assignment(models.Model):
     # lists and counts read one column instead of looking up the extensions row by row. The
     # requests and decisions themselves are `DeadlineExtension` rows.
     extended_to = models.DateField(_("hạn đã gia hạn"), null=True, blank=True)
+    # The latest request's status ("" when none was ever made), kept by the same services: the
+    # list marks and filters pending requests, and the task page looks the history up only for
+    # assignments that have one, from this column and no extra query per page or row.
+    extension_status = models.CharField(
+        _("đề nghị gia hạn gần nhất"),
+        max_length=10,
+        blank=True,
+        choices=[
+            ("pending", _("Chờ quyết định")),
+            ("granted", _("Đã gia hạn")),
+            ("refused", _("Không gia hạn")),
+        ],
+    )
 
     objects = AssignmentQuerySet.as_manager()
 

@@ -188,6 +188,21 @@ def assignment_awaits_review(assignment) -> bool:
     )
 
 
+def extension_histories(assignments) -> dict[int, list[DeadlineExtension]]:
+    """Each assignment's deadline extension requests and decisions, newest first: one query,
+    and none when no assignment ever had a request (`Assignment.extension_status`)."""
+    asked = [a.pk for a in assignments if a.extension_status]
+    histories: dict[int, list[DeadlineExtension]] = {pk: [] for pk in asked}
+    if asked:
+        for extension in (
+            DeadlineExtension.objects.filter(assignment_id__in=asked)
+            .select_related("requested_by", "decided_by")
+            .order_by("-requested_at", "-pk")
+        ):
+            histories[extension.assignment_id].append(extension)
+    return histories
+
+
 def can_request_extension(*, user, assignment) -> bool:
     """Staff of the assignment's agency ask for more time on work in force that is not done
     and has a due date to move (an ongoing task has none)."""
@@ -255,13 +270,6 @@ def task_detail(*, user, pk):
                 queryset=Assignment.objects.select_related("agency", "reviewed_by"),
             ),
             "criteria",
-            # Each assignment's deadline extension requests and decisions, newest first.
-            Prefetch(
-                "assignments__extensions",
-                queryset=DeadlineExtension.objects.select_related(
-                    "requested_by", "decided_by"
-                ).order_by("-requested_at", "-pk"),
-            ),
         )
     )
     return get_object_or_404(tasks, pk=pk)

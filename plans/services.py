@@ -659,7 +659,21 @@ def deadline_extension_request(
         raise ValidationError(
             "Đã có đề nghị gia hạn đang chờ Sở Nội vụ quyết định cho phân công này."
         ) from None
+    _set_extension_fields(
+        assignment, {"extension_status": DeadlineExtension.Status.PENDING}, actor=author
+    )
     return extension
+
+
+def _set_extension_fields(assignment: Assignment, fields: dict, *, actor) -> None:
+    """Save the assignment's extension columns, audited, without bumping its version: an
+    extension does not touch the progress someone may be typing on the same assignment, whose
+    save would otherwise be refused as a concurrent update."""
+    before = copy.copy(assignment)
+    Assignment.objects.filter(pk=assignment.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(assignment, name, value)
+    audit_updates([(before, assignment)], actor=actor)
 
 
 @transaction.atomic
@@ -698,6 +712,8 @@ def deadline_extension_decide(
     for name, value in fields.items():
         setattr(extension, name, value)
     audit_updates([(before, extension)], actor=reviewer)
+    moved = {"extension_status": fields["status"]}
     if grant:
-        _save_if_version(assignment, None, {"extended_to": extension.requested_due}, actor=reviewer)
+        moved["extended_to"] = extension.requested_due
+    _set_extension_fields(assignment, moved, actor=reviewer)
     return extension

@@ -15,10 +15,9 @@ from plans.models import DeadlineExtension
 from plans.selectors import can_decide_extension, can_request_extension
 
 
-def extension_row(user, assignment, form=None) -> dict:
-    """What the task page's assignment card shows about extensions: the history (prefetched
-    by `selectors.task_detail`), the pending request, and the form the user may use."""
-    history = list(assignment.extensions.all())
+def extension_row(user, assignment, history, form=None) -> dict:
+    """What the task page's assignment card shows about extensions: the history (from
+    `selectors.extension_histories`), the pending request, and the form the user may use."""
     pending = next((e for e in history if e.status == DeadlineExtension.Status.PENDING), None)
     request_form = None
     if pending is None and can_request_extension(user=user, assignment=assignment):

@@ -35,6 +35,7 @@ from plans.selectors import (
     can_change_assignment,
     can_restore_task,
     can_review,
+    extension_histories,
     home_overview,
     plan_overview,
     task_history,
@@ -104,6 +105,7 @@ def _task_page(
     years = {task.plan.year, today.year, *(range(task.plan.year, today.year + 1))}
     periods = period_choices(years)
     forms_by_assignment = forms_by_assignment or {}
+    extensions = extension_histories(assignments)
     rows = []
     for assignment in assignments:
         own = can_change_assignment(user=request.user, assignment=assignment)
@@ -133,7 +135,10 @@ def _task_page(
                 "form": form if own else None,
                 "review_form": review_form,
                 "extension": extension_row(
-                    request.user, assignment, (extension_forms or {}).get(assignment.pk)
+                    request.user,
+                    assignment,
+                    extensions.get(assignment.pk, []),
+                    (extension_forms or {}).get(assignment.pk),
                 ),
             }
         )

@@ -311,6 +311,7 @@ def test_task_list_marks_extended_rows_and_filters_pending_requests(
     assert [(r.task.number, r.agency.name) for r in pending.context["table"].data] == [
         ("1", "Sở Tư pháp")
     ]
+    assert pending.text.count("chờ duyệt gia hạn") == 1
     deadline_extension_decide(
         extension=DeadlineExtension.objects.get(), reviewer=reviewer, grant=True
     )
@@ -385,9 +386,10 @@ def test_report_and_export_show_the_granted_and_original_dates(client, reviewer,
     export = fetch_file(client, reverse("plans:task_export") + f"?province={bac_kan.pk}")
     sheet = openpyxl.load_workbook(io.BytesIO(export.body)).active
     header = [c.value for c in sheet[1]]
-    assert header[8:10] == ["Hạn hoàn thành", "Gia hạn đến"]
+    assert (header[8], header[-1]) == ("Hạn hoàn thành", "Gia hạn đến")
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[2] == "D")
-    assert row[8].date() == day("31/03/2024") and row[9].date() == day("01/06/2024")
+    assert row[8].date() == day("31/03/2024") and row[-1].date() == day("01/06/2024")
+    assert row[10] == "Quá hạn"  # against 01/06, as of today
 
 
 # --- Query counts do not grow with extensions -----------------------------------------
@@ -410,7 +412,9 @@ def test_pages_make_a_fixed_number_of_queries_with_extensions(
             requested_due=TODAY + 40 * DAY,
             reason="x",
         )
-        Assignment.objects.filter(pk=assignment.pk).update(extended_to=TODAY + 40 * DAY)
+        Assignment.objects.filter(pk=assignment.pk).update(
+            extended_to=TODAY + 40 * DAY, extension_status="pending"
+        )
     for extra in Assignment.objects.filter(task=t1).exclude(agency__name="Sở Tài chính"):
         DeadlineExtension.objects.create(
             assignment=extra,
@@ -419,6 +423,7 @@ def test_pages_make_a_fixed_number_of_queries_with_extensions(
             requested_due=TODAY + 40 * DAY,
             reason="x",
         )
+        Assignment.objects.filter(pk=extra.pk).update(extension_status="pending")
     client.force_login(reviewer)
     # The same budgets as the pinned tests of each page (test_task_pages, test_dashboard).
     with django_assert_max_num_queries(8):
