@@ -498,8 +498,10 @@ def test_a_revised_date_later_than_the_grant_supersedes_it(
     assert f"hạn mới {later:%d/%m/%Y} thay cho hạn đã gia hạn {granted:%d/%m/%Y}" in page
     lead.refresh_from_db()
     assert lead.extended_to is None and lead.due_on == later
-    # The request and its grant stay in the history.
+    # The request and its grant stay in the history, on the task page too.
     assert DeadlineExtension.objects.get(assignment=lead).status == "granted"
+    history = client.get(reverse("plans:task_detail", args=[lead.task_id])).text
+    assert f"đến <strong>{granted:%d/%m/%Y}</strong>" in history and "Đã gia hạn" in history
 
 
 def test_a_revised_ongoing_deadline_supersedes_the_grant_and_says_so(
@@ -510,3 +512,23 @@ def test_a_revised_ongoing_deadline_supersedes_the_grant_and_says_so(
     assert f"phụ lục không còn hạn cụ thể thay cho hạn đã gia hạn {granted:%d/%m/%Y}" in page
     lead.refresh_from_db()
     assert lead.extended_to is None and lead.timeliness(TODAY) == Timeliness.NO_DEADLINE
+
+
+def test_an_extension_does_not_make_progress_being_typed_stale(client, work, staff_tuphap):
+    """Progress loaded before a request or a grant is still saved: extensions leave the
+    assignment's version alone."""
+    lead = work["lead"]
+    client.force_login(staff_tuphap)
+    version = (
+        client.get(reverse("plans:task_detail", args=[work["t1"].pk]))
+        .context["rows"][0]["assignment"]
+        .version
+    )
+    ask(client, lead, TODAY + 9 * DAY)
+    response = client.post(
+        reverse("plans:assignment_progress", args=[lead.pk]),
+        {"status": "in_progress", "note": "Đang làm", "period": "", "version": version},
+    )
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.status == "in_progress" and lead.extension_status == "pending"
