@@ -17,6 +17,7 @@ from django.utils import timezone
 from docx import Document
 
 from plans.models import Assignment, DeadlineExtension, ImportRun, Plan, Task
+from plans.reminders import reminders_collect
 from plans.selectors import timeliness_counts
 from plans.services import deadline_extension_decide, deadline_extension_request
 from plans.timeliness import Timeliness, timeliness_case
@@ -532,3 +533,17 @@ def test_an_extension_does_not_make_progress_being_typed_stale(client, work, sta
     assert response.status_code == 302
     lead.refresh_from_db()
     assert lead.status == "in_progress" and lead.extension_status == "pending"
+
+
+def test_reminders_use_the_granted_date(work, staff_tuphap, staff_taichinh):
+    for user, email in ((staff_tuphap, "tuphap@backan.gov.vn"), (staff_taichinh, "tc@x.vn")):
+        user.email = email
+        user.save()
+    # Task 1 is due in 3 days: both agencies would be reminded within 7 days.
+    Assignment.objects.filter(pk=work["lead"].pk).update(extended_to=TODAY + 30 * DAY)
+    items = {r.agency.name: r.due_soon for r in reminders_collect(TODAY, 7)}
+    assert "Sở Tư pháp" not in items  # its date is 30 days away now
+    assert [i.due_on for i in items["Sở Tài chính"]] == [work["t1"].due_on]
+    Assignment.objects.filter(pk=work["lead"].pk).update(extended_to=TODAY + 5 * DAY)
+    items = {r.agency.name: r.due_soon for r in reminders_collect(TODAY, 7)}
+    assert [(i.due_on, i.days) for i in items["Sở Tư pháp"]] == [(TODAY + 5 * DAY, 5)]
