@@ -252,6 +252,9 @@ class Assignment(models.Model):
         _("đề nghị gia hạn gần nhất"),
         max_length=10,
         blank=True,
+        default="",
+        # Also in the database: bulk loaders (generate_scale_data's COPY) name only their columns.
+        db_default="",
         choices=[
             ("pending", _("Chờ quyết định")),
             ("granted", _("Đã gia hạn")),
