@@ -331,7 +331,10 @@ def test_home_lists_the_granted_date(client, work, staff_tuphap, reviewer):
     client.force_login(staff_tuphap)
     response = client.get("/")
     assert response.context["overview"]["counts"]["due_soon"] == 0
-    assert [a.task.number for a in response.context["overview"]["due_soon"]] == ["1"]
+    assert [(t["task__number"], t["due"]) for t in response.context["overview"]["due_soon"]] == [
+        ("1", TODAY + 20 * DAY)
+    ]
+    assert f"(hạn gốc {work['t1'].due_on:%d/%m/%Y})" in response.text
     assert f"hạn {TODAY + 20 * DAY:%d/%m/%Y}" in response.text and "đã gia hạn" in response.text
 
 
@@ -358,7 +361,12 @@ def test_dashboard_counts_and_lists_against_the_granted_date(client, reviewer, b
         3,
     )
     deadlines = response.context["deadlines"]
-    assert [a.task.number for a in deadlines["upcoming"]] == ["A", "B", "D", "G"]
+    assert [(t["task__number"], t["due"]) for t in deadlines["upcoming"]] == [
+        ("A", day("14/06/2024")),
+        ("B", day("15/06/2024")),
+        ("D", day("19/06/2024")),
+        ("G", day("20/06/2024")),
+    ]
     assert deadlines["overdue"] == []
     assert "đã gia hạn" in response.text and "hạn gốc 31/03/2024" in response.text
     assert "?extension=pending" in response.text
