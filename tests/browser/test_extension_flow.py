@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE, WIDE
+from tests.browser.conftest import PHONE, SCREENSHOTS, WIDE
 from tests.browser.test_task_flow import assignment_card, log_in, log_out, no_horizontal_scroll
 
 
@@ -46,6 +46,8 @@ def test_staff_ask_for_more_time_and_the_reviewer_grants_it(
     expect(own.locator(".extension-history")).to_contain_text(reason)
     axe(page)
     screenshot(page, f"extension-requested-{width_name}")
+    # The card alone as well: the task page of a shared task runs to many screens.
+    own.screenshot(path=str(SCREENSHOTS / f"extension-requested-card-{width_name}.png"))
     assert no_horizontal_scroll(page), f"the task page scrolls sideways at {width_name} px"
     log_out(page)
 
@@ -59,6 +61,7 @@ def test_staff_ask_for_more_time_and_the_reviewer_grants_it(
     page.locator(f"table.tasks tbody tr td:nth-child(2) a[href='{task_path}']").first.click()
     card = assignment_card(page, "Sở Tư pháp")
     axe(page)
+    card.screenshot(path=str(SCREENSHOTS / f"extension-pending-card-{width_name}.png"))
     card.get_by_role("button", name=f"Gia hạn đến {new_due}").click()
     expect(page.locator(".messages")).to_contain_text("Đã gia hạn.")
     expect(card).to_contain_text(f"Hạn {new_due} đã gia hạn")
@@ -67,6 +70,7 @@ def test_staff_ask_for_more_time_and_the_reviewer_grants_it(
     expect(card.get_by_role("button", name=re.compile("Gia hạn đến"))).to_have_count(0)
     axe(page)
     screenshot(page, f"extension-granted-{width_name}")
+    card.screenshot(path=str(SCREENSHOTS / f"extension-granted-card-{width_name}.png"))
     assert no_horizontal_scroll(page), f"the task page scrolls sideways at {width_name} px"
 
     # The list shows the granted date, marked, and the original.
