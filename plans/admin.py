@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from parindex.core.audit import AuditedAdmin
 from plans.models import (
     Assignment,
+    DeadlineExtension,
     Evidence,
     FileJob,
     ImportRun,
@@ -167,6 +168,8 @@ class AssignmentAdmin(AuditedAdmin, admin.ModelAdmin):
     search_fields = ["task__description", "task__number", "agency__name"]
     list_select_related = ["task", "agency"]
     autocomplete_fields = ["task", "agency", "reviewed_by"]
+    # Only a decision on a request (plans.services.deadline_extension_decide) moves it.
+    readonly_fields = ["extended_to"]
     inlines = [ProgressUpdateInline]
     # Links from elsewhere filter by agency or province without listing thousands of choices.
     extra_lookups = {
@@ -284,5 +287,36 @@ class FileJobAdmin(ReadOnlyAdmin):
         "created_at",
         "started_at",
         "finished_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(AuditedAdmin, ReadOnlyAdmin):
+    """Read-only: requests and decisions are history; they are made on the task page."""
+
+    list_display = [
+        "requested_at",
+        "assignment",
+        "due_before",
+        "requested_due",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["reason", "assignment__agency__name", "assignment__task__description"]
+    list_select_related = ["assignment__task", "assignment__agency", "decided_by"]
+    fields = [
+        "assignment",
+        "requested_by",
+        "requested_at",
+        "due_before",
+        "requested_due",
+        "reason",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_note",
     ]
     readonly_fields = fields

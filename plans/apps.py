@@ -10,7 +10,7 @@ class PlansConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from plans.models import Assignment, Evidence, Plan, Section, Task
+        from plans.models import Assignment, DeadlineExtension, Evidence, Plan, Section, Task
 
         auditlog.register(Plan, m2m_fields={"indices"})
         # Position, source row and the folded search text follow the workbook's layout, not
@@ -28,3 +28,6 @@ class PlansConfig(AppConfig):
         # around the admin's refusal. Progress updates are not registered: each is itself an
         # append-only record of who changed what and when, and no code path edits or deletes one.
         auditlog.register(Evidence)
+        # Requests and decisions on deadlines: the rows are the history, the entries say who
+        # decided (the decision is an update of the request's row).
+        auditlog.register(DeadlineExtension)

@@ -26,7 +26,7 @@ from plans.models import Assignment, Plan, ProgressUpdate, Section
 from plans.periods import period_bounds
 from plans.selectors import tasks_due_within
 from plans.staleness import stale_q
-from plans.timeliness import Timeliness, timeliness_case, timeliness_q
+from plans.timeliness import Timeliness, due_expression, timeliness_case, timeliness_q
 
 GROUPS = [group.value for group in Timeliness]
 
@@ -341,7 +341,9 @@ def dashboard_deadlines(scope: DashboardScope, *, days: int = 30, limit: int = 5
             scope.assignments()
             .select_related("task", "agency")
             .filter(timeliness_q(Timeliness.OVERDUE, scope.as_of))
-            .order_by("task__due_on")[:limit]
+            # Each agency's own due date: the extension granted it, else the task's.
+            .alias(due=due_expression())
+            .order_by("due")[:limit]
         ),
     }
 

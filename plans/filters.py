@@ -13,7 +13,7 @@ from django.utils import timezone
 from agencies.roles import can_review_province
 from parindex.core.text import fold
 from parindex.indices.models import Index
-from plans.models import Assignment
+from plans.models import Assignment, DeadlineExtension
 from plans.periods import YEARS
 from plans.selectors import assignment_list, plans_visible_to
 from plans.staleness import stale_q
@@ -134,6 +134,13 @@ class AssignmentFilter(django_filters.FilterSet):
     # Which rows the list starts from is the selector's choice (`assignments_filtered`); the
     # filter is here for the form, and offered only to those who may see withdrawn tasks.
     withdrawn = CheckboxFilter(label="Đã rút khỏi kế hoạch", method="filter_nothing")
+    # Sở Nội vụ's queue of requests to decide, and the work whose due date was moved.
+    extension = django_filters.ChoiceFilter(
+        label="Gia hạn",
+        choices=[("pending", "Chờ quyết định gia hạn"), ("granted", "Đã gia hạn")],
+        method="filter_extension",
+        empty_label="Tất cả",
+    )
 
     class Meta:
         model = Assignment
@@ -161,6 +168,11 @@ class AssignmentFilter(django_filters.FilterSet):
         return queryset.filter(
             timeliness_q(value, self.form.cleaned_data.get("as_of") or self.today)
         )
+
+    def filter_extension(self, queryset, name, value):
+        if value == "pending":
+            return queryset.filter(extension_status=DeadlineExtension.Status.PENDING)
+        return queryset.filter(extended_to__isnull=False)
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # as_of only changes how timeliness is read

@@ -228,3 +228,31 @@ class ListPageForm(forms.Form):
 
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
     per_page = forms.IntegerField(required=False, min_value=1, max_value=500)
+
+
+class ExtensionRequestForm(forms.Form):
+    requested_due = forms.DateField(
+        label=_("Đề nghị gia hạn đến ngày"),
+        help_text=_("dd/mm/yyyy"),
+        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
+        error_messages={
+            "required": _("Hãy nhập ngày đề nghị gia hạn."),
+            "invalid": _("Ngày phải có dạng dd/mm/yyyy."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Lý do"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Hãy ghi lý do đề nghị gia hạn.")},
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("grant", _("Gia hạn")), ("refuse", _("Không gia hạn"))])
+    note = forms.CharField(
+        label=_("Ý kiến / lý do không gia hạn"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

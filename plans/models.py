@@ -240,6 +240,27 @@ class Assignment(models.Model):
         blank=True,
         help_text=_("Phụ lục sửa đổi không còn giao cho cơ quan này; giữ lại tiến độ đã báo cáo."),
     )
+    # The due date Sở Nội vụ granted this agency (gia hạn), later than the task's: kept here by
+    # plans.services.deadline_extension_decide (and by the annex import) so that timeliness,
+    # lists and counts read one column instead of looking up the extensions row by row. The
+    # requests and decisions themselves are `DeadlineExtension` rows.
+    extended_to = models.DateField(_("hạn đã gia hạn"), null=True, blank=True)
+    # The latest request's status ("" when none was ever made), kept by the same services: the
+    # list marks and filters pending requests, and the task page looks the history up only for
+    # assignments that have one, from this column and no extra query per page or row.
+    extension_status = models.CharField(
+        _("đề nghị gia hạn gần nhất"),
+        max_length=10,
+        blank=True,
+        default="",
+        # Also in the database: bulk loaders (generate_scale_data's COPY) name only their columns.
+        db_default="",
+        choices=[
+            ("pending", _("Chờ quyết định")),
+            ("granted", _("Đã gia hạn")),
+            ("refused", _("Không gia hạn")),
+        ],
+    )
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -268,10 +289,89 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"{self.agency} – {self.get_role_display()} – {self.task}"
 
+    @property
+    def due_on(self):
+        """The date this agency's work is due: the granted extension, else the task's."""
+        return self.extended_to or self.task.due_on
+
     def timeliness(self, today) -> str:
         return timeliness_of(
-            status=self.status, completed_on=self.completed_on, due_on=self.task.due_on, today=today
+            status=self.status, completed_on=self.completed_on, due_on=self.due_on, today=today
         )
+
+
+class DeadlineExtension(models.Model):
+    """An agency's request for a later due date on its assignment (đề nghị gia hạn) and Sở Nội
+    vụ's decision on it. Never deleted: the requests and decisions are the history. A grant
+    sets `Assignment.extended_to`, which is what timeliness counts against."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ quyết định")
+        GRANTED = "granted", _("Đã gia hạn")
+        REFUSED = "refused", _("Không gia hạn")
+
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("phân công"),
+        on_delete=models.PROTECT,
+        related_name="extensions",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người đề nghị"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("đề nghị lúc"), auto_now_add=True)
+    # The due date when asked: what the list shows as the original date next to the new one.
+    due_before = models.DateField(_("hạn khi đề nghị"))
+    requested_due = models.DateField(_("hạn đề nghị"))
+    reason = models.TextField(_("lý do"))
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người quyết định"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("quyết định lúc"), null=True, blank=True)
+    decision_note = models.TextField(_("ý kiến"), blank=True)
+
+    class Meta:
+        verbose_name = _("đề nghị gia hạn")
+        verbose_name_plural = _("đề nghị gia hạn")
+        ordering = ["assignment", "-requested_at"]
+        constraints = [
+            # One open request per assignment: a second one waits for the first decision.
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(status="pending"),
+                name="extension_one_pending_per_assignment",
+            ),
+            models.CheckConstraint(
+                name="extension_later_than_before",
+                condition=Q(requested_due__gt=models.F("due_before")),
+            ),
+            models.CheckConstraint(
+                name="extension_decided_has_time",
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+            ),
+        ]
+        indexes = [
+            # Sở Nội vụ's queue: the pending requests, oldest first.
+            models.Index(fields=["status", "requested_at"], name="extension_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} – {self.requested_due:%d/%m/%Y} – {self.get_status_display()}"
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Đề nghị gia hạn không được xóa."))
 
 
 def evidence_path(instance: "Evidence", filename: str) -> str:

@@ -40,6 +40,7 @@ from agencies.roles import acting_ids_by_agency
 from plans.models import Assignment, ProgressUpdate
 from plans.periods import period_label
 from plans.staleness import stale_q
+from plans.timeliness import due_expression
 
 logger = logging.getLogger(__name__)
 
@@ -247,14 +248,16 @@ def _tasks_by_recipient(assignments, acting: dict[int, frozenset[int]]):
 
 
 def _item(task, assignments, recipient: Agency, today: datetime.date) -> ReminderItem:
+    # The recipient's own due date: a granted extension (gia hạn) moves it past the task's.
+    due_on = min(assignment.due_on for assignment in assignments)
     return ReminderItem(
         task_id=task.pk,
         number=task.number or "(không số)",
         description=short_description(task.description),
         plan=str(task.plan),
         roles=_roles(assignments, recipient),
-        due_on=task.due_on,
-        days=abs((task.due_on - today).days),
+        due_on=due_on,
+        days=abs((due_on - today).days),
         url=task_url(task.pk),
     )
 
@@ -278,8 +281,8 @@ def reminders_collect(
     if not acting:
         return []
     due = Q(
-        task__due_on__isnull=False,
-        task__due_on__lte=today + datetime.timedelta(days=days),
+        due__isnull=False,
+        due__lte=today + datetime.timedelta(days=days),
     ) & ~Q(status=Assignment.Status.DONE)
     # The same query brings the forgotten ongoing work, with each one's last report.
     last_report = ProgressUpdate.objects.filter(
@@ -287,6 +290,8 @@ def reminders_collect(
     ).order_by("-created_at")
     assignments = (
         Assignment.objects.in_force()
+        # Each agency's own due date: a granted extension (gia hạn) moves it past the task's.
+        .alias(due=due_expression())
         .filter(due | stale_q(today), agency_id__in=set().union(*acting.values()))
         .select_related("task", "task__plan", "agency", "agency__province")
         .annotate(last_report=Subquery(last_report.values("created_at")[:1]))
@@ -311,7 +316,7 @@ def reminders_collect(
         tasks = sorted(
             by_task,
             key=lambda rows: (
-                rows[0].task.due_on,
+                min(row.due_on for row in rows),
                 -rows[0].task.plan.year,
                 rows[0].task.plan.number,
                 rows[0].task.position,

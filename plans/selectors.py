@@ -31,6 +31,7 @@ from agencies.roles import (
 )
 from plans.models import (
     Assignment,
+    DeadlineExtension,
     FileJob,
     ImportRun,
     Plan,
@@ -39,7 +40,7 @@ from plans.models import (
     Task,
 )
 from plans.periods import period_label
-from plans.timeliness import Timeliness, timeliness_case, timeliness_q
+from plans.timeliness import Timeliness, due_expression, timeliness_case, timeliness_q
 
 
 def plans_visible_to(*, user):
@@ -188,6 +189,37 @@ def assignment_awaits_review(assignment) -> bool:
     )
 
 
+def extension_histories(assignments) -> dict[int, list[DeadlineExtension]]:
+    """Each assignment's deadline extension requests and decisions, newest first: one query,
+    and none when no assignment ever had a request (`Assignment.extension_status`)."""
+    asked = [a.pk for a in assignments if a.extension_status]
+    histories: dict[int, list[DeadlineExtension]] = {pk: [] for pk in asked}
+    if asked:
+        for extension in (
+            DeadlineExtension.objects.filter(assignment_id__in=asked)
+            .select_related("requested_by", "decided_by")
+            .order_by("-requested_at", "-pk")
+        ):
+            histories[extension.assignment_id].append(extension)
+    return histories
+
+
+def can_request_extension(*, user, assignment) -> bool:
+    """Staff of the assignment's agency ask for more time on work in force that is not done
+    and has a due date to move (an ongoing task has none)."""
+    return (
+        can_change_assignment(user=user, assignment=assignment)
+        and assignment.status != Assignment.Status.DONE
+        and assignment.task.due_on is not None
+    )
+
+
+def can_decide_extension(*, user, assignment) -> bool:
+    """Sở Nội vụ of the task's province (who assigned the work), and administrators, grant or
+    refuse a request on work in force."""
+    return can_review(user=user, assignment=assignment)
+
+
 def can_restore_task(*, user, task) -> bool:
     """Sở Nội vụ of the task's province, and administrators, put a withdrawn task back."""
     return is_administrator(user) or (
@@ -207,8 +239,11 @@ def tasks_due_within(assignments, *, start: datetime.date, end: datetime.date, o
     each ONCE however many agencies share it: a task of 29 agencies is one line, with how many
     of them have not finished (`open_agencies`) and, when only one has, its name. One query:
     a dict per task."""
+    # Each agency's own due date: a granted extension (gia hạn) counts, not the task's; the
+    # line shows the earliest of its agencies' dates, marked when that one was extended.
     return list(
-        assignments.filter(open_work, task__due_on__gte=start, task__due_on__lte=end)
+        assignments.alias(own_due=due_expression())
+        .filter(open_work, own_due__gte=start, own_due__lte=end)
         .values(
             "task_id",
             "task__number",
@@ -218,16 +253,20 @@ def tasks_due_within(assignments, *, start: datetime.date, end: datetime.date, o
             "task__plan__number",
             "task__plan__year",
         )
-        .annotate(open_agencies=Count("pk"), agency_name=Min("agency__name"))
-        .order_by("task__due_on", "task__plan_id", "task__position", "task_id")[:limit]
+        .annotate(
+            open_agencies=Count("pk"), agency_name=Min("agency__name"), due=Min(due_expression())
+        )
+        .order_by("due", "task__plan_id", "task__position", "task_id")[:limit]
     )
 
 
 def home_overview(*, user, today, limit: int = 10) -> dict:
     """What the home page shows: counts by group, due in 30 days, overdue, returned."""
     visible = assignments_visible_to(user=user)
-    rows = visible.select_related("task", "task__plan", "agency").annotate(
-        timeliness=timeliness_case(today)
+    rows = (
+        visible.select_related("task", "task__plan", "agency")
+        .annotate(timeliness=timeliness_case(today))
+        .alias(due=due_expression())
     )
     soon = today + datetime.timedelta(days=30)
     open_work = ~Q(status=Assignment.Status.DONE)
@@ -237,7 +276,7 @@ def home_overview(*, user, today, limit: int = 10) -> dict:
             visible, start=today, end=soon, open_work=open_work, limit=limit
         ),
         "overdue": list(
-            rows.filter(timeliness_q(Timeliness.OVERDUE, today)).order_by("task__due_on")[:limit]
+            rows.filter(timeliness_q(Timeliness.OVERDUE, today)).order_by("due")[:limit]
         ),
         "returned": list(
             rows.filter(review=Assignment.Review.RETURNED).order_by("-reviewed_at")[:limit]

@@ -9,7 +9,7 @@ from auditlog.context import disable_auditlog
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyAlias, CollectiveName, Membership
@@ -17,7 +17,15 @@ from parindex.core.audit import audit_rows, audit_updates, created, deleted, m2m
 from parindex.core.text import fold
 from plans.evidence import evidence_check_size, evidence_content_type, sha256_of
 from plans.importing.pipeline import ImportReport, annex_import
-from plans.models import Assignment, Evidence, ImportRun, ProgressUpdate, ReportingPeriod, Task
+from plans.models import (
+    Assignment,
+    DeadlineExtension,
+    Evidence,
+    ImportRun,
+    ProgressUpdate,
+    ReportingPeriod,
+    Task,
+)
 from plans.selectors import assignment_awaits_review, with_work_flag
 
 
@@ -605,3 +613,107 @@ def agency_settle_as_collective(
             result.agency_removed = True
     audit_rows(changes, actor=actor, additional_data={**AUDIT_VIA, "name": name})
     return result
+
+
+def _day(value: datetime.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+@transaction.atomic
+def deadline_extension_request(
+    *, assignment: Assignment, author, requested_due: datetime.date, reason: str, today
+) -> DeadlineExtension:
+    """An agency asks Sở Nội vụ for a later due date on its assignment, with a reason. Refused
+    (ValidationError, nothing saved) for work that is done, withdrawn or has no due date, a
+    date not after the current due date or before today, an empty reason, or while an earlier
+    request still waits for its decision."""
+    # Locked: the checks below read the assignment, and a decision or an import may change it.
+    assignment = Assignment.objects.select_for_update().select_related("task").get(pk=assignment.pk)
+    current = assignment.due_on
+    if assignment.unassigned_at is not None or assignment.task.withdrawn_at is not None:
+        raise ValidationError("Phân công không còn hiệu lực: không thể đề nghị gia hạn.")
+    if assignment.status == Assignment.Status.DONE:
+        raise ValidationError("Phân công đã hoàn thành: không cần gia hạn.")
+    if current is None:
+        raise ValidationError("Nhiệm vụ không có thời hạn cụ thể nên không cần gia hạn.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Hãy ghi lý do đề nghị gia hạn."})
+    if requested_due < today:
+        raise ValidationError({"requested_due": "Ngày đề nghị không được trước hôm nay."})
+    if requested_due <= current:
+        raise ValidationError(
+            {"requested_due": f"Ngày đề nghị phải sau hạn hiện tại ({_day(current)})."}
+        )
+    extension = DeadlineExtension(
+        assignment=assignment,
+        requested_by=author,
+        due_before=current,
+        requested_due=requested_due,
+        reason=reason,
+    )
+    try:
+        with transaction.atomic():
+            extension.save()
+    except IntegrityError:
+        raise ValidationError(
+            "Đã có đề nghị gia hạn đang chờ Sở Nội vụ quyết định cho phân công này."
+        ) from None
+    _set_extension_fields(
+        assignment, {"extension_status": DeadlineExtension.Status.PENDING}, actor=author
+    )
+    return extension
+
+
+def _set_extension_fields(assignment: Assignment, fields: dict, *, actor) -> None:
+    """Save the assignment's extension columns, audited, without bumping its version: an
+    extension does not touch the progress someone may be typing on the same assignment, whose
+    save would otherwise be refused as a concurrent update."""
+    before = copy.copy(assignment)
+    Assignment.objects.filter(pk=assignment.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(assignment, name, value)
+    audit_updates([(before, assignment)], actor=actor)
+
+
+@transaction.atomic
+def deadline_extension_decide(
+    *, extension: DeadlineExtension, reviewer, grant: bool, note: str = ""
+) -> DeadlineExtension:
+    """Sở Nội vụ grants a pending request (the assignment's due date becomes the requested one)
+    or refuses it with a reason. The request's row keeps both: it is the history."""
+    note = note.strip()
+    if not grant and not note:
+        raise ValidationError({"note": "Hãy ghi lý do không gia hạn."})
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("task")
+        .get(pk=extension.assignment_id)
+    )
+    if grant and assignment.due_on is not None and extension.requested_due <= assignment.due_on:
+        # A revised annex (or an earlier grant) gave at least this much time meanwhile.
+        raise ValidationError(
+            f"Hạn hiện tại ({_day(assignment.due_on)}) đã không sớm hơn ngày đề nghị: "
+            "hãy ghi ý kiến và không gia hạn."
+        )
+    before = copy.copy(extension)
+    fields = {
+        "status": DeadlineExtension.Status.GRANTED if grant else DeadlineExtension.Status.REFUSED,
+        "decided_by": reviewer,
+        "decided_at": timezone.now(),
+        "decision_note": note,
+    }
+    # Compare-and-swap on the status: two reviewers deciding at once, only the first counts.
+    decided = DeadlineExtension.objects.filter(
+        pk=extension.pk, status=DeadlineExtension.Status.PENDING
+    ).update(**fields)
+    if not decided:
+        raise ValidationError("Đề nghị gia hạn này đã được quyết định.")
+    for name, value in fields.items():
+        setattr(extension, name, value)
+    audit_updates([(before, extension)], actor=reviewer)
+    moved = {"extension_status": fields["status"]}
+    if grant:
+        moved["extended_to"] = extension.requested_due
+    _set_extension_fields(assignment, moved, actor=reviewer)
+    return extension

@@ -85,6 +85,21 @@ class AssignmentTable(tables.Table):
         return format_html('<a href="{}">{}</a>', url, text)
 
     def render_due(self, record, value):
+        due = self._due(record, value)
+        if record.extension_status == "pending":
+            # Sở Nội vụ's cue that a request waits for its decision.
+            return format_html('{} <span class="extension-pending">chờ duyệt gia hạn</span>', due)
+        return due
+
+    def _due(self, record, value):
+        if record.extended_to:
+            # The granted date counts; the annex's date stays in sight.
+            return format_html(
+                '{} <span class="extended">đã gia hạn</span> <small class="muted">(hạn gốc {})'
+                "</small>",
+                record.extended_to.strftime("%d/%m/%Y"),
+                value.strftime("%d/%m/%Y") if value else record.task.deadline_text or "—",
+            )
         return value.strftime("%d/%m/%Y") if value else record.task.deadline_text or "—"
 
     def render_timeliness(self, value):

@@ -4,11 +4,15 @@ Vietnamese task reports count work in exactly six groups. The group is never typ
 from the assignment's status and completion date, its task's due date, and today. The same
 rules are written once, as mutually exclusive conditions, and used three ways:
 
-- `timeliness_q(group, today)`: a filter (index-friendly: plain comparisons, no CASE);
+- `timeliness_q(group, today)`: a filter (plain comparisons, no CASE);
 - `timeliness_case(today)`: an annotation, for counting by group in the database;
 - `timeliness_of(...)`: the same decision in Python, for one object in hand.
 
 A task with no due date (ongoing "Thường xuyên", recurring, event) is never overdue.
+
+The due date is the assignment's own: the one Sở Nội vụ granted the agency (gia hạn,
+`Assignment.extended_to`) where there is one, else the task's (`due_expression`). Both are
+columns of the rows already joined, so counting stays one query with no subquery per row.
 
 `today` may be a past day (a reporting period's cut-off): work counts as done only if it was
 completed by then, so a report for "6 tháng" reads the same whenever it is produced.
@@ -19,6 +23,14 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import (
+    GreaterThan,
+    GreaterThanOrEqual,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+)
 from django.utils.translation import gettext_lazy as _
 
 DONE = "done"  # Assignment.Status.DONE; repeated here to keep this module import-light.
@@ -62,28 +74,35 @@ def timeliness_of(
     return Timeliness.ON_TRACK
 
 
-def timeliness_q(
-    group: str, today: datetime.date, *, due: str = "task__due_on", soon_days: int | None = None
-) -> Q:
-    """Rows of `group`, for a queryset of assignments (`due` is the path to the due date)."""
+def due_expression(prefix: str = ""):
+    """An assignment's due date in the database: the granted extension, else its task's.
+    `prefix` reaches assignments from another model ("assignments__")."""
+    return Coalesce(F(f"{prefix}extended_to"), F(f"{prefix}task__due_on"))
+
+
+def timeliness_q(group: str, today: datetime.date, *, due=None, soon_days: int | None = None) -> Q:
+    """Rows of `group`, for a queryset of assignments (`due`: the due date, a path or an
+    expression; by default the assignment's own, `due_expression()`)."""
     soon_days = _soon_days() if soon_days is None else soon_days
     soon = today + datetime.timedelta(days=soon_days)
+    due = due_expression() if due is None else due
+    due = F(due) if isinstance(due, str) else due
     done = Q(status=DONE, completed_on__lte=today)
-    no_due = Q(**{f"{due}__isnull": True})
+    no_due = Q(IsNull(due, True))
     conditions = {
-        Timeliness.DONE_ON_TIME: done & (no_due | Q(completed_on__lte=F(due))),
-        Timeliness.DONE_LATE: done & Q(completed_on__gt=F(due)),
+        Timeliness.DONE_ON_TIME: done & (no_due | Q(LessThanOrEqual(F("completed_on"), due))),
+        Timeliness.DONE_LATE: done & Q(GreaterThan(F("completed_on"), due)),
         Timeliness.NO_DEADLINE: ~done & no_due,
-        Timeliness.OVERDUE: ~done & Q(**{f"{due}__lt": today}),
-        Timeliness.DUE_SOON: ~done & Q(**{f"{due}__gte": today, f"{due}__lte": soon}),
-        Timeliness.ON_TRACK: ~done & Q(**{f"{due}__gt": soon}),
+        Timeliness.OVERDUE: ~done & Q(LessThan(due, today)),
+        Timeliness.DUE_SOON: ~done
+        & Q(GreaterThanOrEqual(due, today))
+        & Q(LessThanOrEqual(due, soon)),
+        Timeliness.ON_TRACK: ~done & Q(GreaterThan(due, soon)),
     }
     return conditions[Timeliness(group)]
 
 
-def timeliness_case(
-    today: datetime.date, *, due: str = "task__due_on", soon_days: int | None = None
-) -> Case:
+def timeliness_case(today: datetime.date, *, due=None, soon_days: int | None = None) -> Case:
     """Each row's group as an expression: `.annotate(timeliness=timeliness_case(today))`."""
     return Case(
         *(

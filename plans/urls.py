@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans.views import agencies, dashboard, files, imports, tasks
+from plans.views import agencies, dashboard, extensions, files, imports, tasks
 
 app_name = "plans"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("tasks/<int:pk>/restore/", tasks.task_restore, name="task_restore"),
     path("assignments/<int:pk>/progress/", tasks.assignment_progress, name="assignment_progress"),
     path("assignments/<int:pk>/review/", tasks.assignment_review, name="assignment_review"),
+    path("assignments/<int:pk>/extension/", extensions.extension_request, name="extension_request"),
+    path("extensions/<int:pk>/decide/", extensions.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", tasks.evidence_download, name="evidence_download"),
     path("agencies/lookup/", tasks.agency_lookup, name="agency_lookup"),
     path("agencies/unknown/", agencies.unknown_agency_provinces, name="unknown_agency_provinces"),

@@ -53,6 +53,7 @@ from plans.importing.scores import find_score_statements
 from plans.importing.sync import score_as_dict
 from plans.models import (
     Assignment,
+    DeadlineExtension,
     Evidence,
     FileJob,
     ImportRun,
@@ -62,7 +63,11 @@ from plans.models import (
     Section,
     Task,
 )
-from plans.services import assignment_record_progress, import_preview
+from plans.services import (
+    assignment_record_progress,
+    deadline_extension_request,
+    import_preview,
+)
 from tests.conftest import agency
 from tests.downloads import run_worker_once
 from tests.factories import make_assignment, make_plan, make_task
@@ -216,6 +221,24 @@ EXPECTED: dict[str, Expect] = {
         post=roles(LOGIN, 403, 404, 404, 403, DONE, DONE),
         kwargs=lambda w: [{"pk": w.assignment.pk}],
         payload=lambda w: {"decision": "confirm", "note": "", "version": w.assignment.version},
+    ),
+    # Deadline extensions: the owning agency's staff ask (on its open overdue task); Sở Nội vụ
+    # of the province and administrators decide. The others see the task but are refused
+    # (403), or do not see it (404).
+    "plans:extension_request": Expect(
+        get=POST_ONLY_GET,
+        post=roles(LOGIN, DONE, 404, 404, 403, 403, 403),
+        kwargs=lambda w: [{"pk": w.open_assignment.pk}],
+        payload=lambda w: {
+            "requested_due": (TODAY + datetime.timedelta(days=30)).strftime("%d/%m/%Y"),
+            "reason": "Chờ ý kiến của Bộ",
+        },
+    ),
+    "plans:extension_decide": Expect(
+        get=POST_ONLY_GET,
+        post=roles(LOGIN, 403, 404, 404, 403, DONE, DONE),
+        kwargs=lambda w: [{"pk": w.extension.pk}],
+        payload=lambda w: {"decision": "grant", "note": ""},
     ),
     "plans:evidence_download": Expect(
         get=roles(LOGIN, 200, 404, 404, 200, 200, 200), kwargs=lambda w: [{"pk": w.evidence.pk}]
@@ -375,6 +398,8 @@ class World:
     job: FileJob
     withdrawn_task: Task
     unknown_agency: Agency
+    open_assignment: Assignment
+    extension: DeadlineExtension
 
 
 @pytest.fixture
@@ -407,7 +432,16 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
     assignment.refresh_from_db()
     # An overdue task of Sở Tư pháp, so the period's reminder has work to send.
     overdue = make_task(plan, number="2", due_on=TODAY - datetime.timedelta(days=5))
-    make_assignment(overdue, tp, status=Assignment.Status.IN_PROGRESS)
+    open_assignment = make_assignment(overdue, tp, status=Assignment.Status.IN_PROGRESS)
+    # Sở Tư pháp's request for more time on another task, waiting for Sở Nội vụ's decision.
+    extended = make_assignment(make_task(plan, number="4", due_on=TODAY), tp)
+    extension = deadline_extension_request(
+        assignment=extended,
+        author=staff_tuphap,
+        requested_due=TODAY + datetime.timedelta(days=20),
+        reason="Chờ số liệu",
+        today=TODAY,
+    )
     # A task a revised annex no longer contains, for Sở Nội vụ to restore.
     withdrawn_task = make_task(plan, number="3", withdrawn_at=timezone.now())
     make_assignment(withdrawn_task, tp)
@@ -490,6 +524,8 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
         job=job,
         withdrawn_task=withdrawn_task,
         unknown_agency=unknown_agency,
+        open_assignment=open_assignment,
+        extension=extension,
     )
 
 

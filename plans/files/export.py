@@ -161,6 +161,9 @@ ASSIGNMENT_HEADER = [
     "Hạn hoàn thành",
     "Thời gian thực hiện (nguyên văn)",
     "Thời hạn",
+    # The due date Sở Nội vụ granted the agency (gia hạn), which "Thời hạn" counts against;
+    # "Hạn hoàn thành" stays the plan's. Last, so the earlier columns keep their places.
+    "Gia hạn đến",
 ]
 
 
@@ -182,7 +185,7 @@ def assignments_export_xlsx(assignments, *, today) -> bytes:
     seconds, most of it openpyxl's own work (see README, Performance)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Nhiệm vụ")
-    for index, width in enumerate([16, 30, 7, 70, 30, 10, 16, 14, 14, 24, 22]):
+    for index, width in enumerate([16, 30, 7, 70, 30, 10, 16, 14, 14, 24, 22, 14]):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.append([safe_cell(sheet, value, bold=True) for value in ASSIGNMENT_HEADER])
     roles, statuses = dict(Assignment.Role.choices), dict(Assignment.Status.choices)
@@ -202,6 +205,7 @@ def assignments_export_xlsx(assignments, *, today) -> bytes:
         "status",
         "completed_on",
         "task__due_on",
+        "extended_to",
         "task__deadline_text",
         "timeliness",
     )
@@ -218,6 +222,7 @@ def assignments_export_xlsx(assignments, *, today) -> bytes:
         status,
         completed_on,
         due_on,
+        extended_to,
         deadline_text,
         timeliness,
     ) in rows.iterator(chunk_size=2000):
@@ -240,6 +245,7 @@ def assignments_export_xlsx(assignments, *, today) -> bytes:
                     due_on,
                     deadline_text,
                     labels[timeliness],
+                    extended_to,
                 )
             ]
         )

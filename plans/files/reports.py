@@ -21,7 +21,13 @@ from plans.dashboard import GROUPS, DashboardScope, dashboard_by_agency, dashboa
 from plans.files.export import agency_text, safe_cell, xml_text
 from plans.models import Assignment, Plan, ProgressUpdate, Task
 from plans.periods import period_label
-from plans.timeliness import TIMELINESS_LABELS, Timeliness, timeliness_case, timeliness_q
+from plans.timeliness import (
+    TIMELINESS_LABELS,
+    Timeliness,
+    due_expression,
+    timeliness_case,
+    timeliness_q,
+)
 
 REPORT_HEADER = [
     "TT",
@@ -96,6 +102,18 @@ def _group_text(assignments: list[Assignment]) -> str:
     return "; ".join(f"{TIMELINESS_LABELS[g]}: {counts[g]}" for g in GROUPS if counts[g])
 
 
+def _deadline_text(task: Task, assignments: list[Assignment]) -> str:
+    """The annex's wording, and the extensions granted (gia hạn): the groups count against them."""
+    extended = [
+        f"{a.agency.name} đã gia hạn đến {a.extended_to:%d/%m/%Y}"
+        for a in assignments
+        if a.extended_to
+    ]
+    if not extended:
+        return task.deadline_text
+    return "\n".join([task.deadline_text or "—", *extended])
+
+
 def report_rows(subject: ReportSubject):
     """(kind, values) rows in the annex layout: "section" rows, then "task" rows."""
     section = None
@@ -112,7 +130,7 @@ def report_rows(subject: ReportSubject):
                 task.description,
                 agency_text(assignments, Assignment.Role.LEAD),
                 agency_text(assignments, Assignment.Role.SUPPORT),
-                task.deadline_text,
+                _deadline_text(task, assignments),
                 _group_text(assignments),
                 "\n".join(notes),
                 sum(a.evidence_count for a in assignments),
@@ -241,10 +259,13 @@ def report_docx(subject: ReportSubject) -> bytes:
         document.add_paragraph("Không có nhiệm vụ quá hạn.")
     for agency, items in overdue.items():
         document.add_paragraph(xml_text(agency), style="List Bullet")
-        for task in items:
+        for assignment in items:
+            task = assignment.task
+            due = f"hạn {task.due_on:%d/%m/%Y}"
+            if assignment.extended_to:
+                due = f"đã gia hạn đến {assignment.extended_to:%d/%m/%Y}, hạn gốc {task.due_on:%d/%m/%Y}"
             document.add_paragraph(
-                xml_text(f"{task.number}. {task.description} (hạn {task.due_on:%d/%m/%Y})"),
-                style="List Bullet 2",
+                xml_text(f"{task.number}. {task.description} ({due})"), style="List Bullet 2"
             )
 
     document.add_heading("IV. ĐỀ XUẤT, KIẾN NGHỊ", level=1)
@@ -254,14 +275,15 @@ def report_docx(subject: ReportSubject) -> bytes:
     return buffer.getvalue()
 
 
-def _overdue(scope: DashboardScope) -> dict[str, list[Task]]:
+def _overdue(scope: DashboardScope) -> dict[str, list[Assignment]]:
     rows = (
         scope.assignments()
         .filter(timeliness_q(Timeliness.OVERDUE, scope.as_of))
         .select_related("task", "agency")
-        .order_by("agency__name", "task__due_on")
+        .alias(due=due_expression())
+        .order_by("agency__name", "due")
     )
-    grouped: dict[str, list[Task]] = defaultdict(list)
+    grouped: dict[str, list[Assignment]] = defaultdict(list)
     for assignment in rows:
-        grouped[assignment.agency.name].append(assignment.task)
+        grouped[assignment.agency.name].append(assignment)
     return dict(grouped)

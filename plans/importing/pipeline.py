@@ -542,6 +542,7 @@ def _row(item: ImportedTask) -> dict:
         "suggestion": item.suggestion,
         "agencies_added": item.agencies_added,
         "agencies_removed": item.agencies_removed,
+        "extensions": item.extensions,
     }
 
 

@@ -10,6 +10,10 @@ Then:
 - a stored task no row matched is withdrawn, never deleted, and stays readable to reviewers;
 - an agency no longer named loses its assignment if nobody ever worked on it, else the
   assignment is kept with its history, marked "không còn được giao" (unassigned_at).
+- a changed due date leaves an agency's granted extension (gia hạn, Assignment.extended_to)
+  in force while the extension is later than the new date; a new date as late or later (or
+  none: "Thường xuyên") supersedes it. Either way the preview says so per agency
+  (`ImportedTask.extensions`), and the requests and decisions stay in the history.
 What would put recorded work at risk (a task with work withdrawn or re-texted beyond a small
 correction, an agency with work no longer named) is listed in `at_risk`: confirming it needs
 an explicit acknowledgement (plans.importing.pipeline).
@@ -103,6 +107,8 @@ class ImportedTask:
     suggestion: dict = field(default_factory=dict)  # an uncertain candidate for the reviewer
     agencies_added: list[str] = field(default_factory=list)
     agencies_removed: list[str] = field(default_factory=list)
+    # What a changed due date does to the agencies' granted extensions, one line per agency.
+    extensions: list[str] = field(default_factory=list)
 
     @property
     def row_id(self) -> str:
@@ -219,7 +225,16 @@ def _plan_state(sections, tasks, assignments, worked: set[int]) -> str:
     for a in sorted(assignments, key=lambda a: a.pk):
         digest.update(
             repr(
-                ("a", a.pk, a.task_id, a.agency_id, a.role, a.unassigned_at is None, a.pk in worked)
+                (
+                    "a",
+                    a.pk,
+                    a.task_id,
+                    a.agency_id,
+                    a.role,
+                    a.unassigned_at is None,
+                    a.pk in worked,
+                    a.extended_to,
+                )
             ).encode()
         )
     return digest.hexdigest()
@@ -303,6 +318,7 @@ def plan_sync(
     new_assignments: list[Assignment] = []
     changed_assignments: list[Assignment] = []
     removed_assignments: list[int] = []
+    cleared_extensions: list[Assignment] = []  # extensions a later annex date supersedes
     agency_names = _agency_names(assignments, tasks)
 
     for position, item in enumerate(tasks):
@@ -353,6 +369,15 @@ def plan_sync(
             }
         if restored:
             task.withdrawn_at = None
+        if task.due_on != values["due_on"]:
+            item.extensions = _sync_extensions(
+                task,
+                values["due_on"],
+                assignments.get(task.pk, {}).values(),
+                agency_names,
+                audited=audited,
+                cleared=cleared_extensions,
+            )
         if any(getattr(task, f) != v for f, v in values.items()) or restored:
             # A renumbered task (1.1 → 1.2 after an insertion) follows the file like its
             # position: the import run's summary keeps its old number ("before"), and an audit
@@ -469,6 +494,7 @@ def plan_sync(
     Assignment.objects.bulk_update(
         changed_assignments, ["role", "source_text", "unassigned_at"], batch_size=2000
     )
+    Assignment.objects.bulk_update(cleared_extensions, ["extended_to"], batch_size=2000)
     Assignment.objects.filter(pk__in=removed_assignments).delete()
 
     agencies = Agency.objects.in_bulk({a.agency_id for a in changed_assignments})
@@ -499,6 +525,32 @@ def _risk(kind: str, task: Task, item: ImportedTask, message: str, *, section, *
         "message": message,
         **extra,
     }
+
+
+def _sync_extensions(task, new_due, existing, agency_names, *, audited, cleared) -> list[str]:
+    """A revised annex moved the task's due date: each agency's granted extension stays while
+    it is later than the new date (what Sở Nội vụ granted is not silently taken back), and is
+    superseded when the annex now gives as much time or more, or no date. Returns the
+    preview's lines."""
+    lines = []
+    for assignment in existing:
+        granted = assignment.extended_to
+        if granted is None:
+            continue
+        name = agency_names[assignment.agency_id]
+        if new_due is not None and new_due < granted:
+            lines.append(
+                f"{name}: giữ hạn đã gia hạn {granted:%d/%m/%Y} (hạn mới theo phụ lục "
+                f"{new_due:%d/%m/%Y} sớm hơn)"
+            )
+            continue
+        audited.append((copy.copy(assignment), assignment))
+        assignment.task = task  # for the audit entry's name, without a query
+        assignment.extended_to = None
+        cleared.append(assignment)
+        new = f"hạn mới {new_due:%d/%m/%Y}" if new_due else "phụ lục không còn hạn cụ thể"
+        lines.append(f"{name}: {new} thay cho hạn đã gia hạn {granted:%d/%m/%Y}")
+    return lines
 
 
 def _agency_names(assignments, tasks: list[ImportedTask]) -> dict[int, str]:

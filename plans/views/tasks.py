@@ -42,6 +42,7 @@ from plans.selectors import (
     can_change_assignment,
     can_restore_task,
     can_review,
+    extension_histories,
     home_overview,
     plan_overview,
     task_history,
@@ -51,6 +52,7 @@ from plans.services import ConcurrentUpdate
 from plans.tables import AssignmentTable
 from plans.timeliness import TIMELINESS_LABELS, Timeliness
 from plans.views.common import bad_request
+from plans.views.extensions import extension_row
 
 
 def _home_dashboard_url(user, today) -> str | None:
@@ -144,12 +146,15 @@ def task_list(request):
     )
 
 
-def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=None):
+def _task_page(
+    request, task, *, forms_by_assignment=None, status=200, conflict=None, extension_forms=None
+):
     today = timezone.localdate()
     assignments = list(task.assignments.all())
     years = {task.plan.year, today.year, *(range(task.plan.year, today.year + 1))}
     periods = period_choices(years)
     forms_by_assignment = forms_by_assignment or {}
+    extensions = extension_histories(assignments)
     rows = []
     for assignment in assignments:
         own = can_change_assignment(user=request.user, assignment=assignment)
@@ -178,6 +183,12 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
                 "timeliness_code": assignment.timeliness(today),
                 "form": form if own else None,
                 "review_form": review_form,
+                "extension": extension_row(
+                    request.user,
+                    assignment,
+                    extensions.get(assignment.pk, []),
+                    (extension_forms or {}).get(assignment.pk),
+                ),
             }
         )
     history, history_total = task_history(task=task, show_all=request.GET.get("history") == "all")
