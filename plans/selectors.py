@@ -385,11 +385,21 @@ def review_pending(*, user):
     )
 
 
-def review_pending_count(*, user) -> int | None:
-    """How many completions await the user's review; None for those who do not review."""
+def review_queue(*, user, limit: int = 10) -> dict | None:
+    """Sở Nội vụ's queue on the home page: how many completions await the user's review, and
+    the `limit` waiting longest, with their task and agency (two queries). None for those who
+    do not review."""
     if not can_review_province(user):
         return None
-    return review_pending(user=user).count()
+    pending = review_pending(user=user)
+    return {
+        "count": pending.count(),
+        "oldest": list(
+            pending.select_related("task", "task__plan", "agency").order_by("updated_at", "pk")[
+                :limit
+            ]
+        ),
+    }
 
 
 def latest_report_ids():

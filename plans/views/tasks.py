@@ -39,7 +39,7 @@ from plans.selectors import (
     home_overview,
     plan_overview,
     progress_updates_by_id,
-    review_pending_count,
+    review_queue,
     task_history,
     tasks_visible_to,
 )
@@ -63,7 +63,7 @@ def home(request):
             "today": today,
             "plans": plan_overview(user=request.user),
             # Sở Nội vụ's queue: the list's `?review=pending` (plans.filters).
-            "review_pending": review_pending_count(user=request.user),
+            "review_queue": review_queue(user=request.user),
         },
     )
 

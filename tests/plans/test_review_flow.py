@@ -67,6 +67,10 @@ def review(client, assignment, decision, note=""):
     )
 
 
+def waiting(client) -> int:
+    return client.get("/").context["review_queue"]["count"]
+
+
 def page_of(client, assignment, **params):
     return client.get(reverse("plans:task_detail", args=[assignment.task_id]), params)
 
@@ -83,29 +87,33 @@ def test_home_counts_completions_awaiting_review_for_the_reviewer(
 ):
     client.force_login(reviewer)
     # session, user, membership, agency, merged provinces, counts, due soon, overdue, returned,
-    # plans, the agency's province in the heading, the review queue's count.
-    with django_assert_max_num_queries(13):
+    # plans, the agency's province in the heading, the review queue's count and its oldest 10.
+    with django_assert_max_num_queries(14):
         response = client.get("/")
-    assert response.context["review_pending"] == 1
+    assert response.context["review_queue"]["count"] == 1
+    assert [a.pk for a in response.context["review_queue"]["oldest"]] == [reported.pk]
+    queue = response.text[response.text.index('id="review-queue"') :]
+    assert f'href="/tasks/{reported.task_id}/"' in queue.split("</section>")[0]
     assert '<a class="group t-due_soon" href="/tasks/?review=pending"><strong>1</strong>' in (
         response.text
     )
     assert "Chờ xác nhận" in response.text
     review(client, reported, "confirm")
-    assert client.get("/").context["review_pending"] == 0
+    assert waiting(client) == 0
 
 
 def test_agency_staff_have_no_review_counter(client, reported, staff_tuphap, staff_taichinh):
     for user in (staff_tuphap, staff_taichinh):
         client.force_login(user)
         response = client.get("/")
-        assert response.context["review_pending"] is None
+        assert response.context["review_queue"] is None
+        assert "Chờ Sở Nội vụ xác nhận" not in response.text
         assert "review=pending" not in response.text
 
 
 def test_the_counter_is_of_the_reviewers_province_only(client, reported, other_reviewer):
     client.force_login(other_reviewer)
-    assert client.get("/").context["review_pending"] == 0
+    assert waiting(client) == 0
 
 
 # Confirm and return ------------------------------------------------------------------------------
@@ -194,7 +202,7 @@ def test_staff_see_the_reason_and_resubmit_in_one_click(client, reported, review
         "pending",
     )
     client.force_login(reviewer)
-    assert client.get("/").context["review_pending"] == 1
+    assert waiting(client) == 1
 
 
 # A confirmed completion changed afterwards ------------------------------------------------------
@@ -243,7 +251,7 @@ def test_a_confirmed_completion_with_a_new_date_goes_back_to_review(
     assert row["reconfirm"]
     assert "Cần xác nhận lại" in response.text
     assert "Xác nhận: Đã xác nhận → Chờ xác nhận" in response.text
-    assert client.get("/").context["review_pending"] == 1
+    assert waiting(client) == 1
 
 
 def test_a_note_added_to_a_confirmed_completion_keeps_it_confirmed(client, confirmed, staff_tuphap):
