@@ -132,9 +132,6 @@ def _save_if_version(
     audit_updates([(before, assignment)], actor=actor)
 
 
-DONE_STATUS = Assignment.Status.DONE
-
-
 def _check_completion_date(assignment: Assignment, completed_on: datetime.date, today) -> None:
     """A completion is not in the future, nor before its plan existed (a typo in the year)."""
     if completed_on > today:
@@ -250,7 +247,9 @@ def assignment_record_progress(
             "hay tài liệu kiểm chứng nào."
         )
     fields = {"status": status, "completed_on": completed_on}
-    review = _review_after_report(assignment, changed=bool(changes), done=status == DONE_STATUS)
+    review = _review_after_report(
+        assignment, changed=bool(changes), done=status == Assignment.Status.DONE
+    )
     if review != assignment.review:
         fields["review"] = review
         if assignment.review == Assignment.Review.CONFIRMED:
@@ -311,7 +310,7 @@ def assignment_review(
     if not confirm:
         fields["status"], fields["completed_on"] = Assignment.Status.IN_PROGRESS, None
         changes["status"] = [assignment.status, Assignment.Status.IN_PROGRESS]
-        # The returned date stays in the history: resubmitting offers it again.
+        # The history says which completion date was returned.
         changes["completed_on"] = [_plain(assignment.completed_on), None]
     _save_if_version(assignment, expected_version, fields, actor=reviewer)
     update = ProgressUpdate(

@@ -203,11 +203,7 @@ def _task_page(request, task, *, forms_by_assignment=None, status=200, conflict=
             mine.append(row)
         elif assignment.pk in review_ids:
             row["review_form"] = ReviewForm(initial={"version": assignment.version})
-            report = row["latest"]
-            # Back in the queue because the agency changed a confirmed completion.
-            row["reconfirm"] = report is not None and (report.changes.get("review") or [""])[0] == (
-                Assignment.Review.CONFIRMED
-            )
+            row["reconfirm"] = _reopened_confirmation(row["latest"])
             to_review.append(row)
         else:
             others.append(row)
@@ -248,6 +244,15 @@ def _latest_reports(assignments, wanted: set[int], history) -> dict:
     missing = [pk for pk in report_ids.values() if pk not in shown]
     loaded = {**shown, **progress_updates_by_id(ids=missing)}
     return {pk: loaded[report] for pk, report in report_ids.items() if report in loaded}
+
+
+def _reopened_confirmation(report) -> bool:
+    """Whether this report put a completion Sở Nội vụ had confirmed back in the queue (the
+    service records the review's change in the entry)."""
+    if report is None:
+        return False
+    before = (report.changes.get("review") or [""])[0]
+    return before == Assignment.Review.CONFIRMED
 
 
 # More other agencies than this and their table starts folded (a task of 40 agencies).
