@@ -69,13 +69,27 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
+# How people type a date: 20/12/2024, 5/1/2024, 20-12-2024, 20.12.2024 (strptime's %d and %m
+# take one digit too), and the ISO form a browser's native date picker sends.
+TYPED_DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
+
+
 class ProgressForm(forms.Form):
     status = forms.ChoiceField(label=_("Tiến độ"), choices=Assignment.Status.choices)
     completed_on = forms.DateField(
         label=_("Ngày hoàn thành"),
         required=False,
+        input_formats=TYPED_DATE_FORMATS,
         help_text=_("dd/mm/yyyy, khi đã hoàn thành"),
-        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Ngày không hợp lệ: hãy nhập theo dạng dd/mm/yyyy, ví dụ 20/12/2024.")
+        },
+        # A text field, so the server always reads dd/mm/yyyy; no numeric keypad (it has no
+        # "/"): phones get the full keyboard and a calendar button (static/js/date-picker.js).
+        widget=forms.DateInput(
+            format="%d/%m/%Y",
+            attrs={"placeholder": "dd/mm/yyyy", "autocomplete": "off", "data-date-picker": ""},
+        ),
     )
     note = forms.CharField(
         label=_("Kết quả thực hiện"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -97,8 +111,10 @@ class ProgressForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("status") == Assignment.Status.DONE and not data.get("completed_on"):
-            self.add_error("completed_on", _("Hãy nhập ngày hoàn thành."))
+        # One message per field: a date that did not read already says so.
+        missing = not data.get("completed_on") and "completed_on" not in self.errors
+        if data.get("status") == Assignment.Status.DONE and missing:
+            self.add_error("completed_on", _("Hãy nhập ngày hoàn thành (dd/mm/yyyy)."))
         return data
 
 

@@ -563,3 +563,71 @@ def period_reminder_send(
         assignments=assignments, period=period, start=start, cutoff=cutoff
     )
     return _deliver(reminders, dry_run=dry_run, connection=connection, wanted=wanted)
+
+
+# A completion returned by Sở Nội vụ ------------------------------------------------------
+
+RETURN_BODY_TEMPLATE = "plans/email/returned.txt"
+
+
+def _acting_for(agency: Agency) -> list[int]:
+    """The agency and its successors, in turn: whoever reports its work now (a return on a
+    merged department's task reaches the department it merged into)."""
+    chain, seen = [], set()
+    current = agency
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        chain.append(current.pk)
+        current = current.successor
+    return chain
+
+
+def return_notice_send(*, assignment: Assignment, update: ProgressUpdate, connection=None):
+    """Email the staff of the agency whose completion Sở Nội vụ returned (and of its successors)
+    the reviewer's reason and a link to the task. Returns the addresses written to; a mail
+    failure is logged and returns none: the return itself is already saved."""
+    agency = assignment.agency
+    recipients = sorted(
+        {
+            email.strip()
+            for email in Membership.objects.filter(
+                role=Membership.Role.STAFF,
+                agency_id__in=_acting_for(agency),
+                user__is_active=True,
+            )
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+            if email.strip()
+        },
+        key=str.lower,
+    )
+    if not recipients:
+        return []
+    task = assignment.task
+    reviewer = update.author
+    body = render_to_string(
+        RETURN_BODY_TEMPLATE,
+        {
+            "agency": agency,
+            "task_number": task.number or "(không số)",
+            "description": short_description(task.description),
+            "plan": str(task.plan),
+            "reason": update.note,
+            "reviewer": (reviewer.get_full_name() or reviewer.username) if reviewer else "",
+            "returned_at": update.created_at,
+            "url": task_url(task.pk),
+        },
+    ).strip()
+    message = EmailMessage(
+        subject=f"[parindex] Sở Nội vụ trả lại nhiệm vụ {task.number or ''} – {agency.name}",
+        body=body + "\n",
+        to=recipients,
+        connection=connection,
+    )
+    try:
+        message.send()
+    except Exception:  # SMTP, socket and TLS errors alike: the return stands, staff see it
+        logger.exception("return notice: sending to %s failed", agency)
+        return []
+    logger.info("return notice: sent to %s → %s", agency, ", ".join(recipients))
+    return recipients

@@ -13,6 +13,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
 )
 from django.shortcuts import get_object_or_404
 
@@ -294,7 +295,9 @@ def task_detail(*, user, pk):
         .prefetch_related(
             Prefetch(
                 "assignments",
-                queryset=Assignment.objects.select_related("agency", "reviewed_by"),
+                queryset=Assignment.objects.select_related("agency", "reviewed_by").annotate(
+                    last_update_at=last_report_times(), latest_report_id=latest_report_ids()
+                ),
             ),
             "criteria",
         )
@@ -427,4 +430,64 @@ def settle_choices(*, agency):
         Agency.objects.filter(province_id=agency.province_id, verified=True)
         .exclude(pk=agency.pk)
         .order_by("kind", "name")
+    )
+
+
+# The review flow ------------------------------------------------------------------------
+
+
+def review_pending(*, user):
+    """Completions awaiting Sở Nội vụ's review (reported done, "Chờ xác nhận") among the work in
+    force the user sees: the home page's "Chờ xác nhận" counter, the list's `?review=pending`."""
+    return assignments_visible_to(user=user).filter(
+        status=Assignment.Status.DONE, review=Assignment.Review.PENDING
+    )
+
+
+def review_queue(*, user, limit: int = 10) -> dict | None:
+    """Sở Nội vụ's queue on the home page: how many completions await the user's review, and
+    the `limit` waiting longest, with their task and agency (two queries). None for those who
+    do not review."""
+    if not can_review_province(user):
+        return None
+    pending = review_pending(user=user)
+    return {
+        "count": pending.count(),
+        "oldest": list(
+            pending.select_related("task", "task__plan", "agency").order_by("updated_at", "pk")[
+                :limit
+            ]
+        ),
+    }
+
+
+def latest_report_ids():
+    """A Subquery for an Assignment queryset: the id of its latest progress report (not a
+    review): what a reviewer reads before confirming, the date a returned completion resubmits."""
+    return Subquery(
+        ProgressUpdate.objects.filter(assignment=OuterRef("pk"), kind=ProgressUpdate.Kind.REPORT)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+
+
+def progress_updates_by_id(*, ids) -> dict[int, ProgressUpdate]:
+    """History entries by id, with author and evidence (two queries; none for no ids)."""
+    if not ids:
+        return {}
+    updates = (
+        ProgressUpdate.objects.filter(pk__in=ids)
+        .select_related("author")
+        .prefetch_related("evidence")
+    )
+    return {update.pk: update for update in updates}
+
+
+def last_report_times():
+    """A Subquery for an Assignment queryset: when its latest history entry was written (the
+    task page's "last update" column), answered from `update_assignment_time_idx`."""
+    return Subquery(
+        ProgressUpdate.objects.filter(assignment=OuterRef("pk"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
     )

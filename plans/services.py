@@ -110,6 +110,15 @@ class ConcurrentUpdate(Exception):
         self.newer = newer
 
 
+def _updates_since(assignment: Assignment, version: int) -> list[ProgressUpdate]:
+    """The history entries saved after the assignment's `version`, oldest first."""
+    return list(
+        assignment.updates.filter(version__gt=version)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+
+
 def _save_if_version(
     assignment: Assignment, expected_version: int | None, fields: dict, *, actor
 ) -> None:
@@ -124,16 +133,66 @@ def _save_if_version(
         version=expected_version + 1, updated_at=timezone.now(), **fields
     )
     if not updated:
-        newer = list(
-            assignment.updates.filter(version__gt=expected_version)
-            .select_related("author")
-            .order_by("created_at")
-        )
-        raise ConcurrentUpdate(newer)
+        raise ConcurrentUpdate(_updates_since(assignment, expected_version))
     for name, value in fields.items():
         setattr(assignment, name, value)
     assignment.version = expected_version + 1
     audit_updates([(before, assignment)], actor=actor)
+
+
+def _check_completion_date(assignment: Assignment, completed_on: datetime.date, today) -> None:
+    """A completion is not in the future, nor before its plan existed (a typo in the year)."""
+    if completed_on > today:
+        raise ValidationError(
+            {
+                "completed_on": "Ngày hoàn thành không được sau hôm nay "
+                f"({today:%d/%m/%Y}): hãy nhập ngày đã hoàn thành thực tế."
+            }
+        )
+    plan = assignment.task.plan
+    issued = plan.issued_on or datetime.date(plan.year, 1, 1)
+    if completed_on < issued:
+        said = "ban hành" if plan.issued_on else "đầu năm ban hành"
+        raise ValidationError(
+            {
+                "completed_on": f"Ngày hoàn thành không được trước ngày {said} kế hoạch "
+                f"{plan.number} ({issued:%d/%m/%Y})."
+            }
+        )
+
+
+def _review_after_report(assignment: Assignment, *, changed: bool, done: bool) -> str:
+    """The assignment's review state after a report: a completion awaits review unless it is
+    one already confirmed and unchanged (a note added to it); work not done has nothing to
+    confirm, though a return stays visible until the agency reports the completion again."""
+    current = assignment.review
+    if done:
+        if current == Assignment.Review.CONFIRMED and not changed:
+            return current
+        return Assignment.Review.PENDING
+    if current in (Assignment.Review.PENDING, Assignment.Review.CONFIRMED):
+        return Assignment.Review.NONE
+    return current
+
+
+def _same_report(newer, *, author, status, completed_on, note, period, evidence):
+    """The entry `newer` holds if it is this very report already saved by the same person
+    (the only change since the form was loaded), else None."""
+    if len(newer) != 1:
+        return None
+    entry = newer[0]
+    same = (
+        entry.kind == ProgressUpdate.Kind.REPORT
+        and entry.author_id == getattr(author, "pk", None)
+        and entry.status == status
+        and entry.completed_on == completed_on
+        and entry.note.strip() == note.strip()
+        and entry.period == period
+    )
+    if not same:
+        return None
+    saved = sorted(entry.evidence.values_list("sha256", flat=True))
+    return entry if saved == sorted(item.sha256 for item in evidence) else None
 
 
 @transaction.atomic
@@ -147,30 +206,72 @@ def assignment_record_progress(
     period: str = "",
     files: list | None = None,
     expected_version: int | None = None,
+    today: datetime.date | None = None,
 ) -> ProgressUpdate:
     """Record an agency's progress on its assignment, as one entry in the append-only history.
 
-    Refused (ConcurrentUpdate) when the assignment changed since `expected_version` was read;
-    refused (ValidationError) when a file is not acceptable evidence. Nothing is saved then.
+    Refused (ValidationError) when the completion date is after `today` or before the plan was
+    issued, when nothing would change (same status and date, no note, no file), or when a file
+    is not acceptable evidence; refused (ConcurrentUpdate) when the assignment changed since
+    `expected_version` was read. Nothing is saved then. The same report posted twice (a double
+    click, a resent form) is recorded once: the second call returns the first's entry, with
+    `repeated` set.
+
+    A completion Sở Nội vụ had confirmed goes back to review when its status or date changes:
+    the confirmation no longer describes what is reported.
     """
+    today = today or timezone.localdate()
     if status not in Assignment.Status.values:
         raise ValidationError({"status": "Tiến độ không hợp lệ."})
     if status != Assignment.Status.DONE:
         completed_on = None
     elif completed_on is None:
-        raise ValidationError({"completed_on": "Hãy nhập ngày hoàn thành."})
+        raise ValidationError({"completed_on": "Hãy nhập ngày hoàn thành (dd/mm/yyyy)."})
+    else:
+        _check_completion_date(assignment, completed_on, today)
     evidence = [_evidence_from_upload(upload) for upload in files or []]
+    report = {
+        "author": author,
+        "status": status,
+        "completed_on": completed_on,
+        "note": note,
+        "period": period,
+        "evidence": evidence,
+    }
+    if expected_version is not None and expected_version < assignment.version:
+        # Loaded after the first of a double submission was saved: compared with what it saved.
+        repeated = _same_report(_updates_since(assignment, expected_version), **report)
+        if repeated is not None:
+            repeated.repeated = True
+            return repeated
     changes = {}
     for field, new in (("status", status), ("completed_on", completed_on)):
         old = getattr(assignment, field)
         if old != new:
             changes[field] = [_plain(old), _plain(new)]
+    if not changes and not note.strip() and not evidence:
+        raise ValidationError(
+            "Không có gì thay đổi: tiến độ và ngày hoàn thành như cũ, chưa có kết quả thực hiện "
+            "hay tài liệu kiểm chứng nào."
+        )
     fields = {"status": status, "completed_on": completed_on}
-    if status == Assignment.Status.DONE:
-        fields["review"] = Assignment.Review.PENDING
-    elif assignment.review == Assignment.Review.PENDING:
-        fields["review"] = Assignment.Review.NONE
-    _save_if_version(assignment, expected_version, fields, actor=author)
+    review = _review_after_report(
+        assignment, changed=bool(changes), done=status == Assignment.Status.DONE
+    )
+    if review != assignment.review:
+        fields["review"] = review
+        if assignment.review == Assignment.Review.CONFIRMED:
+            # Said in the history, so the reviewer sees why it is back in the queue.
+            changes["review"] = [assignment.review, review]
+    try:
+        _save_if_version(assignment, expected_version, fields, actor=author)
+    except ConcurrentUpdate as conflict:
+        # Both posts of a double submission were under way at once: the other one won.
+        repeated = _same_report(conflict.newer, **report)
+        if repeated is None:
+            raise
+        repeated.repeated = True
+        return repeated
     update = ProgressUpdate(
         assignment=assignment,
         author=author,
@@ -217,6 +318,8 @@ def assignment_review(
     if not confirm:
         fields["status"], fields["completed_on"] = Assignment.Status.IN_PROGRESS, None
         changes["status"] = [assignment.status, Assignment.Status.IN_PROGRESS]
+        # The history says which completion date was returned.
+        changes["completed_on"] = [_plain(assignment.completed_on), None]
     _save_if_version(assignment, expected_version, fields, actor=reviewer)
     update = ProgressUpdate(
         assignment=assignment,

@@ -36,6 +36,7 @@ from plans.forms import (
 )
 from plans.models import Assignment, Evidence
 from plans.periods import current_period, period_choices, period_of_day
+from plans.reminders import return_notice_send
 from plans.selectors import (
     assignment_awaits_review,
     assignment_count_estimate,
@@ -45,6 +46,8 @@ from plans.selectors import (
     extension_histories,
     home_overview,
     plan_overview,
+    progress_updates_by_id,
+    review_queue,
     task_history,
     tasks_visible_to,
 )
@@ -108,6 +111,8 @@ def home(request):
             "groups": groups,
             "today": today,
             "plans": plan_overview(user=request.user),
+            # Sở Nội vụ's queue: the list's `?review=pending` (plans.filters).
+            "review_queue": review_queue(user=request.user),
             "dashboard_url": _home_dashboard_url(request.user, today),
             "scope": _home_scope(request.user),
         },
@@ -146,52 +151,76 @@ def task_list(request):
     )
 
 
+def _progress_initial(assignment, *, today, plan_year, latest) -> dict:
+    initial = {
+        "status": assignment.status,
+        "completed_on": assignment.completed_on,
+        "version": assignment.version,
+        # Reports on an old plan are usually for its own year.
+        "period": current_period(today) if plan_year >= today.year else f"{plan_year}-Y",
+    }
+    if assignment.review == Assignment.Review.RETURNED and latest is not None:
+        # Resubmitting a returned completion is one click: the completion reported before is
+        # offered again, the agency adds what the reviewer asked for.
+        initial["status"] = Assignment.Status.DONE
+        initial["completed_on"] = latest.completed_on
+    return initial
+
+
 def _task_page(
     request, task, *, forms_by_assignment=None, status=200, conflict=None, extension_forms=None
 ):
+    """The task page: the user's own assignments with their form first, then (for Sở Nội vụ)
+    the completions awaiting review with the latest report, then every other agency in one
+    compact table, then the history."""
     today = timezone.localdate()
     assignments = list(task.assignments.all())
     years = {task.plan.year, today.year, *(range(task.plan.year, today.year + 1))}
     periods = period_choices(years)
     forms_by_assignment = forms_by_assignment or {}
     extensions = extension_histories(assignments)
-    rows = []
-    for assignment in assignments:
-        own = can_change_assignment(user=request.user, assignment=assignment)
-        review = can_review(user=request.user, assignment=assignment) and assignment_awaits_review(
-            assignment
-        )
-        form = forms_by_assignment.get(assignment.pk)
-        if own and form is None:
-            form = ProgressForm(
-                periods=periods,
-                initial={
-                    "status": assignment.status,
-                    "completed_on": assignment.completed_on,
-                    "version": assignment.version,
-                    # Reports on an old plan are usually for its own year.
-                    "period": current_period(today)
-                    if task.plan.year >= today.year
-                    else f"{task.plan.year}-Y",
-                },
-            )
-        review_form = ReviewForm(initial={"version": assignment.version}) if review else None
-        rows.append(
-            {
-                "assignment": assignment,
-                "timeliness": TIMELINESS_LABELS[assignment.timeliness(today)],
-                "timeliness_code": assignment.timeliness(today),
-                "form": form if own else None,
-                "review_form": review_form,
-                "extension": extension_row(
-                    request.user,
-                    assignment,
-                    extensions.get(assignment.pk, []),
-                    (extension_forms or {}).get(assignment.pk),
-                ),
-            }
-        )
+    own_ids = {a.pk for a in assignments if can_change_assignment(user=request.user, assignment=a)}
+    review_ids = {
+        a.pk
+        for a in assignments
+        if can_review(user=request.user, assignment=a) and assignment_awaits_review(a)
+    }
+    returned_ids = {a.pk for a in assignments if a.review == Assignment.Review.RETURNED}
     history, history_total = task_history(task=task, show_all=request.GET.get("history") == "all")
+    latest = _latest_reports(assignments, review_ids | (own_ids & returned_ids), history)
+    mine, to_review, others = [], [], []
+    for assignment in assignments:
+        timeliness = assignment.timeliness(today)
+        row = {
+            "assignment": assignment,
+            "timeliness": TIMELINESS_LABELS[timeliness],
+            "timeliness_code": timeliness,
+            "latest": latest.get(assignment.pk),
+            "extension": extension_row(
+                request.user,
+                assignment,
+                extensions.get(assignment.pk, []),
+                (extension_forms or {}).get(assignment.pk),
+            ),
+        }
+        if assignment.pk in own_ids:
+            form = forms_by_assignment.get(assignment.pk) or ProgressForm(
+                periods=periods,
+                initial=_progress_initial(
+                    assignment, today=today, plan_year=task.plan.year, latest=row["latest"]
+                ),
+            )
+            row["form"] = form
+            mine.append(row)
+        elif assignment.pk in review_ids:
+            row["review_form"] = ReviewForm(initial={"version": assignment.version})
+            row["reconfirm"] = _reopened_confirmation(row["latest"])
+            to_review.append(row)
+        elif row["extension"]["decide_form"]:
+            # An extension request the reviewer decides on needs the card, not a table row.
+            to_review.append(row)
+        else:
+            others.append(row)
     linked = {c.pk for c in task.criteria.all()}
     # A withdrawn task is read-only: no progress, no review (see can_change_assignment and
     # can_review), no criteria to link; those who may read it may also restore it.
@@ -203,7 +232,12 @@ def _task_page(
     )
     context = {
         "task": task,
-        "rows": rows,
+        "mine": mine,
+        "to_review": to_review,
+        "others": others,
+        # A long list of other agencies starts folded, so the page stays short on a phone.
+        "others_folded": len(others) > OTHERS_SHOWN_OPEN,
+        "others_summary": _others_summary(others),
         "history": history,
         "history_total": history_total,
         "conflict": conflict,
@@ -212,6 +246,39 @@ def _task_page(
         "can_restore": withdrawn and can_restore_task(user=request.user, task=task),
     }
     return render(request, "plans/task_detail.html", context, status=status)
+
+
+def _latest_reports(assignments, wanted: set[int], history) -> dict:
+    """Assignment id → its latest report, for the `wanted` ones: taken from the history the
+    page shows already, the few older ones loaded (no query when all are recent)."""
+    report_ids = {
+        a.pk: a.latest_report_id for a in assignments if a.pk in wanted and a.latest_report_id
+    }
+    shown = {update.pk: update for update in history}
+    missing = [pk for pk in report_ids.values() if pk not in shown]
+    loaded = {**shown, **progress_updates_by_id(ids=missing)}
+    return {pk: loaded[report] for pk, report in report_ids.items() if report in loaded}
+
+
+def _reopened_confirmation(report) -> bool:
+    """Whether this report put a completion Sở Nội vụ had confirmed back in the queue (the
+    service records the review's change in the entry)."""
+    if report is None:
+        return False
+    before = (report.changes.get("review") or [""])[0]
+    return before == Assignment.Review.CONFIRMED
+
+
+# More other agencies than this and their table starts folded (a task of 40 agencies).
+OTHERS_SHOWN_OPEN = 8
+
+
+def _others_summary(rows) -> str:
+    """ "12 đã hoàn thành · 28 chưa hoàn thành (3 quá hạn)": the folded table's one line."""
+    done = sum(1 for row in rows if row["assignment"].status == Assignment.Status.DONE)
+    overdue = sum(1 for row in rows if row["timeliness_code"] == Timeliness.OVERDUE)
+    summary = f"{done} đã hoàn thành · {len(rows) - done} chưa hoàn thành"
+    return summary + (f" ({overdue} quá hạn)" if overdue else "")
 
 
 @login_required
@@ -227,7 +294,7 @@ def _assignment_to_act_on(request, pk, may) -> Assignment:
     visible = Assignment.objects.filter(
         task__in=tasks_visible_to(user=request.user, include_withdrawn=True)
     )
-    assignment = get_object_or_404(visible.select_related("task", "task__plan"), pk=pk)
+    assignment = get_object_or_404(visible.select_related("task", "task__plan", "agency"), pk=pk)
     if not may(user=request.user, assignment=assignment):
         raise PermissionDenied
     return assignment
@@ -243,8 +310,9 @@ def assignment_progress(request, pk):
     if not form.is_valid():
         return _task_page(request, task, forms_by_assignment={assignment.pk: form}, status=400)
     data = form.cleaned_data
+    was_confirmed = assignment.review == Assignment.Review.CONFIRMED
     try:
-        services.assignment_record_progress(
+        update = services.assignment_record_progress(
             assignment=assignment,
             author=request.user,
             status=data["status"],
@@ -262,7 +330,21 @@ def assignment_progress(request, pk):
     except ValidationError as error:
         form.add_error(None, error)
         return _task_page(request, task, forms_by_assignment={assignment.pk: form}, status=400)
+    # A double submission's second post is answered like the first: saved, nothing added.
     messages.success(request, "Đã lưu tiến độ.")
+    if was_confirmed and not getattr(update, "repeated", False):
+        if assignment.review == Assignment.Review.PENDING:
+            messages.warning(
+                request,
+                "Hoàn thành này đã được Sở Nội vụ xác nhận; vì đã sửa ngày hoàn thành, "
+                "nay chờ Sở Nội vụ xác nhận lại.",
+            )
+        elif assignment.review == Assignment.Review.NONE:
+            messages.warning(
+                request,
+                "Hoàn thành này đã được Sở Nội vụ xác nhận; vì tiến độ đã đổi, xác nhận "
+                "không còn hiệu lực (ghi trong lịch sử cập nhật).",
+            )
     return redirect("plans:task_detail", pk=assignment.task_id)
 
 
@@ -274,11 +356,12 @@ def assignment_review(request, pk):
     if not form.is_valid():
         messages.error(request, "Yêu cầu không hợp lệ.")
         return redirect("plans:task_detail", pk=assignment.task_id)
+    confirm = form.cleaned_data["decision"] == "confirm"
     try:
-        services.assignment_review(
+        update = services.assignment_review(
             assignment=assignment,
             reviewer=request.user,
-            confirm=form.cleaned_data["decision"] == "confirm",
+            confirm=confirm,
             note=form.cleaned_data["note"],
             expected_version=form.cleaned_data["version"],
         )
@@ -287,7 +370,18 @@ def assignment_review(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Đã ghi ý kiến xác nhận.")
+        agency = assignment.agency.name
+        if confirm:
+            messages.success(request, f"Đã xác nhận hoàn thành của {agency}.")
+        else:
+            told = return_notice_send(assignment=assignment, update=update)
+            emailed = (
+                f" Đã gửi thư báo lý do cho {len(told)} cán bộ của cơ quan."
+                if told
+                else " Chưa gửi được thư báo (không có địa chỉ thư điện tử của cán bộ hoặc máy"
+                " chủ thư lỗi); lý do trả lại hiện trên trang nhiệm vụ."
+            )
+            messages.success(request, f"Đã trả lại cho {agency} để bổ sung.{emailed}")
     return redirect("plans:task_detail", pk=assignment.task_id)
 
 

@@ -81,6 +81,12 @@ def assignment_card(page: Page, agency: str) -> Locator:
     return page.locator("div.assignment").filter(has=heading)
 
 
+def agency_row(page: Page, agency: str) -> Locator:
+    """The task page's row of another agency's assignment in the agencies' table."""
+    cell = page.locator("td:first-child").filter(has_text=re.compile(rf"^\s*{re.escape(agency)}\s"))
+    return page.locator("table.others-table tbody tr").filter(has=cell)
+
+
 def no_horizontal_scroll(page: Page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
 
@@ -149,8 +155,8 @@ def test_staff_report_completion_reviewer_confirms_other_agency_is_refused(
     # Sở Nội vụ's reviewer gets the evidence back intact and confirms the completion.
     log_in(page, "noivu")
     page.goto(task_path)
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name=file_name).click()
+    with page.expect_download() as download_info:  # the evidence is on the card to review
+        assignment_card(page, "Sở Tư pháp").get_by_role("link", name=file_name).click()
     download = download_info.value
     assert download.suggested_filename == file_name
     saved = tmp_path / "downloaded.pdf"
@@ -159,15 +165,16 @@ def test_staff_report_completion_reviewer_confirms_other_agency_is_refused(
     reviewed = assignment_card(page, "Sở Tư pháp")
     reviewed.get_by_label("Ý kiến / lý do trả lại").fill("Hồ sơ đầy đủ.")
     reviewed.get_by_role("button", name="Xác nhận hoàn thành").click()
-    expect(page.locator(".messages")).to_contain_text("Đã ghi ý kiến xác nhận.")
-    expect(reviewed).to_contain_text("Đã xác nhận")
+    expect(page.locator(".messages")).to_contain_text("Đã xác nhận hoàn thành của Sở Tư pháp.")
+    expect(reviewed).to_have_count(0)  # out of the queue, into the agencies' table
+    expect(agency_row(page, "Sở Tư pháp")).to_contain_text("Đã xác nhận")
     expect(history.locator("> li")).to_have_count(updates + 1)
     log_out(page)
 
     # Sở Tài chính's staff see the task but may only report on their own assignment.
     log_in(page, "taichinh")
     page.goto(task_path)
-    others = assignment_card(page, "Sở Tư pháp")
+    others = agency_row(page, "Sở Tư pháp")
     expect(others).to_contain_text("Đã xác nhận")
     expect(others.locator("form")).to_have_count(0)
     expect(assignment_card(page, "Sở Tài chính").locator("form.progress-form")).to_have_count(1)
@@ -187,7 +194,7 @@ def test_staff_report_completion_reviewer_confirms_other_agency_is_refused(
     assert forged.status == 403
     assert "CSRF" not in forged.text()  # refused for who they are, not for a bad token
     page.reload()
-    expect(others).to_contain_text("Đã hoàn thành ngày 20/12/2022")
+    expect(others).to_contain_text("Đã hoàn thành 20/12/2022")
     expect(others).to_contain_text("Đã xác nhận")
     expect(history.locator("> li")).to_have_count(updates + 1)
     expect(page.get_by_text("Sửa hộ cơ quan khác")).to_have_count(0)

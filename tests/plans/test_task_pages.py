@@ -515,14 +515,14 @@ def test_a_confirmed_completion_cannot_be_confirmed_again(client, world, reviewe
 
 def test_history_reads_in_vietnamese(client, world, staff_tuphap):
     client.force_login(staff_tuphap)
-    assignment = world["a"]["t1_tp"]
+    assignment = world["a"]["t7_tp"]  # of the 2023 plan: done in 2023
     response = _progress(
-        client, assignment, status="done", completed_on="20/12/2022", period=f"{TODAY.year}-H1"
+        client, assignment, status="done", completed_on="20/12/2023", period=f"{TODAY.year}-H1"
     )
     assert response.status_code == 302
     page = client.get(reverse("plans:task_detail", args=[assignment.task_id])).text
     assert "Tiến độ: Chưa thực hiện → Đã hoàn thành" in page
-    assert "Ngày hoàn thành: — → 20/12/2022" in page
+    assert "Ngày hoàn thành: — → 20/12/2023" in page
     assert f"kỳ 6 tháng {TODAY.year}" in page
 
 

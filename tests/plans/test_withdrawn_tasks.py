@@ -228,4 +228,4 @@ def test_the_withdrawn_list_and_page_make_a_fixed_number_of_queries(
     # evidence, criteria (no criteria to link on a withdrawn task): for 1 assignment or 31.
     with django_assert_num_queries(10):
         response = client.get(task_url(world["gone"]))
-    assert response.text.count('class="card assignment') == 1 + more
+    assert response.text.count('<tr id="assignment-') == 1 + more  # the agencies' table
