@@ -530,7 +530,7 @@ def test_an_extension_does_not_make_progress_being_typed_stale(client, work, sta
     client.force_login(staff_tuphap)
     version = (
         client.get(reverse("plans:task_detail", args=[work["t1"].pk]))
-        .context["rows"][0]["assignment"]
+        .context["mine"][0]["assignment"]
         .version
     )
     ask(client, lead, TODAY + 9 * DAY)
