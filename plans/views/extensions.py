@@ -1,6 +1,6 @@
 """Deadline extensions (gia hạn): an agency asks for a later due date on its assignment, Sở
 Nội vụ grants or refuses. Both actions are POST-only; the task page shows the form and history
-through `extension_row` and `templates/plans/_extension.html`."""
+through `plans.views.tasks.extension_row` and `templates/plans/_extension.html`."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,30 +13,12 @@ from plans import selectors, services
 from plans.forms import ExtensionDecisionForm, ExtensionRequestForm
 from plans.models import DeadlineExtension
 from plans.selectors import can_decide_extension, can_request_extension
-
-
-def extension_row(user, assignment, history, form=None) -> dict:
-    """What the task page's assignment card shows about extensions: the history (from
-    `selectors.extension_histories`), the pending request, and the form the user may use."""
-    pending = next((e for e in history if e.status == DeadlineExtension.Status.PENDING), None)
-    request_form = None
-    if pending is None and can_request_extension(user=user, assignment=assignment):
-        request_form = form or ExtensionRequestForm()
-    decide = pending is not None and can_decide_extension(user=user, assignment=assignment)
-    return {
-        "history": history,
-        "pending": pending,
-        "request_form": request_form,
-        "decide_form": ExtensionDecisionForm() if decide else None,
-    }
+from plans.views.tasks import _assignment_to_act_on, _task_page
 
 
 @require_POST
 @login_required
 def extension_request(request, pk):
-    # Imported here: plans.views.tasks renders the task page and imports `extension_row`.
-    from plans.views.tasks import _assignment_to_act_on, _task_page
-
     assignment = _assignment_to_act_on(request, pk, can_request_extension)
     form = ExtensionRequestForm(request.POST)
     if form.is_valid():

@@ -30,17 +30,21 @@ from plans.files.responses import attachment_response
 from plans.filters import assignments_filtered
 from plans.forms import (
     AgencyLookupForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
     ListPageForm,
     ProgressForm,
     ReviewForm,
 )
-from plans.models import Assignment, Evidence
+from plans.models import Assignment, DeadlineExtension, Evidence
 from plans.periods import current_period, period_choices, period_of_day
 from plans.reminders import return_notice_send
 from plans.selectors import (
     assignment_awaits_review,
     assignment_count_estimate,
     can_change_assignment,
+    can_decide_extension,
+    can_request_extension,
     can_restore_task,
     can_review,
     extension_histories,
@@ -55,7 +59,6 @@ from plans.services import ConcurrentUpdate
 from plans.tables import AssignmentTable
 from plans.timeliness import TIMELINESS_LABELS, Timeliness
 from plans.views.common import bad_request
-from plans.views.extensions import extension_row
 
 
 def _home_dashboard_url(user, today) -> str | None:
@@ -165,6 +168,22 @@ def _progress_initial(assignment, *, today, plan_year, latest) -> dict:
         initial["status"] = Assignment.Status.DONE
         initial["completed_on"] = latest.completed_on
     return initial
+
+
+def extension_row(user, assignment, history, form=None) -> dict:
+    """What the task page's assignment card shows about extensions: the history (from
+    `selectors.extension_histories`), the pending request, and the form the user may use."""
+    pending = next((e for e in history if e.status == DeadlineExtension.Status.PENDING), None)
+    request_form = None
+    if pending is None and can_request_extension(user=user, assignment=assignment):
+        request_form = form or ExtensionRequestForm()
+    decide = pending is not None and can_decide_extension(user=user, assignment=assignment)
+    return {
+        "history": history,
+        "pending": pending,
+        "request_form": request_form,
+        "decide_form": ExtensionDecisionForm() if decide else None,
+    }
 
 
 def _task_page(
