@@ -263,6 +263,14 @@ LOGOUT_REDIRECT_URL = "login"
 # Domain settings (see docs in README.md).
 # An open assignment due within this many days counts as "sắp đến hạn".
 PARINDEX_DUE_SOON_DAYS = env_int("PARINDEX_DUE_SOON_DAYS", 7)
+# An open task with no due date ("Thường xuyên", recurring, an event) whose agency has not
+# reported for this many days is flagged "lâu chưa cập nhật" (dashboard, reminders).
+PARINDEX_STALE_DAYS = env_int("PARINDEX_STALE_DAYS", 90)
+if PARINDEX_STALE_DAYS < 1:
+    _stop(
+        f"PARINDEX_STALE_DAYS={PARINDEX_STALE_DAYS} không hợp lệ; đặt một số ngày từ 1 trở lên "
+        "(set PARINDEX_STALE_DAYS to 1 or more)."
+    )
 # Reporting periods' data cut-off (day, month), after Nghị định 09/2019/NĐ-CP: a year's
 # reports run from 15/12 of the year before to 14/03 (quý I), 14/06 (6 tháng), 14/09 (9 tháng)
 # and 14/12 (năm).

@@ -24,6 +24,8 @@ from django.urls import reverse
 
 from plans.models import Assignment, Plan, ProgressUpdate, Section
 from plans.periods import period_bounds
+from plans.selectors import tasks_due_within
+from plans.staleness import stale_q
 from plans.timeliness import Timeliness, timeliness_case, timeliness_q
 
 GROUPS = [group.value for group in Timeliness]
@@ -32,7 +34,7 @@ GROUPS = [group.value for group in Timeliness]
 @dataclass
 class DashboardScope:
     province_id: int | None  # None: every province (administrators' national view)
-    year: int
+    year: int | None  # the plans' year; None: every year (what the home page counts)
     period: str  # "2024-H1"
     today: datetime.date
     plan_id: int | None = None
@@ -47,7 +49,9 @@ class DashboardScope:
 
     def assignments(self):
         # In force only: withdrawn tasks and agencies no longer named are not counted.
-        rows = Assignment.objects.in_force().filter(task__plan__year=self.year)
+        rows = Assignment.objects.in_force()
+        if self.year:
+            rows = rows.filter(task__plan__year=self.year)
         if self.province_id:
             rows = rows.filter(task__plan__province_id=self.province_id)
         if self.plan_id:
@@ -68,7 +72,8 @@ class DashboardScope:
 
     @cached_property
     def _base(self) -> dict:
-        base = {"year": self.year, "as_of": self.as_of.isoformat()}
+        base = {"year": self.year} if self.year else {}
+        base["as_of"] = self.as_of.isoformat()
         if self.province_id:
             base["province"] = self.province_id
         if self.plan_id:
@@ -92,6 +97,7 @@ def _with_links(scope: DashboardScope, row: dict, **params) -> dict:
     row["links"] = {g: scope.link(timeliness=g, **params) for g in GROUPS}
     row["links"]["total"] = scope.link(**params)
     row["links"]["not_reported"] = scope.link(not_reported=scope.period, **params)
+    row["links"]["stale"] = scope.link(stale=1, **params)
     # (link, count) per group in the columns' order: the table renders ~700 of them, and a
     # plain pair is far cheaper for the template engine than `row.links|get:code` per cell.
     row["cells"] = [(row["links"][g], row[g]) for g in GROUPS]
@@ -102,13 +108,16 @@ def _with_links(scope: DashboardScope, row: dict, **params) -> dict:
 
 def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
     """(each key's value, group, month completed within the period's window as yyyymm or None,
-    assignments, of which reported in the period), grouped by all of them, in one query.
+    assignments, of which reported in the period, of which "lâu chưa cập nhật"), grouped by
+    all of them, in one query.
 
     The period's reports are a hash-joined set of assignment ids rather than an EXISTS per row:
     on a national plan year that is 176,514 index probes (~600 ms) against one scan of the
     period's entries in `update_period_idx` (~150 ms), measured with EXPLAIN ANALYZE. The groups
     still come from `timeliness_case`, the one definition of the rules; the SQL around it only
-    joins and counts.
+    joins and counts. The stale flag (`plans.staleness.stale_q`) is summed, not grouped by, so
+    it adds no rows; its EXISTS probe runs only for the open rows without a due date (the
+    CASE's earlier conditions fail first for the others).
     """
     names = [f"row_key{n}" for n in range(len(keys))]
     rows = (
@@ -126,8 +135,11 @@ def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
                 ),
                 output_field=IntegerField(),
             ),
+            row_stale=Case(
+                When(stale_q(scope.as_of), then=1), default=0, output_field=IntegerField()
+            ),
         )
-        .values("row_id", *names, "row_group", "row_month")
+        .values("row_id", *names, "row_group", "row_month", "row_stale")
         .order_by()
     )
     reported = ProgressUpdate.objects.filter(period=scope.period)
@@ -145,7 +157,7 @@ def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
     reported_sql, reported_params = reported.query.sql_with_params()
     columns = ", ".join(f"a.{name}" for name in [*names, "row_group", "row_month"])
     sql = (
-        f"SELECT {columns}, COUNT(*), COUNT(r.reported_id) "
+        f"SELECT {columns}, COUNT(*), COUNT(r.reported_id), SUM(a.row_stale) "
         f"FROM ({rows_sql}) a LEFT JOIN ({reported_sql}) r ON r.reported_id = a.row_id "
         f"GROUP BY {columns}"
     )
@@ -155,27 +167,32 @@ def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
 
 
 def _empty_row(**fields) -> dict:
-    return {**fields, **dict.fromkeys(GROUPS, 0), "total": 0, "not_reported": 0}
+    return {**fields, **dict.fromkeys(GROUPS, 0), "total": 0, "not_reported": 0, "stale": 0}
 
 
-def _add(row: dict, group: str, count: int, reported: int) -> None:
+def _add(row: dict, group: str, count: int, reported: int, stale: int = 0) -> None:
     row[group] += count
     row["total"] += count
     row["not_reported"] += count - reported
+    row["stale"] += stale
 
 
-def _accumulate(into: dict, key: tuple, count: int, reported: int) -> None:
-    """Add a grouped row's assignments and reported ones to `into[key]` ([count, reported]):
-    several database rows (one per month, per plan...) fall under one key of a table."""
-    total = into.setdefault(key, [0, 0])
+def _accumulate(into: dict, key: tuple, count: int, reported: int, stale: int) -> None:
+    """Add a grouped row's assignments, reported and stale ones to `into[key]` ([count,
+    reported, stale]): several database rows (one per month, per plan...) fall under one key
+    of a table."""
+    total = into.setdefault(key, [0, 0, 0])
     total[0] += count
     total[1] += reported
+    total[2] += stale or 0
 
 
 def dashboard_totals(scope: DashboardScope) -> dict:
     totals = _empty_row()
-    for _section, group, _month, count, reported in _grouped_counts(scope, "task__section_id"):
-        _add(totals, group, count, reported)
+    for _section, group, _month, count, reported, stale in _grouped_counts(
+        scope, "task__section_id"
+    ):
+        _add(totals, group, count, reported, stale or 0)
     return _with_links(scope, totals)
 
 
@@ -208,10 +225,10 @@ def dashboard_tables(scope: DashboardScope, *, agencies: bool = False) -> Dashbo
     counts: dict[tuple, list[int]] = {}  # (section, group, month) → [assignments, reported]
     agency_counts: dict[tuple, list[int]] = {}  # (agency, name, role, group) → the same
     keys = ("task__section_id", *AGENCY_KEYS) if agencies else ("task__section_id",)
-    for section_id, *agency, group, month, count, reported in _grouped_counts(scope, *keys):
-        _accumulate(counts, (section_id, group, month), count, reported)
+    for section_id, *agency, group, month, count, reported, stale in _grouped_counts(scope, *keys):
+        _accumulate(counts, (section_id, group, month), count, reported, stale)
         if agencies:
-            _accumulate(agency_counts, (*agency, group), count, reported)
+            _accumulate(agency_counts, (*agency, group), count, reported, stale)
     sections = {
         row["pk"]: row
         for row in Section.objects.filter(pk__in={key[0] for key in counts}).values(
@@ -227,7 +244,7 @@ def dashboard_tables(scope: DashboardScope, *, agencies: bool = False) -> Dashbo
     totals = _empty_row()
     by = {"plan": {}, "section": {}, "province": {}, "index": {}}
     months: dict[int, int] = {}
-    for (section_id, group, month), (count, reported) in counts.items():
+    for (section_id, group, month), (count, reported, stale) in counts.items():
         if month is not None:
             months[int(month)] = months.get(int(month), 0) + count
         section = sections[section_id]
@@ -238,13 +255,13 @@ def dashboard_tables(scope: DashboardScope, *, agencies: bool = False) -> Dashbo
             # A plan counts under each of its indices; a plan without one, under "—".
             "index": [(code, code) for code in indices.get(section["plan_id"], [None])],
         }
-        _add(totals, group, count, reported)
+        _add(totals, group, count, reported, stale)
         for param, pairs in keys.items():
             for key, label in pairs:
                 row = by[param].get(key)
                 if row is None:  # not setdefault: it would build an empty row for every count
                     row = by[param][key] = _empty_row(key=key, label=label)
-                _add(row, group, count, reported)
+                _add(row, group, count, reported, stale)
 
     def table(param: str) -> list[dict]:
         rows = sorted(by[param].values(), key=lambda r: (r["label"] is None, r["label"] or ""))
@@ -269,22 +286,22 @@ def dashboard_by_agency(scope: DashboardScope) -> list[dict]:
     update; laggards (most overdue, then most unreported) first. (The dashboard page gets the
     same rows from `dashboard_tables(scope, agencies=True)`.)"""
     agency_counts: dict[tuple, list[int]] = {}
-    for agency_id, name, role, group, _month, count, reported in _grouped_counts(
+    for agency_id, name, role, group, _month, count, reported, stale in _grouped_counts(
         scope, *AGENCY_KEYS
     ):
-        _accumulate(agency_counts, (agency_id, name, role, group), count, reported)
+        _accumulate(agency_counts, (agency_id, name, role, group), count, reported, stale)
     return _agency_rows(scope, agency_counts)
 
 
 def _agency_rows(scope: DashboardScope, agency_counts: dict[tuple, list[int]]) -> list[dict]:
     """Rows from counts per (agency, name, role, group), plus each agency's last update."""
     by_agency: dict[int, dict] = {}
-    for (agency_id, name, role, group), (count, reported) in agency_counts.items():
+    for (agency_id, name, role, group), (count, reported, stale) in agency_counts.items():
         row = by_agency.setdefault(
             agency_id, _empty_row(agency_id=agency_id, agency__name=name, led=0, supported=0)
         )
         row["led" if role == Assignment.Role.LEAD else "supported"] += count
-        _add(row, group, count, reported)
+        _add(row, group, count, reported, stale)
     rows = list(by_agency.values())
     # Driven from the scope's assignments (thousands) into the updates index, not from the
     # whole updates table (millions): 750 ms → 15 ms on the national dataset.
@@ -307,22 +324,24 @@ def _agency_rows(scope: DashboardScope, agency_counts: dict[tuple, list[int]]) -
 
 
 def dashboard_deadlines(scope: DashboardScope, *, days: int = 30, limit: int = 50) -> dict:
-    """Open work due in the next `days` after the reading day, and overdue work, soonest first."""
-    rows = scope.assignments().select_related("task", "agency")
+    """Open work due in the next `days` after the reading day (one line per task), and overdue
+    work (one line per assignment, as counted), soonest first."""
     open_work = ~timeliness_q(Timeliness.DONE_ON_TIME, scope.as_of) & ~timeliness_q(
         Timeliness.DONE_LATE, scope.as_of
     )
-    end = scope.as_of + datetime.timedelta(days=days)
     return {
-        "upcoming": list(
-            rows.filter(open_work, task__due_on__gte=scope.as_of, task__due_on__lte=end).order_by(
-                "task__due_on"
-            )[:limit]
+        "upcoming": tasks_due_within(
+            scope.assignments(),
+            start=scope.as_of,
+            end=scope.as_of + datetime.timedelta(days=days),
+            open_work=open_work,
+            limit=limit,
         ),
         "overdue": list(
-            rows.filter(timeliness_q(Timeliness.OVERDUE, scope.as_of)).order_by("task__due_on")[
-                :limit
-            ]
+            scope.assignments()
+            .select_related("task", "agency")
+            .filter(timeliness_q(Timeliness.OVERDUE, scope.as_of))
+            .order_by("task__due_on")[:limit]
         ),
     }
 

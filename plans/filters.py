@@ -20,6 +20,7 @@ from parindex.indices.models import Criterion, Index
 from plans.models import Assignment, Section
 from plans.periods import YEARS, period_label
 from plans.selectors import assignment_list, plans_visible_to
+from plans.staleness import stale_q
 from plans.timeliness import Timeliness, timeliness_q
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -248,6 +249,15 @@ class AssignmentFilter(django_filters.FilterSet):
     def filter_quarter(self, queryset, name, value):
         start, end = quarter_bounds(value)
         return queryset.filter(task__due_on__gte=start, task__due_on__lte=end)
+
+    # The dashboard's "lâu chưa cập nhật" link (plans.staleness), read as of `as_of` like
+    # the timeliness groups.
+    stale = CheckboxFilter(label="Lâu chưa cập nhật", method="filter_stale")
+
+    def filter_stale(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(stale_q(self.form.cleaned_data.get("as_of") or self.today))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from agencies.models import Agency, Province
 from parindex.core.numbers import format_size
 from parindex.indices.models import Index
 from plans.models import Assignment, Plan
+from plans.periods import period_bounds, period_choices, period_label, period_of_day
 
 
 def upload_within_limit(upload):
@@ -110,13 +111,28 @@ class ReviewForm(forms.Form):
 
 
 class DashboardForm(forms.Form):
-    """Which province, plan year and reporting period the dashboard shows (GET parameters)."""
+    """Which province, plan year and reporting period the dashboard shows (GET parameters).
+
+    By default: the current plan year (the latest year with plans, not after this one) and
+    the period that holds today, so the numbers are as of today, like the home page's. The
+    plan year may be left empty for every year (the home page's scope). The period is a code
+    ("2026-Y"); a bare kind ("H1", older links) is the plan year's."""
 
     PERIODS = [("Q1", _("Quý I")), ("H1", _("6 tháng")), ("9M", _("9 tháng")), ("Y", _("Năm"))]
 
     province = forms.ModelChoiceField(label=_("Tỉnh"), queryset=Province.objects.none())
-    year = forms.IntegerField(label=_("Năm kế hoạch"), min_value=2000, max_value=2100)
-    period = forms.ChoiceField(label=_("Kỳ báo cáo"), choices=PERIODS)
+    year = forms.IntegerField(
+        label=_("Năm kế hoạch"),
+        min_value=2000,
+        max_value=2100,
+        required=False,
+        help_text=_("Để trống: mọi năm."),
+    )
+    period = forms.CharField(
+        label=_("Kỳ báo cáo"),
+        max_length=20,
+        error_messages={"max_length": _("Kỳ báo cáo không hợp lệ (ví dụ 2026-H1, 2026-Y).")},
+    )
     plan = forms.ModelChoiceField(
         label=_("Kế hoạch"), queryset=Plan.objects.none(), required=False, empty_label=_("Tất cả")
     )
@@ -127,7 +143,7 @@ class DashboardForm(forms.Form):
     def __init__(self, data, *, provinces, today, national=False, **kwargs):
         province = provinces.first()
         latest = (
-            Plan.objects.filter(province__in=provinces)
+            Plan.objects.filter(province__in=provinces, year__lte=today.year)
             .order_by("-year")
             .values_list("year", flat=True)
             .first()
@@ -135,9 +151,13 @@ class DashboardForm(forms.Form):
         defaults = {
             "province": province.pk if province else None,
             "year": latest or today.year,
-            "period": "Y",
+            "period": period_of_day(today),
         }
-        super().__init__({**defaults, **(data.dict() if data else {})}, **kwargs)
+        merged = {**defaults, **(data.dict() if data else {})}
+        if merged.get("period") in dict(self.PERIODS):  # older links: the plan year's period
+            year = str(merged.get("year") or "")
+            merged["period"] = f"{year if year.isdigit() else today.year}-{merged['period']}"
+        super().__init__(merged, **kwargs)
         self.fields["province"].queryset = provinces
         if national:  # administrators may look at every province at once
             self.fields["province"].required = False
@@ -145,6 +165,27 @@ class DashboardForm(forms.Form):
         self.fields["plan"].queryset = Plan.objects.filter(province__in=provinces).order_by(
             "-year", "number"
         )
+        choices = period_choices(range(today.year - 5, today.year + 2))
+        chosen = self.data.get("period", "")
+        if chosen and chosen not in dict(choices) and _period_or_none(chosen):
+            choices.append((chosen, period_label(chosen)))
+        self.fields["period"].widget = forms.Select(choices=choices)
+
+    def clean_period(self):
+        value = self.cleaned_data["period"]
+        try:
+            period_bounds(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+        return value
+
+
+def _period_or_none(code: str) -> str | None:
+    try:
+        period_bounds(code)
+    except ValueError:
+        return None
+    return code
 
 
 class OpenPeriodForm(ProvinceChoiceForm):

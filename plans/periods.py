@@ -35,6 +35,20 @@ def current_period(today: datetime.date) -> str:
     return f"{today.year}-{code}"
 
 
+def period_of_day(today: datetime.date) -> str:
+    """The period whose data window holds `today`, so that it is read as of today: the current
+    period, except from a cut-off to the end of its month (15–31/12 is already the next
+    year's quý I, whose window starts on 15/12)."""
+    code = current_period(today)
+    if period_bounds(code)[1] >= today:
+        return code
+    kinds = [kind for kind, _label in PERIOD_KINDS]
+    kind = code.partition("-")[2]
+    if kind == kinds[-1]:
+        return f"{today.year + 1}-{kinds[0]}"
+    return f"{today.year}-{kinds[kinds.index(kind) + 1]}"
+
+
 def period_label(code: str) -> str:
     """ "2024-H1" → "6 tháng 2024"; unknown codes are shown as they are."""
     year, _, kind = code.partition("-")

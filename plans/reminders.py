@@ -29,15 +29,17 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 
 from agencies.models import Agency, Membership
 from agencies.roles import acting_ids_by_agency
 from plans.models import Assignment, ProgressUpdate
 from plans.periods import period_label
+from plans.staleness import stale_q
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +79,20 @@ class ReminderItem:
         return f"{self.due_on:%d/%m/%Y}"
 
 
+@dataclass(frozen=True)
+class StaleItem:
+    """A task with no due date the agency has not reported on for a long time (plans.staleness)."""
+
+    task_id: int
+    number: str
+    description: str
+    plan: str
+    roles: str
+    deadline: str  # as written: "Thường xuyên", "Định kỳ hàng quý"...
+    last_report: datetime.date | None  # None: never reported
+    url: str
+
+
 class _AgencyEmail:
     """One email to an agency's staff; subclasses say its subject and body."""
 
@@ -108,6 +124,8 @@ class AgencyReminder(_AgencyEmail):
     days: int
     # The agencies whose work this agency carries (itself and its predecessors).
     acting_ids: frozenset[int] = frozenset()
+    # Tasks with no due date not reported on for PARINDEX_STALE_DAYS ("lâu chưa cập nhật").
+    stale: list[StaleItem] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -116,6 +134,8 @@ class AgencyReminder(_AgencyEmail):
             parts.append(f"{len(self.overdue)} nhiệm vụ quá hạn")
         if self.due_soon:
             parts.append(f"{len(self.due_soon)} nhiệm vụ đến hạn trong {self.days} ngày")
+        if self.stale:
+            parts.append(f"{len(self.stale)} nhiệm vụ lâu chưa cập nhật")
         return f"[parindex] {', '.join(parts)} – {self.agency.name}"
 
     @property
@@ -127,12 +147,15 @@ class AgencyReminder(_AgencyEmail):
             today=self.today,
             days=self.days,
             task_list_url=base_url() + reverse("plans:task_list"),
+            stale=self.stale,
+            stale_days=settings.PARINDEX_STALE_DAYS,
         )
 
     def summary(self) -> str:
         return (
             f"{self.agency.name} ({self.agency.province.name}): {len(self.overdue)} quá hạn, "
-            f"{len(self.due_soon)} đến hạn trong {self.days} ngày → {', '.join(self.recipients)}"
+            f"{len(self.due_soon)} đến hạn trong {self.days} ngày, {len(self.stale)} lâu chưa "
+            f"cập nhật → {', '.join(self.recipients)}"
         )
 
 
@@ -240,7 +263,8 @@ def reminders_collect(
     today: datetime.date, days: int = DEFAULT_DAYS, *, agency_ids: Iterable[int] | None = None
 ) -> list[AgencyReminder]:
     """What each agency with staff would receive: its open assignments (and its predecessors')
-    overdue or due in `days` days, one line per task. Agencies with nothing to say are left out.
+    overdue or due in `days` days, and those with no due date "lâu chưa cập nhật"
+    (plans.staleness), one line per task. Agencies with nothing to say are left out.
 
     `agency_ids` limits the reminders to the agencies acting for any of those agencies (the
     agency itself, when it has staff, and its successors)."""
@@ -253,21 +277,37 @@ def reminders_collect(
         acting = {pk: ids for pk, ids in acting.items() if ids & wanted}
     if not acting:
         return []
+    due = Q(
+        task__due_on__isnull=False,
+        task__due_on__lte=today + datetime.timedelta(days=days),
+    ) & ~Q(status=Assignment.Status.DONE)
+    # The same query brings the forgotten ongoing work, with each one's last report.
+    last_report = ProgressUpdate.objects.filter(
+        assignment=OuterRef("pk"), kind=ProgressUpdate.Kind.REPORT
+    ).order_by("-created_at")
     assignments = (
         Assignment.objects.in_force()
-        .filter(
-            agency_id__in=set().union(*acting.values()),
-            task__due_on__isnull=False,
-            task__due_on__lte=today + datetime.timedelta(days=days),
-        )
-        .exclude(status=Assignment.Status.DONE)
+        .filter(due | stale_q(today), agency_id__in=set().union(*acting.values()))
         .select_related("task", "task__plan", "agency", "agency__province")
+        .annotate(last_report=Subquery(last_report.values("created_at")[:1]))
         .order_by("task_id", "pk")
     )
     agencies = Agency.objects.select_related("province").in_bulk(list(acting))
 
     reminders = []
-    for agency_id, ids, by_task in _tasks_by_recipient(assignments, acting):
+    for agency_id, ids, all_tasks in _tasks_by_recipient(assignments, acting):
+        by_task = [rows for rows in all_tasks if rows[0].task.due_on is not None]
+        stale = [
+            _stale_item(rows, agencies[agency_id])
+            for rows in sorted(
+                (rows for rows in all_tasks if rows[0].task.due_on is None),
+                key=lambda rows: (
+                    -rows[0].task.plan.year,
+                    rows[0].task.plan.number,
+                    rows[0].task.position,
+                ),
+            )
+        ]
         tasks = sorted(
             by_task,
             key=lambda rows: (
@@ -288,10 +328,26 @@ def reminders_collect(
                 today=today,
                 days=days,
                 acting_ids=ids,
+                stale=stale,
             )
         )
     reminders.sort(key=lambda r: (r.agency.province.name, r.agency.name, r.agency.pk))
     return reminders
+
+
+def _stale_item(assignments, recipient: Agency) -> StaleItem:
+    task = assignments[0].task
+    reports = [a.last_report for a in assignments if a.last_report is not None]
+    return StaleItem(
+        task_id=task.pk,
+        number=task.number or "(không số)",
+        description=short_description(task.description),
+        plan=str(task.plan),
+        roles=_roles(assignments, recipient),
+        deadline=task.deadline_text or "không có thời hạn",
+        last_report=timezone.localtime(max(reports)).date() if reports else None,
+        url=task_url(task.pk),
+    )
 
 
 def _deliver(reminders, *, dry_run: bool, connection=None, wanted=frozenset()) -> ReminderResult:
@@ -460,6 +516,30 @@ def period_reminders_collect(
         )
     reminders.sort(key=lambda r: (r.agency.province.name, r.agency.name, r.agency.pk))
     return reminders, wanted
+
+
+@dataclass(frozen=True)
+class PeriodReminderOutline:
+    """Who the period reminder would write to, for the confirmation step."""
+
+    agencies: int  # emails: one per agency with someone to write to
+    recipients: int  # addresses, counted once per email they are on
+    unreached: int  # agencies with unreported work and nobody to email for them
+
+
+def period_reminder_outline(
+    *, assignments, period: str, start: datetime.date, cutoff: datetime.date
+) -> PeriodReminderOutline:
+    """What `period_reminder_send` would send, counted without sending anything."""
+    reminders, wanted = period_reminders_collect(
+        assignments=assignments, period=period, start=start, cutoff=cutoff
+    )
+    reached = set().union(*(reminder.acting_ids for reminder in reminders))
+    return PeriodReminderOutline(
+        agencies=len(reminders),
+        recipients=sum(len(reminder.recipients) for reminder in reminders),
+        unreached=len(wanted - reached),
+    )
 
 
 def period_reminder_send(

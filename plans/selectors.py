@@ -12,6 +12,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -229,6 +230,27 @@ def timeliness_counts(assignments, *, today) -> dict[str, int]:
     )
 
 
+def tasks_due_within(assignments, *, start: datetime.date, end: datetime.date, open_work, limit):
+    """The tasks among `assignments` with open work due from `start` to `end`, soonest first,
+    each ONCE however many agencies share it: a task of 29 agencies is one line, with how many
+    of them have not finished (`open_agencies`) and, when only one has, its name. One query:
+    a dict per task."""
+    return list(
+        assignments.filter(open_work, task__due_on__gte=start, task__due_on__lte=end)
+        .values(
+            "task_id",
+            "task__number",
+            "task__description",
+            "task__due_on",
+            "task__section__number",
+            "task__plan__number",
+            "task__plan__year",
+        )
+        .annotate(open_agencies=Count("pk"), agency_name=Min("agency__name"))
+        .order_by("task__due_on", "task__plan_id", "task__position", "task_id")[:limit]
+    )
+
+
 def home_overview(*, user, today, limit: int = 10) -> dict:
     """What the home page shows: counts by group, due in 30 days, overdue, returned."""
     visible = assignments_visible_to(user=user)
@@ -239,10 +261,8 @@ def home_overview(*, user, today, limit: int = 10) -> dict:
     open_work = ~Q(status=Assignment.Status.DONE)
     return {
         "counts": timeliness_counts(visible, today=today),
-        "due_soon": list(
-            rows.filter(open_work, task__due_on__gte=today, task__due_on__lte=soon).order_by(
-                "task__due_on"
-            )[:limit]
+        "due_soon": tasks_due_within(
+            visible, start=today, end=soon, open_work=open_work, limit=limit
         ),
         "overdue": list(
             rows.filter(timeliness_q(Timeliness.OVERDUE, today)).order_by("task__due_on")[:limit]

@@ -152,9 +152,12 @@ EXPECTED: dict[str, Expect] = {
     "plans:period_detail": Expect(
         get=roles(LOGIN, 403, 403, 404, 200, 200, 200), kwargs=lambda w: [{"pk": w.period.pk}]
     ),
+    # The GET is the confirmation step (how many agencies and addresses); the POST with
+    # confirm=1 sends.
     "plans:period_remind": Expect(
-        get=POST_ONLY_GET,
+        get=roles(LOGIN, 403, 403, 404, 403, 200, 200),
         post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
+        payload=lambda w: {"confirm": "1"},
         kwargs=lambda w: [{"pk": w.period.pk}],
     ),
     # A file is asked for by POST: a job is queued (a FileJob: "data changed") and the user

@@ -88,6 +88,21 @@ def file_job_expires_at(job: FileJob) -> datetime.datetime | None:
     return job.finished_at + datetime.timedelta(hours=settings.PARINDEX_JOBS_KEEP_HOURS)
 
 
+# A file waiting this long without a worker taking it is late: the largest takes seconds once
+# started, so a minute in the queue means the worker is stopped or swamped.
+DELAYED_AFTER = datetime.timedelta(minutes=1)
+
+
+def file_job_waiting(job: FileJob, *, now: datetime.datetime) -> dict:
+    """What the file's page says while the file is not ready: how long the user has waited
+    ("1 phút 05 giây"), and whether the service is late (still queued after `DELAYED_AFTER`)."""
+    waited = max(now - job.created_at, datetime.timedelta(0))
+    delayed = job.status == FileJob.Status.QUEUED and waited >= DELAYED_AFTER
+    minutes, seconds = divmod(int(waited.total_seconds()), 60)
+    text = f"{minutes} phút {seconds:02d} giây" if minutes else f"{seconds} giây"
+    return {"text": text, "delayed": delayed}
+
+
 # The request ---------------------------------------------------------------------------------
 
 

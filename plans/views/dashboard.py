@@ -1,11 +1,12 @@
 """Sở Nội vụ's dashboard and the reporting periods (who has reported, reminders)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from agencies.roles import (
     can_review_province,
@@ -22,7 +23,8 @@ from plans.dashboard import (
     dashboard_totals,
 )
 from plans.forms import DashboardForm, OpenPeriodForm
-from plans.periods import period_label
+from plans.periods import current_period, period_bounds, period_label
+from plans.reminders import period_reminder_outline
 from plans.selectors import reporting_period_list
 from plans.services import reporting_period_open
 from plans.tasks import period_reminder_outcome, period_reminder_send_task
@@ -48,7 +50,7 @@ def dashboard(request):
     scope = DashboardScope(
         province_id=province.pk if province else None,
         year=data["year"],
-        period=f"{data['year']}-{data['period']}",
+        period=data["period"],
         today=today,
         plan_id=data["plan"].pk if data.get("plan") else None,
         index=data.get("index") or None,
@@ -72,9 +74,17 @@ def dashboard(request):
         **tables,
         "groups": Timeliness.choices,
         "deadlines": dashboard_deadlines(scope),
+        "period_label": period_label(scope.period),
+        "stale_days": settings.PARINDEX_STALE_DAYS,
+        # A province's report covers the plans of its period's year (plans.files.reports): it
+        # is offered only when that is the plan year shown.
         "report_subject": f"plan-{scope.plan_id}"
         if scope.plan_id
-        else (f"province-{scope.province_id}" if province else ""),
+        else (
+            f"province-{scope.province_id}"
+            if province and str(scope.year) == scope.period.partition("-")[0]
+            else ""
+        ),
     }
     return render(request, "plans/dashboard.html", context)
 
@@ -84,8 +94,13 @@ def period_list(request):
     if not can_see_dashboard(request.user):
         raise PermissionDenied
     provinces = dashboard_provinces(request.user)
+    today = timezone.localdate()
+    # The period a report written today belongs to (December: the year's, not the first
+    # period of the list).
+    current = current_period(today)
+    year, _, kind = current.partition("-")
     form = OpenPeriodForm(
-        request.POST or None, provinces=provinces, initial={"year": timezone.localdate().year}
+        request.POST or None, provinces=provinces, initial={"year": int(year), "period": kind}
     )
     if request.method == "POST":
         if not can_review_province(request.user):
@@ -107,7 +122,12 @@ def period_list(request):
     return render(
         request,
         "plans/period_list.html",
-        {"form": form, "periods": periods, "can_open": can_review_province(request.user)},
+        {
+            "form": form,
+            "periods": periods,
+            "can_open": can_review_province(request.user),
+            "current": current,
+        },
     )
 
 
@@ -151,12 +171,30 @@ def period_detail(request, pk):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def period_remind(request, pk):
-    period, _ = _period_and_scope(request, pk)
+    """The mass email, in two steps: a GET (or a POST without `confirm=1`) shows how many
+    agencies and addresses it would write to and sends nothing; the POST with `confirm=1` from
+    that page sends it (by the worker)."""
+    period, scope = _period_and_scope(request, pk)
     if not can_review_province(request.user):
         raise PermissionDenied
+    if request.method != "POST" or request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "plans/period_remind.html",
+            {
+                "period": period,
+                "period_label": period_label(period.code),
+                "outline": period_reminder_outline(
+                    assignments=scope.assignments(),
+                    period=period.code,
+                    start=scope.period_start,
+                    cutoff=period_bounds(period.code)[1],
+                ),
+            },
+        )
     # Sent by the worker; the period's page shows the counts once it has (this session).
     result = period_reminder_send_task.enqueue(period_id=period.pk)
     request.session[_reminder_key(period)] = str(result.id)

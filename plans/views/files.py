@@ -20,6 +20,7 @@ from plans.files.jobs import (
     file_job_request,
     file_job_source_url,
     file_job_title,
+    file_job_waiting,
 )
 from plans.files.kinds import (
     FILE_KINDS,
@@ -103,6 +104,7 @@ def file_job(request, pk):
             "title": file_job_title(job),
             "again_url": file_job_source_url(job),
             "expires_at": file_job_expires_at(job),
+            "waiting": file_job_waiting(job, now=timezone.now()) if job.pending else None,
         },
     )
 

@@ -1,10 +1,13 @@
 """Home, the task list and the task page: progress, review, restoring a withdrawn task, evidence downloads and the agency picker."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import LazyPaginator, RequestConfig
@@ -12,7 +15,11 @@ from django_tables2 import LazyPaginator, RequestConfig
 from agencies.roles import (
     can_manage_results,
     can_review_province,
+    can_see_dashboard,
     is_administrator,
+    is_staff_member,
+    membership_of,
+    province_ids_of,
 )
 from agencies.selectors import agency_choices
 from plans import selectors, services
@@ -27,7 +34,7 @@ from plans.forms import (
     ReviewForm,
 )
 from plans.models import Assignment, Evidence
-from plans.periods import current_period, period_choices
+from plans.periods import current_period, period_choices, period_of_day
 from plans.selectors import (
     assignment_awaits_review,
     assignment_count_estimate,
@@ -46,11 +53,51 @@ from plans.timeliness import TIMELINESS_LABELS, Timeliness
 from plans.views.common import bad_request
 
 
+def _home_dashboard_url(user, today) -> str | None:
+    """The dashboard showing the home page's numbers: the same province (every province for
+    administrators), every plan year, as of today. None when there is no such view (staff, or a
+    merged province, whose home counts several provinces and the dashboard one at a time)."""
+    if not can_see_dashboard(user):
+        return None
+    if is_administrator(user):
+        province = ""
+    else:
+        ids = province_ids_of(user)
+        if len(ids) != 1:
+            return None
+        (province,) = ids
+    query = urlencode({"province": province, "year": "", "period": period_of_day(today)})
+    return f"{reverse('plans:dashboard')}?{query}"
+
+
+def _home_scope(user) -> str:
+    """Whose work the home page counts, in words (the rule is `assignments_visible_to`)."""
+    if is_administrator(user):
+        return "mọi tỉnh"
+    membership = membership_of(user)
+    agency = membership.agency if membership else None
+    if agency is None:
+        return "không có cơ quan"
+    if is_staff_member(user):
+        return f"các nhiệm vụ giao cho {agency.name}, {agency.province}"
+    return f"các nhiệm vụ của mọi cơ quan thuộc {agency.province}"
+
+
 @login_required
 def home(request):
     today = timezone.localdate()
     overview = home_overview(user=request.user, today=today)
-    groups = [(group, label, overview["counts"][group]) for group, label in Timeliness.choices]
+    # Each number links to the list of exactly its rows, read as of the same day.
+    as_of = urlencode({"as_of": today.isoformat()})
+    groups = [
+        (
+            group,
+            label,
+            overview["counts"][group],
+            f"{reverse('plans:task_list')}?timeliness={group}&{as_of}",
+        )
+        for group, label in Timeliness.choices
+    ]
     return render(
         request,
         "plans/home.html",
@@ -59,6 +106,8 @@ def home(request):
             "groups": groups,
             "today": today,
             "plans": plan_overview(user=request.user),
+            "dashboard_url": _home_dashboard_url(request.user, today),
+            "scope": _home_scope(request.user),
         },
     )
 

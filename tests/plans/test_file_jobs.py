@@ -341,3 +341,40 @@ def test_my_files_lists_the_users_own_files_in_a_fixed_number_of_queries(
     assert (
         len(re.findall(r'href="/files/\d+/"', client.get(reverse("plans:file_job_list")).text)) == 1
     )
+
+
+DELAYED = "Dịch vụ tạo tệp đang chậm"
+
+
+def test_the_file_page_shows_the_wait_and_says_when_the_service_is_late(client, reviewer, province):
+    """With no worker the page used to say "Đang chuẩn bị tệp…" forever. It shows the time
+    waited, that the file will also be in "Tệp của tôi", and after a minute in the queue that
+    the service is late; a file a worker has started is not called late."""
+    client.force_login(reviewer)
+    page_url = client.post(report_url(province["plan"]))["Location"]
+    job = FileJob.objects.get()
+
+    def waited(seconds):
+        FileJob.objects.filter(pk=job.pk).update(
+            created_at=timezone.now() - datetime.timedelta(seconds=seconds)
+        )
+        return client.get(page_url).text
+
+    page = waited(30)
+    assert "Đã chờ 30 giây." in page or "Đã chờ 31 giây." in page
+    assert (
+        f'Tệp cũng sẽ có trong <a href="{reverse("plans:file_job_list")}">Tệp của tôi</a>' in page
+    )
+    assert DELAYED not in page
+    page = waited(58)
+    assert DELAYED not in page
+    page = waited(65)
+    assert "Đã chờ 1 phút 05 giây." in page or "Đã chờ 1 phút 06 giây." in page
+    assert DELAYED in page
+    assert '<meta http-equiv="refresh" content="2">' in page  # it keeps looking
+    FileJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
+    assert DELAYED not in waited(300)
+    FileJob.objects.filter(pk=job.pk).update(status="queued", started_at=None)
+    run_worker_once()
+    page = client.get(page_url).text
+    assert "Tệp đã sẵn sàng." in page and DELAYED not in page and "Đã chờ" not in page

@@ -52,8 +52,14 @@ def test_the_button_asks_each_agency_for_the_report_of_the_period(
     client.force_login(reviewer)
     open_period(client, bac_kan)
     period = ReportingPeriod.objects.get()
-    assert client.get(reverse("plans:period_remind", args=[period.pk])).status_code == 405
-    response = client.post(reverse("plans:period_remind", args=[period.pk]), follow=True)
+    # First the confirmation step: how many agencies and addresses, and nothing sent.
+    confirm = client.get(reverse("plans:period_remind", args=[period.pk]))
+    assert "Sẽ gửi <strong>2 thư</strong> tới <strong>2 cơ quan</strong>" in confirm.text
+    assert "<strong>2 địa chỉ thư điện tử</strong>" in confirm.text
+    assert not DBTaskResult.objects.exists()
+    response = client.post(
+        reverse("plans:period_remind", args=[period.pk]), {"confirm": "1"}, follow=True
+    )
     assert response.status_code == 200
     # Sent by the worker: the page says so and reloads itself until it is done.
     assert "Đang gửi thư đề nghị báo cáo kỳ 6 tháng 2024; kết quả hiện ở đây." in response.text
@@ -98,7 +104,7 @@ def test_agencies_nobody_can_be_emailed_for_are_counted(
     client.force_login(reviewer)
     open_period(client, bac_kan)
     period = ReportingPeriod.objects.get()
-    client.post(reverse("plans:period_remind", args=[period.pk]))
+    client.post(reverse("plans:period_remind", args=[period.pk]), {"confirm": "1"})
     run_worker_once()
     response = client.get(reverse("plans:period_detail", args=[period.pk]))
     assert [m.to for m in mail.outbox] == [["tuphap@example.vn"]]
@@ -169,7 +175,7 @@ def test_a_reminder_whose_worker_was_killed_is_told_as_failed_not_sent_twice(
     client.force_login(reviewer)
     open_period(client, bac_kan)
     period = ReportingPeriod.objects.get()
-    client.post(reverse("plans:period_remind", args=[period.pk]))
+    client.post(reverse("plans:period_remind", args=[period.pk]), {"confirm": "1"})
     # What a worker killed while sending leaves: the result RUNNING for good.
     DBTaskResult.objects.update(
         status="RUNNING", started_at=timezone.now() - datetime.timedelta(minutes=5)
@@ -181,3 +187,57 @@ def test_a_reminder_whose_worker_was_killed_is_told_as_failed_not_sent_twice(
     assert "Không gửi được thư đề nghị báo cáo; hãy thử lại" in page.text
     assert 'http-equiv="refresh"' not in page.text
     assert run_worker_once() == 0 and not mail.outbox  # never sent again by itself
+
+
+def test_the_mass_email_is_sent_only_once_confirmed(
+    client, reviewer, leader, bac_kan, province, staff_tuphap, staff_taichinh
+):
+    """The button opens a confirmation page with the number of agencies and addresses; a GET,
+    or a POST without confirm=1 (a replayed or forged form), sends nothing."""
+    staff_tuphap.email = "tuphap@example.vn"
+    staff_tuphap.save()
+    staff_taichinh.email = ""  # Sở Tài chính has unreported work and nobody to write to
+    staff_taichinh.save()
+    client.force_login(reviewer)
+    open_period(client, bac_kan)
+    period = ReportingPeriod.objects.get()
+    url = reverse("plans:period_remind", args=[period.pk])
+    detail = client.get(reverse("plans:period_detail", args=[period.pk]))
+    assert f'href="{url}"' in detail.text  # the period's button leads to the confirmation
+    for response in (client.get(url), client.post(url), client.post(url, {"confirm": "yes"})):
+        assert response.status_code == 200
+        assert response.context["outline"].agencies == 1
+        assert response.context["outline"].recipients == 1
+        assert response.context["outline"].unreached == 1
+        assert "1 cơ quan chưa báo cáo không có cán bộ nào có địa chỉ thư" in response.text
+        assert 'name="confirm" value="1"' in response.text
+    assert not DBTaskResult.objects.exists()
+    run_worker_once()
+    assert not mail.outbox
+    client.force_login(leader)  # leaders read periods; they neither see nor send the reminder
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"confirm": "1"}).status_code == 403
+    client.force_login(reviewer)
+    assert client.post(url, {"confirm": "1"}).status_code == 302
+    run_worker_once()
+    assert [m.to for m in mail.outbox] == [["tuphap@example.vn"]]
+
+
+def test_nothing_to_send_says_so_without_a_send_button(client, reviewer, bac_kan, province):
+    client.force_login(reviewer)
+    open_period(client, bac_kan)
+    period = ReportingPeriod.objects.get()
+    response = client.get(reverse("plans:period_remind", args=[period.pk]))
+    assert "Không có thư nào để gửi" in response.text
+    assert 'name="confirm"' not in response.text
+
+
+def test_the_periods_page_offers_the_current_period(client, reviewer, bac_kan, monkeypatch):
+    """In December 2026 the form proposes "Năm 2026", not the first period of some year."""
+    monkeypatch.setattr(timezone, "localdate", lambda: datetime.date(2026, 12, 1))
+    client.force_login(reviewer)
+    form = client.get(reverse("plans:period_list")).context["form"]
+    assert (form["year"].value(), form["period"].value()) == (2026, "Y")
+    monkeypatch.setattr(timezone, "localdate", lambda: datetime.date(2027, 5, 3))
+    form = client.get(reverse("plans:period_list")).context["form"]
+    assert (form["year"].value(), form["period"].value()) == (2027, "H1")

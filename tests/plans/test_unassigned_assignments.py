@@ -53,7 +53,7 @@ def what_users_see(client, people, bac_kan, plan) -> dict:
     page = client.get(reverse("plans:period_detail", args=[period.pk]))
     seen["not reported"] = {r["agency__name"]: r["not_reported"] for r in page.context["agencies"]}
     mail.outbox = []
-    client.post(reverse("plans:period_remind", args=[period.pk]))
+    client.post(reverse("plans:period_remind", args=[period.pk]), {"confirm": "1"})
     run_worker_once()
     seen["period reminder"] = sorted(m.subject for m in mail.outbox)
     seen["due reminders"] = {

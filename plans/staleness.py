@@ -1,0 +1,56 @@
+"""Ongoing work not forgotten: "lâu chưa cập nhật".
+
+A task with no due date ("Thường xuyên", recurring, an event) is never overdue, so nothing in
+the official groups ever points at one nobody works on. An open assignment of such a task is
+flagged when its agency has not reported on it for `PARINDEX_STALE_DAYS` days (90 by default):
+
+- it is open as of the reading day (the "không có thời hạn" group: not completed by then);
+- no progress report (an agency's own entry, not an import, confirmation or return) was written
+  in the `days` days up to and including the reading day;
+- its plan has been running that long (issued, or imported when the issue date is unknown, at
+  least `days` days before): a plan issued last month has nothing stale yet.
+
+One condition (`stale_q`) serves the dashboard's count, the task list's `stale=1` filter and the
+reminders, so the three always agree.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from plans.models import ProgressUpdate
+from plans.timeliness import Timeliness, timeliness_q
+
+
+def stale_days() -> int:
+    return settings.PARINDEX_STALE_DAYS
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def stale_window(
+    as_of: datetime.date, days: int | None = None
+) -> tuple[datetime.date, datetime.date]:
+    """(first day a report keeps the work fresh, the reading day): a report on `as_of - days`
+    is `days` days old, too old; one on the day after is not."""
+    days = stale_days() if days is None else days
+    return as_of - datetime.timedelta(days=days - 1), as_of
+
+
+def stale_q(as_of: datetime.date, *, days: int | None = None) -> Q:
+    """Assignments flagged "lâu chưa cập nhật" as of `as_of` (a filter on Assignment)."""
+    first, last = stale_window(as_of, days)
+    recent = ProgressUpdate.objects.filter(
+        assignment_id=OuterRef("pk"),
+        kind=ProgressUpdate.Kind.REPORT,
+        created_at__gte=_start_of(first),
+        created_at__lt=_start_of(last + datetime.timedelta(days=1)),
+    )
+    running = Q(task__plan__issued_on__lt=first) | Q(
+        task__plan__issued_on__isnull=True, task__plan__created_at__lt=_start_of(first)
+    )
+    return timeliness_q(Timeliness.NO_DEADLINE, as_of) & running & ~Exists(recent)
