@@ -26,7 +26,7 @@ from plans import selectors, services
 from plans.criteria.selectors import linkable_criteria
 from plans.evidence import evidence_download_name, evidence_served_type
 from plans.files.responses import attachment_response
-from plans.filters import assignments_filtered, filter_chips, kept_parameters
+from plans.filters import FORM_FIELDS, assignments_filtered, filter_chips, kept_parameters
 from plans.forms import (
     AgencyLookupForm,
     ListPageForm,
@@ -140,6 +140,10 @@ def task_list(request):
             "filter": filterset,
             "table": table,
             "chips": chips,
+            # The panel stays open while the user refines with its fields; a search alone or a
+            # dashboard link's filters (shown as chips) leave it closed.
+            "panel_open": bool(filterset.errors)
+            or any(chip.name in FORM_FIELDS and chip.name != "q" for chip in chips),
             "kept": kept_parameters(filterset),
             "shows_agency": shows_agency,
             "agency_name": agency_chip.value if agency_chip and cleaned.get("agency") else "",
