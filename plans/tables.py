@@ -1,9 +1,85 @@
+import itertools
+
 import django_tables2 as tables
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django_tables2.data import TableQuerysetData
 
 from plans.models import Assignment
+from plans.selectors import DUE_ORDER, work_done_q
 from plans.timeliness import TIMELINESS_LABELS
+
+
+def task_number(task) -> str:
+    """The task's number with its section's, the way the plan is read: task 3 of section II is
+    "II.3". A number that already starts with its section's ("1.1" in section 1) is shown as
+    it is."""
+    number, section = task.number, task.section.number.rstrip(".")
+    if not (number and section) or number == section or number.startswith(section + "."):
+        return number
+    return f"{section}.{number}"
+
+
+class OpenWorkFirst(TableQuerysetData):
+    """The list's rows in their default order (`plans.selectors.assignment_list`: open work by
+    due date, then done work), each page read from one part in `DUE_ORDER`, which PostgreSQL
+    answers from the due-date index a page at a time: sorting every row by the computed "done"
+    key would sort the whole country for each page (~0,7 s instead of ~20 ms). The count of
+    the rows counts the open ones in the same query, so a page knows its part: one query a
+    page, as before. A column the user sorts by replaces all this with the plain queryset.
+    Without a count (the whole country's list), the page where open work ends takes two."""
+
+    def __init__(self, rows, *, today):
+        super().__init__(rows)
+        done = work_done_q(today)
+        self.done = done
+        self.parts = (
+            rows.filter(~done).order_by(*DUE_ORDER),
+            rows.filter(done).order_by(*DUE_ORDER),
+        )
+        self._open = None  # how many rows the open part has, once counted
+
+    def order_by(self, aliases):
+        if aliases:
+            self.parts = None
+        super().order_by(aliases)
+
+    def __len__(self):
+        if self.parts is None or getattr(self, "_length", None) is not None:
+            return super().__len__()
+        counts = self.data.order_by().aggregate(
+            rows=Count("pk"), open=Count("pk", filter=~self.done)
+        )
+        self._length, self._open = counts["rows"], counts["open"]
+        return self._length
+
+    def __iter__(self):
+        if self.parts is None:
+            return super().__iter__()
+        return itertools.chain(*self.parts)
+
+    def __getitem__(self, key):
+        if self.parts is None or not isinstance(key, slice) or key.step:
+            return super().__getitem__(key)
+        open_rows, done_rows = self.parts
+        start, stop = key.start or 0, key.stop
+        if self._open is not None:  # counted: each page knows which part it is in
+            if stop is not None and stop <= self._open:
+                return list(open_rows[start:stop])
+            if start >= self._open:
+                end = None if stop is None else stop - self._open
+                return list(done_rows[start - self._open : end])
+            # The page where open work ends (a short list's only page): one query, sorted by
+            # the "done" key too, which costs little on a few rows.
+            return list(self.data[start:stop])
+        # Not counted (the whole country): the open part, then the done part if it ends here.
+        rows = list(open_rows[start:stop])
+        if stop is not None and len(rows) == stop - start:
+            return rows
+        opened = start + len(rows) if rows or start == 0 else open_rows.count()
+        end = None if stop is None else stop - opened
+        return rows + list(done_rows[max(start - opened, 0) : end])
 
 
 class AssignmentTable(tables.Table):
@@ -45,7 +121,12 @@ class AssignmentTable(tables.Table):
         attrs = {"class": "list tasks"}
         template_name = "plans/_table.html"
         empty_text = "Không có nhiệm vụ nào khớp bộ lọc."
-        order_by = ("due",)
+        # No default column: the rows come in the selector's order (`OpenWorkFirst`).
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "agency" in self.exclude:  # the phone layout labels cells by position
+            self.attrs = {**self.attrs, "class": "list tasks no-agency"}
 
     def body_rows(self):
         """The page's rows as HTML, built in one pass.
@@ -53,31 +134,37 @@ class AssignmentTable(tables.Table):
         django-tables2's own row loop inspects a render_* method's signature for every cell and
         resolves a dozen template variables per cell: for 25 rows × 8 columns that was more
         than half of the page's time. The cells below are the same render_* methods, called
-        directly; sorting, pagination and the header stay django-tables2's."""
+        directly; sorting, pagination, the header and the columns shown stay django-tables2's."""
+        shown = [column.name for column in self.columns]
         records = (row.record for row in self.paginated_rows)
         return [
             format_html(
                 '<tr class="{}">{}</tr>',
                 "odd" if counter % 2 else "even",
-                format_html_join("", "<td>{}</td>", ((cell,) for cell in self._cells(record))),
+                format_html_join(
+                    "", "<td>{}</td>", ((cell,) for cell in self._cells(record, shown))
+                ),
             )
             for counter, record in enumerate(records)
         ]
 
-    def _cells(self, record):
+    def _cells(self, record, shown):
         task = record.task
-        return (
-            task.number or self.columns["number"].default,
-            self.render_description(record, task.description)
-            if task.description
-            else self.columns["description"].default,
-            record.agency.name,
-            self.render_role(record),
-            self.render_status(record),
-            self.render_due(record, task.due_on),
-            self.render_timeliness(record.timeliness),
-            self.render_plan(record),
-        )
+        cells = {
+            "number": lambda: task_number(task) or self.columns["number"].default,
+            "description": lambda: (
+                self.render_description(record, task.description)
+                if task.description
+                else self.columns["description"].default
+            ),
+            "agency": lambda: record.agency.name,
+            "role": lambda: self.render_role(record),
+            "status": lambda: self.render_status(record),
+            "due": lambda: self.render_due(record, task.due_on),
+            "timeliness": lambda: self.render_timeliness(record.timeliness),
+            "plan": lambda: self.render_plan(record),
+        }
+        return [cells[name]() for name in shown]
 
     def render_description(self, record, value):
         url = reverse("plans:task_detail", args=[record.task_id])

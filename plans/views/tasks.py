@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import LazyPaginator, RequestConfig
 
-from agencies.models import Agency
 from agencies.roles import (
     can_manage_results,
     can_review_province,
@@ -27,7 +26,7 @@ from plans import selectors, services
 from plans.criteria.selectors import linkable_criteria
 from plans.evidence import evidence_download_name, evidence_served_type
 from plans.files.responses import attachment_response
-from plans.filters import assignments_filtered
+from plans.filters import FORM_FIELDS, assignments_filtered, filter_chips, kept_parameters
 from plans.forms import (
     AgencyLookupForm,
     ExtensionDecisionForm,
@@ -49,6 +48,7 @@ from plans.selectors import (
     can_review,
     extension_histories,
     home_overview,
+    list_shows_agency,
     plan_overview,
     progress_updates_by_id,
     review_queue,
@@ -56,7 +56,7 @@ from plans.selectors import (
     tasks_visible_to,
 )
 from plans.services import ConcurrentUpdate
-from plans.tables import AssignmentTable
+from plans.tables import AssignmentTable, OpenWorkFirst
 from plans.timeliness import TIMELINESS_LABELS, Timeliness
 from plans.views.common import bad_request
 
@@ -128,7 +128,11 @@ def task_list(request):
         return bad_request("Trang không hợp lệ: số trang từ 1 đến 100.000, mỗi trang 1–500 dòng.")
     today = timezone.localdate()
     filterset, rows = assignments_filtered(user=request.user, params=request.GET, today=today)
-    table = AssignmentTable(rows)
+    shows_agency = list_shows_agency(user=request.user)
+    table = AssignmentTable(
+        OpenWorkFirst(rows, today=filterset.today),
+        exclude=() if shows_agency else ("agency",),
+    )
     # The whole country unfiltered is ~1,000,000 rows: counting them costs more than the page
     # itself (~500 ms), so that one list pages without a count and shows an estimate.
     whole = is_administrator(request.user) and not any(
@@ -137,15 +141,22 @@ def task_list(request):
     paginate = {"per_page": 25, **({"paginator_class": LazyPaginator} if whole else {})}
     RequestConfig(request, paginate=paginate).configure(table)
     cleaned = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
-    agency_id = cleaned.get("agency")
-    chosen_agency = Agency.objects.filter(pk=agency_id).first() if agency_id else None
+    chips = filter_chips(filterset)
+    agency_chip = next((chip for chip in chips if chip.name == "agency"), None)
     return render(
         request,
         "plans/task_list.html",
         {
             "filter": filterset,
             "table": table,
-            "chosen_agency": chosen_agency,
+            "chips": chips,
+            # The panel stays open while the user refines with its fields; a search alone or a
+            # dashboard link's filters (shown as chips) leave it closed.
+            "panel_open": bool(filterset.errors)
+            or any(chip.name in FORM_FIELDS and chip.name != "q" for chip in chips),
+            "kept": kept_parameters(filterset),
+            "shows_agency": shows_agency,
+            "agency_name": agency_chip.value if agency_chip and cleaned.get("agency") else "",
             "query": request.GET.urlencode(),
             "uncounted": whole,
             "estimate": assignment_count_estimate() if whole else None,

@@ -116,7 +116,7 @@ def test_a_page_no_database_can_give_is_a_400(as_reviewer, plan, params):
     [
         ({"q": "Sở\x00"}, "q", NUL),
         ({"not_reported": "\x00"}, "not_reported", NUL),
-        ({"quarter": "0000-Q1"}, "quarter", "Quý phải có dạng NĂM-Qn"),
+        ({"quarter": "0000-Q1"}, "quarter", "Quý phải có dạng Quý III/2023"),
         ({"quarter": "9999-Q4"}, "quarter", "năm từ 2000 đến 2100"),
         ({"as_of": "31/12/9999"}, "as_of", "Ngày phải thuộc các năm 2000–2100."),
         ({"as_of": "01/01/0001"}, "as_of", "Ngày phải thuộc các năm 2000–2100."),

@@ -1,0 +1,375 @@
+"""The task list finds things: search by words with abbreviations on real annex rows, open work
+first, the section with the number, quarters as written, the review queue, active filters as
+chips kept when refining, and no agency column for staff of one agency."""
+
+import datetime
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.models import Membership
+from agencies.services import user_with_membership_upsert
+from plans.models import Assignment, Section, Task
+from tests.conftest import PASSWORD, agency
+from tests.factories import make_assignment, make_plan, make_task
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+DAY = datetime.timedelta(days=1)
+PLAN_2022 = (
+    Path(__file__).resolve().parents[2]
+    / "fixtures/annexes/bac-kan-2022-ke-hoach-khac-phuc-chi-so.xlsx"
+)
+
+
+def listed(client, **params) -> list:
+    """The rows the list shows, in order, across its pages."""
+    rows, number = [], 1
+    while True:
+        response = client.get(
+            reverse("plans:task_list"), {**params, "per_page": 500, "page": number}
+        )
+        assert response.status_code == 200
+        table = response.context["table"]
+        if not table.page:
+            return rows
+        rows += [row.record for row in table.paginated_rows]
+        if not table.page.has_next():
+            return rows
+        number += 1
+
+
+@pytest.fixture
+def as_reviewer(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+# Search on the real annex -----------------------------------------------------------------
+
+
+@pytest.fixture
+def annex_2022(bac_kan):
+    call_command(
+        "import_annex",
+        str(PLAN_2022),
+        "--province",
+        "Bắc Kạn",
+        "--plan-number",
+        "KH-2022",
+        "--year",
+        "2022",
+        stdout=io.StringIO(),
+    )
+    return Assignment.objects.filter(task__plan__number="KH-2022")
+
+
+def test_the_words_find_the_rows_that_say_cchc(as_reviewer, annex_2022):
+    """The 2022 annex writes "CCHC" and never "cải cách hành chính": a search for the words
+    found none of those rows."""
+    saying_cchc = {a.pk for a in annex_2022.filter(task__search_text__contains="cchc")}
+    assert len(saying_cchc) > 100
+    found = {a.pk for a in listed(as_reviewer, q="cải cách hành chính")}
+    assert saying_cchc <= found
+    # The same rows, typed without diacritics, in capitals, or as the abbreviation.
+    for query in ("cai cach hanh chinh", "CẢI CÁCH HÀNH CHÍNH", "CCHC", "cchc"):
+        assert saying_cchc <= {a.pk for a in listed(as_reviewer, q=query)}, query
+
+
+def test_the_abbreviation_finds_the_rows_that_spell_it_out(as_reviewer, annex_2022):
+    spelled = {a.pk for a in annex_2022.filter(task__search_text__contains="dich vu cong")}
+    assert spelled
+    assert spelled <= {a.pk for a in listed(as_reviewer, q="DVC")}
+    tthc = {a.pk for a in annex_2022.filter(task__search_text__contains="tthc")}
+    assert tthc and tthc <= {a.pk for a in listed(as_reviewer, q="thủ tục hành chính")}
+
+
+def test_words_in_any_order_each_required(as_reviewer, annex_2022):
+    task = Task.objects.get(
+        plan__number="KH-2022", search_text__startswith="6 tham dinh de an vi tri viec lam"
+    )
+    query = "ngạch viên chức đề án VỊ TRÍ"
+    found = listed(as_reviewer, q=query)
+    assert task.pk in {a.task_id for a in found}
+    for row in found:
+        text = row.task.search_text + " " + row.agency.search_name
+        assert all(word in text for word in ("ngach", "vien", "chuc", "de", "an", "vi", "tri"))
+    assert listed(as_reviewer, q=query + " xyzzy") == []
+
+
+def test_a_search_of_too_many_words_is_refused_with_a_message(as_reviewer, annex_2022):
+    response = as_reviewer.get(reverse("plans:task_list"), {"q": " ".join(["chỉ"] * 17)})
+    assert "Hãy tìm bằng tối đa 16 từ (đã nhập 17 từ)." in response.text
+    assert response.context["table"].paginator.count == 0
+
+
+def test_the_search_box_is_outside_the_collapsed_filters(as_reviewer, annex_2022):
+    page = as_reviewer.get(reverse("plans:task_list")).text
+    search = page.index('id="id_q"')
+    assert search < page.index("<details")
+    assert 'type="search"' in page
+
+
+# Order and numbers ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def mixed(bac_kan):
+    """Tasks in every group, created in an order that is none of the expected ones."""
+    tp = agency(bac_kan, "Sở Tư pháp")
+    plan = make_plan(bac_kan, number="3/KH-UBND", year=TODAY.year)
+    section = Section.objects.create(plan=plan, number="II", title="SỞ TƯ PHÁP CHỦ TRÌ", position=1)
+    tasks = {
+        "ongoing": make_task(plan, number="1", section=section, description="Thường xuyên"),
+        "done": make_task(plan, number="2", section=section, due_on=TODAY - 30 * DAY),
+        "on_track": make_task(plan, number="3", section=section, due_on=TODAY + 90 * DAY),
+        "due_soon": make_task(plan, number="4", section=section, due_on=TODAY + 2 * DAY),
+        "overdue": make_task(plan, number="5", section=section, due_on=TODAY - 3 * DAY),
+        "overdue_long": make_task(plan, number="6", section=section, due_on=TODAY - 60 * DAY),
+    }
+    for name, task in tasks.items():
+        make_assignment(task, tp, completed_on=TODAY - 40 * DAY if name == "done" else None)
+    return tasks
+
+
+def test_default_order_is_overdue_then_due_soon_then_the_rest(as_reviewer, mixed):
+    numbers = [row.task.number for row in listed(as_reviewer)]
+    by_name = {name: task.number for name, task in mixed.items()}
+    assert numbers == [
+        by_name[name]
+        for name in ("overdue_long", "overdue", "due_soon", "on_track", "ongoing", "done")
+    ]
+
+
+def test_paging_in_the_default_order_shows_every_row_once(client, bac_kan, reviewer):
+    """Open and done work are read from separate queries; the page where one ends and the
+    other starts must neither skip nor repeat a row."""
+    plan = make_plan(bac_kan, number="7/KH-UBND", year=TODAY.year)
+    tp = agency(bac_kan, "Sở Tư pháp")
+    expected = []
+    for n in range(23):
+        done = n % 3 == 0
+        task = make_task(plan, number=str(n + 1), due_on=TODAY + (n % 5 - 2) * DAY)
+        expected.append(make_assignment(task, tp, completed_on=TODAY - DAY if done else None))
+    client.force_login(reviewer)
+    seen = []
+    for page in (1, 2, 3):
+        response = client.get(
+            reverse("plans:task_list"), {"plan": plan.pk, "per_page": 10, "page": page}
+        )
+        seen += [row.record for row in response.context["table"].paginated_rows]
+    assert sorted(a.pk for a in seen) == sorted(a.pk for a in expected)
+    statuses = [a.status for a in seen]
+    assert statuses == sorted(statuses, key=lambda s: s == "done")  # open work, then done
+    open_due = [a.task.due_on for a in seen if a.status != "done"]
+    assert open_due == sorted(open_due)
+
+
+def test_a_column_sort_still_orders_by_that_column(as_reviewer, mixed):
+    rows = listed(as_reviewer, sort="-due")
+    dated = [row.task.due_on for row in rows if row.task.due_on]
+    assert dated == sorted(dated, reverse=True)
+
+
+def test_the_number_shows_its_section(as_reviewer, mixed, bac_kan):
+    page = as_reviewer.get(reverse("plans:task_list")).text
+    assert "<td>II.5</td>" in page
+    # A number that already carries its section's ("1.1" in section 1) stays as it is.
+    plan = make_plan(bac_kan, number="4/KH-UBND", year=TODAY.year)
+    section = Section.objects.create(plan=plan, number="1", title="Tham gia", position=0)
+    task = make_task(plan, number="1.1", section=section, due_on=TODAY - DAY)
+    make_assignment(task, agency(bac_kan, "Sở Tư pháp"))
+    page = as_reviewer.get(reverse("plans:task_list"), {"plan": plan.pk}).text
+    assert "<td>1.1</td>" in page and "1.1.1" not in page
+
+
+# Quarters -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["Quý III/2023", "quý 3/2023", "Quy III nam 2023", "Q3/2023", "3/2023", "2023-Q3", "III/2023"],
+)
+def test_the_quarter_is_read_as_people_write_it(as_reviewer, bac_kan, written):
+    plan = make_plan(bac_kan, number="5/KH-UBND", year=2023)
+    tp = agency(bac_kan, "Sở Tư pháp")
+    inside = make_task(plan, number="1", due_on=datetime.date(2023, 9, 30))
+    make_task(plan, number="2", due_on=datetime.date(2023, 10, 1))
+    for task in Task.objects.filter(plan=plan):
+        make_assignment(task, tp)
+    assert [row.task_id for row in listed(as_reviewer, quarter=written)] == [inside.pk]
+    chips = as_reviewer.get(reverse("plans:task_list"), {"quarter": written}).context["chips"]
+    assert [(c.label, c.value) for c in chips] == [("Quý", "Quý III/2023")]
+
+
+@pytest.mark.parametrize("wrong", ["Quý V/2023", "2023", "Q3/23", "quý ba"])
+def test_a_quarter_not_understood_says_which_forms_are(as_reviewer, bac_kan, wrong):
+    response = as_reviewer.get(reverse("plans:task_list"), {"quarter": wrong})
+    assert "Quý phải có dạng Quý III/2023 (hoặc Q3/2023, 3/2023)" in response.text
+    assert response.context["table"].paginator.count == 0
+
+
+# Chips ----------------------------------------------------------------------------------
+
+
+def test_a_dashboard_links_filters_show_as_chips(as_reviewer, mixed, bac_kan):
+    params = {
+        "province": bac_kan.pk,
+        "year": TODAY.year,
+        "timeliness": "overdue",
+        "as_of": TODAY.isoformat(),
+    }
+    response = as_reviewer.get(reverse("plans:task_list"), params)
+    chips = {c.label: c.value for c in response.context["chips"]}
+    assert chips == {
+        "Tỉnh": bac_kan.name,
+        "Năm kế hoạch": str(TODAY.year),
+        "Thời hạn": "Quá hạn",
+        "Tính đến ngày": TODAY.strftime("%d/%m/%Y"),
+    }
+    page = response.text
+    assert 'aria-label="Bỏ lọc Thời hạn"' in page
+
+
+def test_removing_a_chip_keeps_the_other_filters(as_reviewer, mixed, bac_kan):
+    params = {"province": bac_kan.pk, "timeliness": "overdue", "q": "thường", "page": "1"}
+    chips = as_reviewer.get(reverse("plans:task_list"), params).context["chips"]
+    without = {c.name: dict(re.findall(r"([^&=]+)=([^&]*)", c.query)) for c in chips}
+    assert without["timeliness"] == {"province": str(bac_kan.pk), "q": "th%C6%B0%E1%BB%9Dng"}
+    assert "page" not in without["q"] and "timeliness" in without["q"]
+
+
+def test_refining_keeps_the_filters_the_form_has_no_field_for(as_reviewer, mixed, bac_kan):
+    """A dashboard link's province, year and day ride along as hidden fields: changing the
+    status in the form must not drop them (1,300 rows became 0)."""
+    params = {
+        "province": bac_kan.pk,
+        "year": TODAY.year,
+        "as_of": TODAY.isoformat(),
+        "timeliness": "overdue",
+        "sort": "due",
+    }
+    page = as_reviewer.get(reverse("plans:task_list"), params).text
+    start = page.index('<form method="get"')
+    form = page[start : page.index("</form>", start)]
+    for name, value in (
+        ("province", bac_kan.pk),
+        ("year", TODAY.year),
+        ("as_of", TODAY.isoformat()),
+        ("sort", "due"),
+    ):
+        assert f'<input type="hidden" name="{name}" value="{value}">' in form
+    # The visible fields are not repeated as hidden ones (a changed choice would lose).
+    assert 'type="hidden" name="timeliness"' not in form
+    assert 'name="q"' in form
+
+
+# Review queue ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reviews(bac_kan, mixed):
+    tp, tc = agency(bac_kan, "Sở Tư pháp"), agency(bac_kan, "Sở Tài chính")
+    done = Assignment.objects.get(task=mixed["done"], agency=tp)
+    done.review = Assignment.Review.PENDING
+    done.save()
+    other = make_assignment(mixed["overdue"], tc, completed_on=TODAY - DAY)
+    other.review = Assignment.Review.PENDING
+    other.save()
+    # A "pending" left on work set back to in progress awaits nobody.
+    stale = Assignment.objects.get(task=mixed["on_track"], agency=tp)
+    stale.review = Assignment.Review.PENDING
+    stale.status = Assignment.Status.IN_PROGRESS
+    stale.save()
+    returned = Assignment.objects.get(task=mixed["due_soon"], agency=tp)
+    returned.review = Assignment.Review.RETURNED
+    returned.save()
+    return {"tp": done, "tc": other, "returned": returned}
+
+
+def test_the_review_queue_lists_completions_awaiting_confirmation(as_reviewer, reviews):
+    assert {a.pk for a in listed(as_reviewer, review="pending")} == {
+        reviews["tp"].pk,
+        reviews["tc"].pk,
+    }
+    assert [a.pk for a in listed(as_reviewer, review="returned")] == [reviews["returned"].pk]
+    page = as_reviewer.get(reverse("plans:task_list"), {"review": "pending"})
+    assert '<option value="pending" selected>Chờ xác nhận</option>' in page.text
+    assert [(c.label, c.value) for c in page.context["chips"]] == [("Xác nhận", "Chờ xác nhận")]
+
+
+def test_staff_see_only_their_own_completions_awaiting_confirmation(client, staff_tuphap, reviews):
+    client.force_login(staff_tuphap)
+    assert [a.pk for a in listed(client, review="pending")] == [reviews["tp"].pk]
+
+
+def test_other_provinces_reviewer_sees_none_of_the_queue(client, other_reviewer, reviews):
+    client.force_login(other_reviewer)
+    assert listed(client, review="pending") == []
+
+
+# The agency column ----------------------------------------------------------------------
+
+
+def test_staff_of_one_agency_get_no_agency_column_nor_filter(client, staff_tuphap, mixed):
+    client.force_login(staff_tuphap)
+    response = client.get(reverse("plans:task_list"))
+    assert "agency" not in [c.name for c in response.context["table"].columns]
+    page = response.text
+    assert ">Cơ quan</th>" not in page and 'id="agency-picker"' not in page
+    assert "<td>Sở Tư pháp</td>" not in page
+    assert 'class="list tasks no-agency"' in page
+
+
+def test_reviewers_keep_the_agency_column(as_reviewer, mixed):
+    page = as_reviewer.get(reverse("plans:task_list")).text
+    assert "<td>Sở Tư pháp</td>" in page and 'id="agency-picker"' in page
+
+
+def test_staff_acting_for_a_merged_agency_keep_the_agency_column(client, bac_kan, mixed):
+    """Staff of an agency that took over another's work see rows of both: which one is shown."""
+    tp = agency(bac_kan, "Sở Tư pháp")
+    successor = agency(bac_kan, "Sở Tài chính")
+    tp.successor = successor
+    tp.save()
+    user = user_with_membership_upsert(
+        username="taichinh2",
+        password=PASSWORD,
+        full_name="Tài chính",
+        role=Membership.Role.STAFF,
+        agency=successor,
+    )
+    client.force_login(user)
+    page = client.get(reverse("plans:task_list")).text
+    assert "<td>Sở Tư pháp</td>" in page
+
+
+@pytest.mark.parametrize("extra", [0, 40])
+def test_the_list_with_chips_makes_a_fixed_number_of_queries(
+    client, reviewer, mixed, bac_kan, extra, django_assert_max_num_queries
+):
+    plan = mixed["done"].plan
+    for i in range(extra):
+        task = make_task(plan, number=f"x{i}", due_on=TODAY + (i % 9 - 4) * DAY)
+        make_assignment(task, agency(bac_kan, "Sở Tư pháp"), completed_on=TODAY if i % 2 else None)
+    tp = agency(bac_kan, "Sở Tư pháp")
+    client.force_login(reviewer)
+    # session, user, membership, agency, merged provinces, the plan chosen, count of rows and
+    # of open ones, page of rows, the agency's name for its chip, plans for the filter form.
+    with django_assert_max_num_queries(10):
+        response = client.get(
+            reverse("plans:task_list"),
+            {
+                "q": "nhiệm vụ",
+                "plan": plan.pk,
+                "agency": tp.pk,
+                "timeliness": "overdue",
+            },
+        )
+    assert response.status_code == 200
