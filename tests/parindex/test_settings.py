@@ -66,3 +66,25 @@ def test_sqlite_by_default_and_postgres_from_the_url():
 def test_language_and_time_zone(settings):
     assert settings.LANGUAGE_CODE == "vi"
     assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
+
+
+def test_postgresql_connections_run_without_jit(monkeypatch):
+    # JIT compilation cost seconds on the dashboards' grouped pass (see settings.py).
+    from parindex.settings import database_from_url
+
+    monkeypatch.delenv("DB_JIT", raising=False)
+    config = database_from_url("postgres://postgres@127.0.0.1:5432/x")
+    assert config["OPTIONS"]["options"] == "-c jit=off"
+    monkeypatch.setenv("DB_JIT", "1")
+    assert "options" not in database_from_url("postgres://postgres@127.0.0.1:5432/x")["OPTIONS"]
+
+
+@pytest.mark.django_db
+def test_the_database_in_use_has_jit_off_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is a PostgreSQL feature; CI runs this on PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
