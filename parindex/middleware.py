@@ -59,20 +59,49 @@ class QueryCountMiddleware:
     PARINDEX_QUERY_COUNT_HEADER=1. `manage.py benchmark` and `manage.py loadtest` start their own
     gunicorn with that variable set, so they can read each page's number of database queries
     over real HTTP (X-Query-Count): every query run while handling the request (sessions, auth,
-    view, template)."""
+    view, template).
+
+    A request that also sends `X-Explain-Sql: 1` (on PostgreSQL) gets `X-Sql-Ms`: each of the
+    page's SELECTs run again under EXPLAIN ANALYZE after the response is built, their planning
+    and execution times summed, the time the database alone needs for the page. The benchmark
+    asks for it once per scenario, outside the timed requests, and reports page / SQL."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         count = 0
+        selects: list[tuple[str, object]] = []
+        explain = request.headers.get("X-Explain-Sql") == "1" and connection.vendor == "postgresql"
 
         def counter(execute, sql, params, many, context):
             nonlocal count
             count += 1
+            if explain and not many and _is_plain_select(sql):
+                selects.append((sql, params))
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(counter):
             response = self.get_response(request)
         response["X-Query-Count"] = str(count)
+        if explain:
+            response["X-Sql-Ms"] = f"{sql_ms(selects):.3f}"
         return response
+
+
+def _is_plain_select(sql: str) -> bool:
+    head = sql.lstrip().upper()
+    return head.startswith(("SELECT", "WITH")) and "FOR UPDATE" not in head
+
+
+def sql_ms(statements) -> float:
+    """Planning + execution time (ms) of these SELECTs as EXPLAIN ANALYZE reports them.
+    TIMING OFF: the totals stay exact without timing every plan node."""
+    total = 0.0
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+            plan = plan[0] if isinstance(plan, list) else plan
+            total += plan.get("Planning Time", 0.0) + plan.get("Execution Time", 0.0)
+    return total

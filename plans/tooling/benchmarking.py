@@ -65,6 +65,12 @@ class Response:
         value = self.headers.get("x-query-count")
         return int(value) if value is not None else None
 
+    @property
+    def sql_ms(self) -> float | None:
+        """The page's SELECTs under EXPLAIN ANALYZE (PostgreSQL, when asked: `X-Explain-Sql`)."""
+        value = self.headers.get("x-sql-ms")
+        return float(value) if value is not None else None
+
 
 class HttpSession:
     """One browser: cookies kept (the Secure flag is ignored: this is plain HTTP on 127.0.0.1
@@ -79,10 +85,10 @@ class HttpSession:
     def origin(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def request(self, method, path, *, params=None, data=None, files=None) -> Response:
+    def request(self, method, path, *, params=None, data=None, files=None, extra=None) -> Response:
         if params:
             path = f"{path}?{urlencode(params, doseq=True)}"
-        headers = {"Host": f"{self.host}:{self.port}", "Accept-Language": "vi"}
+        headers = {"Host": f"{self.host}:{self.port}", "Accept-Language": "vi", **(extra or {})}
         body = None
         if method == "POST":
             headers["Origin"] = self.origin
@@ -113,8 +119,8 @@ class HttpSession:
                     self.cookies[name] = morsel.value
         return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, content, ms)
 
-    def get(self, path, params=None) -> Response:
-        return self.request("GET", path, params=params)
+    def get(self, path, params=None, *, extra=None) -> Response:
+        return self.request("GET", path, params=params, extra=extra)
 
     def post(self, path, data, files=None) -> Response:
         return self.request("POST", path, data=data, files=files)

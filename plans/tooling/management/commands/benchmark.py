@@ -76,7 +76,9 @@ class Command(BaseCommand):
                     elif scenario.job:
                         row.update(_measure_job(session, scenario.path, scenario.params, repeat))
                     else:
-                        row.update(_measure(session, scenario.path, scenario.params, repeat))
+                        row.update(
+                            _measure(session, scenario.path, scenario.params, repeat, explain=True)
+                        )
                     if scenario.peer is not None:
                         peer = _measure(sessions["admin"], ADMIN_CHANGELIST, scenario.peer, repeat)
                         row["peer_median_ms"] = peer["median_ms"]
@@ -186,19 +188,21 @@ class Command(BaseCommand):
         )
         header = (
             f"{'scenario':<38}{'median ms':>10}{'p95 ms':>9}{'queries':>8}"
-            f"{'admin ms':>10}{'ours/admin':>11}{'peak MB':>9}"
+            f"{'admin ms':>10}{'ours/admin':>11}{'SQL ms':>8}{'page/SQL':>9}{'peak MB':>9}"
         )
         self.stdout.write(header)
         for r in results:
             peer = f"{r['peer_median_ms']:>10.0f}{r['ratio']:>11.2f}" if "ratio" in r else " " * 21
+            sql = f"{r['sql_ms']:>8.1f}{r['page_sql_ratio']:>9.2f}" if "sql_ms" in r else " " * 17
             peak = f"{r['peak_mb']:>9.0f}" if "peak_mb" in r else ""
             queries = "—" if r["queries"] is None else r["queries"]
             self.stdout.write(
-                f"{r['name']:<38}{r['median_ms']:>10.0f}{r['p95_ms']:>9.0f}{queries:>8}{peer}{peak}"
+                f"{r['name']:<38}{r['median_ms']:>10.0f}{r['p95_ms']:>9.0f}{queries:>8}{peer}"
+                f"{sql}{peak}"
             )
 
 
-def _measure(session, path, params, repeat) -> dict:
+def _measure(session, path, params, repeat, *, explain: bool = False) -> dict:
     warm = session.get(path, params)  # warm up the worker's caches and connection
     if warm.status != 200:
         raise BenchmarkError(f"{path} {params}: HTTP {warm.status}")
@@ -209,7 +213,15 @@ def _measure(session, path, params, repeat) -> dict:
             raise BenchmarkError(f"{path} {params}: HTTP {response.status}")
         times.append(response.ms)
         queries = response.queries
-    return _summary(times, queries)
+    summary = _summary(times, queries)
+    if explain and connection.vendor == "postgresql":
+        # One more request, not timed: the server runs the page's SELECTs again under
+        # EXPLAIN ANALYZE and says how long the database alone took (X-Sql-Ms).
+        sql_ms = session.get(path, params, extra={"X-Explain-Sql": "1"}).sql_ms
+        if sql_ms:
+            summary["sql_ms"] = round(sql_ms, 1)
+            summary["page_sql_ratio"] = round(summary["median_ms"] / sql_ms, 2)
+    return summary
 
 
 def _measure_job(session, path, params, repeat) -> dict:

@@ -5,7 +5,9 @@ the last 5 plan years up to the current one, 2–4 plans a year each for 1–3 i
 tasks a plan, 1–40 assignments a task (a lead named by a collective name is expanded to every
 department), deadline kinds in the proportions of the real annexes, statuses by age, 0–6
 progress updates an assignment (`--no-updates` to turn them off), and for every unit, index
-and base year a result with its criterion scores. `--scale province`: one unit. `--scale tiny`:
+and base year a result with its criterion scores. `--scale x10`: the national shapes with ten
+times the plans (20–40 a unit and year: ~500,000 tasks, ~10,000,000 assignments), the data of
+a Ministry or a merged province tracking all its work in one installation. `--scale province`: one unit. `--scale tiny`:
 one unit, one plan a year of 5–10 tasks (for the test suite). Rows are written with COPY on
 PostgreSQL and executemany on SQLite, never one save per row; PostgreSQL's statistics are
 refreshed at the end (VACUUM ANALYZE) so the planner sees the new tables as they are.
@@ -45,10 +47,12 @@ KINDS = [("ongoing", 45), ("range", 35), ("fixed", 10), ("recurring", 5), ("even
 
 
 class Command(BaseCommand):
-    help = "Generate a deterministic synthetic dataset (province or national scale) for benchmarks."
+    help = "Generate a deterministic synthetic dataset (tiny, province, national or x10) for benchmarks."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=["tiny", "province", "national"], default="province")
+        parser.add_argument(
+            "--scale", choices=["tiny", "province", "national", "x10"], default="province"
+        )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--no-updates", action="store_true", help="skip progress updates")
 
@@ -59,9 +63,10 @@ class Command(BaseCommand):
             call_command("load_reference", stdout=io.StringIO())
         today = timezone.localdate()
         units = list(Province.objects.valid_on(today).order_by("code"))
-        if scale != "national":
+        if scale not in ("national", "x10"):
             units = [next(u for u in units if u.name == "Thái Nguyên")]
-        shape = (1, 1, 5, 10) if scale == "tiny" else (2, 4, 50, 150)
+        # (plans a unit and year: fewest, most; tasks a plan: fewest, most)
+        shape = {"tiny": (1, 1, 5, 10), "x10": (20, 40, 50, 150)}.get(scale, (2, 4, 50, 150))
         years = range(today.year - YEARS_BACK + 1, today.year + 1)
         counts = {"plans": 0, "tasks": 0, "assignments": 0, "updates": 0, "results": 0}
         author_id = self._author()
@@ -91,7 +96,7 @@ class Command(BaseCommand):
             f"{len(units)} tỉnh, năm {years[0]}–{years[-1]}: {counts['plans']} kế hoạch, "
             f"{counts['tasks']} nhiệm vụ, {counts['assignments']} phân công, "
             f"{counts['updates']} cập nhật tiến độ, {counts['results']} kết quả chỉ số "
-            f"trong {seconds:.0f} giây."
+            f"trong {seconds:.0f} giây; cơ sở dữ liệu {_database_size()}."
         )
 
     def _author(self) -> int:
@@ -338,6 +343,14 @@ def _analyze() -> None:
     with connection.cursor() as cursor:
         for model in (Plan, Section, Task, Assignment, ProgressUpdate):
             cursor.execute(f"{command} {model._meta.db_table}")
+
+
+def _database_size() -> str:
+    if connection.vendor != "postgresql":
+        return "SQLite"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        return cursor.fetchone()[0]
 
 
 def _next_id(model) -> int:
