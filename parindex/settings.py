@@ -135,6 +135,9 @@ if env_bool("PARINDEX_QUERY_COUNT_HEADER", False):
     MIDDLEWARE.insert(0, "parindex.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "parindex.urls"
+# 400, 403, 404 and 500 are templates/<code>.html (Django's default handlers); a CSRF refusal
+# gets our page too, in the layout, instead of Django's English one.
+CSRF_FAILURE_VIEW = "parindex.views.csrf_failure"
 WSGI_APPLICATION = "parindex.wsgi.application"
 
 TEMPLATES = [

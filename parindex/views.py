@@ -1,10 +1,12 @@
-"""The project's own view: the health check the load balancer and the operator's monitoring
-call."""
+"""The project's own views: the health check the load balancer and the operator's monitoring
+call, and the page a form refused by the CSRF check gets."""
 
 import logging
 
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
+from django.middleware.csrf import REASON_NO_CSRF_COOKIE
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -25,3 +27,12 @@ def healthz(request):
         logger.error("healthz: database unavailable: %s", first_line)
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: a form sent with a stale token (the page was open across a login or
+    logout) or without the cookie. Django's own page is English and outside the layout; this one
+    says in Vietnamese that nothing was saved and what to do, with the menu for a known user."""
+    return render(
+        request, "403_csrf.html", {"no_cookie": reason == REASON_NO_CSRF_COOKIE}, status=403
+    )
