@@ -1,12 +1,13 @@
 """The project's own views: the health check the load balancer and the operator's monitoring
-call, and the page a form refused by the CSRF check gets."""
+call, the page a form refused by the CSRF check gets, and /favicon.ico."""
 
 import logging
 
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -36,3 +37,12 @@ def csrf_failure(request, reason: str = ""):
     return render(
         request, "403_csrf.html", {"no_cookie": reason == REASON_NO_CSRF_COOKIE}, status=403
     )
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages without our layout's icon link (the admin,
+    a file): the icon under its static name, hashed in production, so it is cached as such."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    response["Cache-Control"] = "max-age=86400"
+    return response
