@@ -140,6 +140,9 @@ if env_bool("PARINDEX_QUERY_COUNT_HEADER", False):
     MIDDLEWARE.insert(0, "parindex.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "parindex.urls"
+# 400, 403, 404 and 500 are templates/<code>.html (Django's default handlers); a CSRF refusal
+# gets our page too, in the layout, instead of Django's English one.
+CSRF_FAILURE_VIEW = "parindex.views.csrf_failure"
 WSGI_APPLICATION = "parindex.wsgi.application"
 
 TEMPLATES = [
@@ -238,17 +241,27 @@ else:
 STORAGES = {"default": DEFAULT_STORAGE, "staticfiles": {"BACKEND": STATIC_STORAGE}}
 
 # Accounts. Every login goes through django-axes first: after LOGIN_FAILURE_LIMIT failures
-# within LOGIN_COOLOFF_MINUTES, that user name is refused, and separately that address is
-# refused, whoever tries (["username", "ip_address"] = two independent counters).
+# within LOGIN_COOLOFF_MINUTES, that user name is refused whatever address tries it; an address
+# is refused, whoever tries, only after LOGIN_IP_FAILURE_LIMIT failures, because a whole office
+# shares one address (the two rules: parindex/login_throttle.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 50)
+if AXES_FAILURE_LIMIT < 1 or LOGIN_IP_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    _stop(
+        f"LOGIN_FAILURE_LIMIT={AXES_FAILURE_LIMIT}, LOGIN_IP_FAILURE_LIMIT={LOGIN_IP_FAILURE_LIMIT}"
+        " không hợp lệ; cần 1 ≤ LOGIN_FAILURE_LIMIT ≤ LOGIN_IP_FAILURE_LIMIT "
+        "(an address is shared by many users: its limit is at least a user name's)."
+    )
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+# Both are recorded and shown in the admin; the handler applies each its own limit.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "parindex.login_throttle.LoginThrottleHandler"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_LOCKOUT_CALLABLE = "parindex.login_throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "parindex.middleware.client_ip"
 AXES_VERBOSE = False
 # Behind nginx every request comes from 127.0.0.1; the client's address is then the

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from parindex.views import healthz
+from parindex.views import favicon, healthz
 from plans.views.criteria import (
     indices,
     result_import_confirm,
@@ -29,6 +29,7 @@ urlpatterns = [
     path("indices/statements/", statement_decide, name="statement_decide"),
     path("tasks/<int:pk>/criteria/", task_criteria, name="task_criteria"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),

@@ -32,22 +32,60 @@ def test_user_name_is_locked_after_five_failures_whatever_the_address(staff_tuph
     locked = attempt("tuphap", "wrong", "10.0.0.9")  # the fifth failure locks
     assert locked.status_code == 429
     assert "Tạm khóa đăng nhập" in locked.text
-    assert "Đăng nhập sai quá 5 lần" in locked.text and "15 phút" in locked.text
+    assert "Tên đăng nhập vừa nhập đã bị tạm khóa sau 5 lần đăng nhập sai." in locked.text
+    assert "Vui lòng thử lại sau 15 phút." in locked.text
+    # The page names no account, not even the one typed.
+    assert "tuphap" not in locked.text
     # Even the right password, from another address, is refused during the cool-off.
     right = attempt("tuphap", PASSWORD, "10.0.0.77")
     assert right.status_code == 429
 
 
-def test_address_is_locked_after_five_failures_whatever_the_user_name(staff_tuphap):
-    for i in range(5):
-        attempt(f"khong-ton-tai-{i}", "wrong", "192.0.2.5")
-    refused = attempt("tuphap", PASSWORD, "192.0.2.5")
-    assert refused.status_code == 429 and "Tạm khóa đăng nhập" in refused.text
+def test_one_colleague_locked_out_does_not_lock_the_office(staff_tuphap, staff_taichinh):
+    """A whole Sở behind one NAT address: A's five failures lock A's name only."""
+    office = "198.51.100.7"
+    for _ in range(4):
+        assert attempt("tuphap", "wrong", office).status_code == 200
+    assert attempt("tuphap", "wrong", office).status_code == 429
+    client = Client()
+    allowed = attempt("taichinh", PASSWORD, office, client)
+    assert allowed.status_code == 302
+    assert client.get("/").status_code == 200
+    # B's success does not clear A's failures: A stays locked, with the right password too.
+    still = attempt("tuphap", PASSWORD, office)
+    assert still.status_code == 429
+    assert "Tên đăng nhập vừa nhập đã bị tạm khóa" in still.text
+    assert "taichinh" not in still.text and "tuphap" not in still.text
+
+
+def test_address_is_locked_after_the_high_limit_whatever_the_user_name(staff_tuphap, settings):
+    assert settings.LOGIN_IP_FAILURE_LIMIT == 50
+    address = "192.0.2.5"
+    for i in range(49):  # each name fails once: no name reaches its own limit
+        assert attempt(f"khong-ton-tai-{i}", "wrong", address).status_code == 200
+    client = Client()
+    assert attempt("tuphap", PASSWORD, address, client).status_code == 302  # 49 < 50
+    client.post("/accounts/logout/")
+    assert attempt("khong-ton-tai-49", "wrong", address).status_code == 429  # the 50th
+    refused = attempt("tuphap", PASSWORD, address)
+    assert refused.status_code == 429
+    assert (
+        "Địa chỉ mạng bạn đang dùng đã bị tạm khóa đăng nhập sau 50 lần đăng nhập sai"
+        in refused.text
+    )
+    assert "tuphap" not in refused.text and "khong-ton-tai" not in refused.text
     # The same user from another address is let in: the two counters are separate.
     client = Client()
     allowed = attempt("tuphap", PASSWORD, "192.0.2.6", client)
     assert allowed.status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_address_limit_is_configurable(staff_tuphap, settings):
+    settings.LOGIN_IP_FAILURE_LIMIT = 8
+    for i in range(8):
+        attempt(f"ai-do-{i}", "wrong", "192.0.2.9")
+    assert attempt("tuphap", PASSWORD, "192.0.2.9").status_code == 429
 
 
 def test_admin_login_is_throttled_by_the_same_counters(administrator):
@@ -82,6 +120,7 @@ def test_lock_ends_after_the_cool_off(staff_tuphap, settings):
 def test_behind_the_proxy_the_forwarded_address_is_counted(staff_tuphap, settings):
     """Behind nginx every request comes from 127.0.0.1: locking that would lock everyone."""
     settings.BEHIND_PROXY = True
+    settings.LOGIN_IP_FAILURE_LIMIT = 5
     for _ in range(5):
         Client().post(
             LOGIN,

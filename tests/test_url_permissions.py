@@ -357,6 +357,8 @@ EXPECTED: dict[str, Expect] = {
     ),
     # The load balancer's health check: no login, read-only (GET and HEAD).
     "healthz": Expect(get=each(200), post=each(405)),
+    # Browsers ask for it on every page without the layout's icon link: no login.
+    "favicon": Expect(get=each(302), post=each(405)),
     # A plan is a published document of the province: everyone of the province may export it
     # (it holds the annex, no progress); another province's reviewer may not.
     "plans:plan_export": Expect(

@@ -1,12 +1,13 @@
 """What every page module shares."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 
-def bad_request(message: str) -> HttpResponse:
-    """A parameter no page can be made from: 400 with one Vietnamese line."""
-    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+def bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    """A parameter no page can be made from: the 400 page, in the layout, with this message."""
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def require(allowed: bool) -> None:

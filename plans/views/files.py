@@ -46,7 +46,7 @@ def _file_request(request, kind_id: str, params):
             )
         job = file_job_request(user=request.user, kind=kind, params=params)
     except FileRequestInvalid as error:
-        return bad_request(str(error))
+        return bad_request(request, str(error))
     except FileJobLimit as error:
         return render(
             request,

@@ -125,7 +125,9 @@ def home(request):
 @login_required
 def task_list(request):
     if not ListPageForm(request.GET).is_valid():
-        return bad_request("Trang không hợp lệ: số trang từ 1 đến 100.000, mỗi trang 1–500 dòng.")
+        return bad_request(
+            request, "Trang không hợp lệ: số trang từ 1 đến 100.000, mỗi trang 1–500 dòng."
+        )
     today = timezone.localdate()
     filterset, rows = assignments_filtered(user=request.user, params=request.GET, today=today)
     shows_agency = list_shows_agency(user=request.user)

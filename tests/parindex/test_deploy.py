@@ -140,6 +140,13 @@ def test_gunicorn_serves_the_app_and_hashed_compressed_static_files(tmp_path):
         assert b".topbar" in gzip.decompress(data)
         missing, _ = get(port, "/static/css/app.0123456789ab.css", https)
         assert missing.status == 404
+        # Browsers ask for /favicon.ico on every page without the layout's link (the admin).
+        icon_link, _ = get(port, "/favicon.ico", https)
+        assert icon_link.status == 302
+        icon_url = icon_link.getheader("Location")
+        assert re.fullmatch(r"/static/favicon\.[0-9a-f]{12}\.ico", icon_url), icon_url
+        icon, data = get(port, icon_url, https)
+        assert icon.status == 200 and data.startswith(b"\x00\x00\x01\x00")
     finally:
         server.terminate()
         server.wait(timeout=30)

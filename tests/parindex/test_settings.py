@@ -32,6 +32,8 @@ def start(env_overrides: dict[str, str | None]) -> subprocess.CompletedProcess:
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432"}, "DATABASE_URL"),
         ({"DEBUG": "maybe"}, "DEBUG"),
         ({"SESSION_COOKIE_AGE": "8h"}, "SESSION_COOKIE_AGE"),
+        # An office shares one address: its limit may not be below a single user name's.
+        ({"LOGIN_IP_FAILURE_LIMIT": "3"}, "LOGIN_IP_FAILURE_LIMIT"),
         # Shared evidence storage needs django-storages, which is not in requirements.txt.
         ({"S3_BUCKET": "parindex-evidence"}, "django-storages"),
     ],
