@@ -2,7 +2,8 @@
 reports Sở Nội vụ issues need it: the heading (the governing and the issuing body, Quốc hiệu
 and Tiêu ngữ, số and ký hiệu, place and date), and what the clerk types on the request form
 (the number, the signer, nơi nhận), checked here so the form and the job's build apply one
-rule.
+rule; and the writers of that layout in a Word document (heading, closing, page) and above a
+sheet (heading).
 
 What is left empty is left as the clerk finds it on a draft: "Số:      /BC-SNV" with room for
 the number the văn thư registers, a dotted line for the signer's name.
@@ -93,14 +94,17 @@ def recipient_lines(text: str) -> list[str]:
     The clerk may type the dashes and the punctuation or not; a "Lưu" line goes last, and one
     is added if none was typed (every document keeps its copy at the văn thư)."""
     names = [line.strip().lstrip("-–•").strip().rstrip(";.,").strip() for line in text.splitlines()]
-    names = [name for name in names if name] or list(DEFAULT_RECIPIENTS)
-    kept = [name for name in names if fold_prefix(name) != "luu"]
-    archive = [name for name in names if fold_prefix(name) == "luu"][-1:] or [ARCHIVE]
+    names = [name for name in names if any(ch.isalnum() for ch in name)]
+    names = names or list(DEFAULT_RECIPIENTS)
+    kept = [name for name in names if not _archive(name)]
+    archive = [name for name in names if _archive(name)][-1:] or [ARCHIVE]
     return [f"- {name};" for name in kept] + [f"- {archive[0]}."]
 
 
-def fold_prefix(name: str) -> str:
-    return name.split(":")[0].strip().lower().replace("ư", "u")
+def _archive(name: str) -> bool:
+    """ "Lưu: VT, CCHC", "Lưu VT" (typed without its colon, or without diacritics)."""
+    words = name.split(":")[0].split()
+    return bool(words) and words[0].lower() in {"lưu", "luu"}
 
 
 # The rules of what the clerk types -----------------------------------------------------------
@@ -181,9 +185,17 @@ def docx_page_setup(document) -> None:
     for side, value in MARGINS.items():
         setattr(section, f"{side}_margin", value)
     section.header_distance = section.footer_distance = Mm(10)
-    _style_font(document.styles["Normal"], BODY_SIZE)
+    normal = document.styles["Normal"]
+    _style_font(normal, BODY_SIZE)
+    # Vietnamese for the spelling checker (the template says en-US: every word underlined).
+    language = OxmlElement("w:lang")
+    language.set(qn("w:val"), "vi-VN")
+    normal.element.get_or_add_rPr().append(language)
     for name in ("Heading 1", "Heading 2"):
         _style_font(document.styles[name], BODY_SIZE)
+        # The template's 24 pt before a heading is a book's; a report keeps 6 pt of NĐ 30.
+        document.styles[name].paragraph_format.space_before = Pt(12)
+        document.styles[name].paragraph_format.space_after = Pt(6)
     section.different_first_page_header_footer = True
     number = section.header.paragraphs[0]
     number.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -257,10 +269,8 @@ def _borderless_table(document, widths: tuple[Length, ...], rows: int):
         edge = OxmlElement(f"w:{side}")
         edge.set(qn("w:val"), "nil")
         borders.append(edge)
-    later = properties.find(qn("w:tblLayout"))
-    if later is None:
-        later = properties.find(qn("w:tblLook"))
-    later.addprevious(borders) if later is not None else properties.append(borders)
+    # In the schema's order: after the alignment, before the layout and the look.
+    properties.find(qn("w:tblLayout")).addprevious(borders)
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
         for cell in column.cells:

@@ -18,7 +18,7 @@ from docx.shared import Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from plans.files.documents import number_text, place_date
+from plans.files.documents import governing_body, number_text, place_date, recipient_lines
 from plans.files.jobs import file_job_build
 from plans.files.kinds import ReportKind, ReportParams
 from plans.models import FileJob
@@ -255,3 +255,16 @@ def test_a_job_queued_before_these_fields_existed_still_builds(client, reviewer,
     assert lines(heading.rows[1].cells[0]) == ["Số:      /BC-SNV"]
     assert refused.status == "failed"
     assert refused.error == "Số văn bản chỉ gồm chữ số (tối đa 7 chữ số), ví dụ 125."
+
+
+def test_recipients_are_listed_as_decree_30_lists_them_however_they_were_typed():
+    typed = "Sở Tư pháp\n- UBND tỉnh (b/c);\n;\nLưu VT, CCHC.\n• Các huyện, thành phố,"
+    assert recipient_lines(typed) == [
+        "- Sở Tư pháp;",
+        "- UBND tỉnh (b/c);",
+        "- Các huyện, thành phố;",
+        "- Lưu VT, CCHC.",  # the archive line last, whatever its place
+    ]
+    assert recipient_lines("Bộ Nội vụ") == ["- Bộ Nội vụ;", "- Lưu: VT."]
+    assert governing_body("Hà Nội", city=True) == "UBND THÀNH PHỐ HÀ NỘI"
+    assert governing_body("Bắc Kạn", city=False) == "UBND TỈNH BẮC KẠN"
