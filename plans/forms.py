@@ -284,7 +284,8 @@ class ReportDocumentForm(forms.Form):
         label=_("Số văn bản"),
         required=False,
         help_text=_(
-            "Chỉ gồm chữ số, ví dụ 125. Để trống, báo cáo để chỗ trống cho văn thư ghi số: “Số:      /BC-SNV”."
+            "Chỉ gồm chữ số, ví dụ 125: báo cáo ghi “Số: 125/BC-SNV”. Để trống, báo cáo để "
+            "chỗ trống trước “/BC-SNV” cho văn thư ghi số."
         ),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8, "autocomplete": "off"}),
     )

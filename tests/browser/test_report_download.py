@@ -21,12 +21,13 @@ def run_worker_in_a_thread() -> None:
     assert not worker.is_alive()
 
 
-def test_a_report_is_prepared_then_downloaded(page: Page, screenshot, tmp_path):
+def test_a_report_is_prepared_then_downloaded(page: Page, axe, screenshot, tmp_path):
     log_in(page, "noivu")
     page.goto("/dashboard/?year=2022&period=Y")
     # The link opens the request form (number optional), its button queues the file.
     page.get_by_role("link", name="bảng tính (.xlsx)").click()
     page.get_by_label("Số văn bản").fill("125")
+    axe(page)
     page.get_by_role("button", name="Tạo tệp").click()
     expect(page).to_have_url(re.compile(r"/files/\d+/$"))
     expect(page.locator("h1")).to_have_text("Báo cáo năm 2022 của các kế hoạch trong tỉnh (.xlsx)")
@@ -58,3 +59,29 @@ def test_a_report_is_prepared_then_downloaded(page: Page, screenshot, tmp_path):
         row.get_by_role("link", name="Tải về").click()
     assert again.value.suggested_filename == download.suggested_filename
     screenshot(page, "files-1280")
+
+
+def test_the_word_report_form_tells_a_wrong_value_and_keeps_what_was_typed(
+    page: Page, axe, screenshot
+):
+    log_in(page, "noivu")
+    page.goto("/dashboard/?year=2022&period=Y")
+    page.get_by_role("link", name="dự thảo báo cáo (.docx)").click()
+    expect(page.get_by_label("Nơi nhận")).to_have_value(
+        "- UBND tỉnh (b/c);\n- Bộ Nội vụ (b/c);\n- Lưu: VT."
+    )
+    page.get_by_label("Số văn bản").fill("12a")
+    page.get_by_label("Quyền hạn, chức vụ người ký").fill("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC")
+    page.get_by_label("Họ và tên người ký").fill("Nguyễn Văn An")
+    screenshot(page, "report-request-docx-1280")
+    page.get_by_role("button", name="Tạo tệp").click()
+    expect(page.locator("main")).to_contain_text(
+        "Số văn bản chỉ gồm chữ số (tối đa 7 chữ số), ví dụ 125."
+    )
+    expect(page.get_by_label("Số văn bản")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Họ và tên người ký")).to_have_value("Nguyễn Văn An")
+    axe(page)
+    screenshot(page, "report-request-error-1280")
+    page.get_by_label("Số văn bản").fill("12")
+    page.get_by_role("button", name="Tạo tệp").click()
+    expect(page).to_have_url(re.compile(r"/files/\d+/$"))
