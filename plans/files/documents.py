@@ -364,5 +364,6 @@ def _centred_row(sheet, parts) -> None:
         values[start - 1] = cell
     sheet.append(values)
     row = sheet.max_row
+    sheet.row_dimensions[row].height = 18  # 12–13 pt type; LibreOffice keeps the default 15
     for (start, end), _, _ in parts:
         sheet.merge_cells(start_row=row, start_column=start, end_row=row, end_column=end)

@@ -176,11 +176,11 @@ def _row_height(values) -> float:
     return 15 * min(max(lines(v, w) for v, w in zip(values, WIDTHS, strict=False)), 40)
 
 
-def _heading(subject: ReportSubject, document: ReportDocument):
+def _heading(subject: ReportSubject, fields: ReportDocument):
     return document_heading(
         province_name=subject.province_name,
         city=subject.city,
-        number=document.number,
+        number=fields.number,
         day=subject.scope.today,
     )
 
@@ -211,6 +211,7 @@ def report_xlsx(subject: ReportSubject, fields: ReportDocument | None = None) ->
         right="F:H",
     )
     sheet.append([safe_cell(sheet, text, bold=True, wrap=True) for text in REPORT_HEADER])
+    sheet.row_dimensions[header_row].height = _row_height(REPORT_HEADER)
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.freeze_panes = f"A{header_row + 1}"
     for kind, values in report_rows(subject):
