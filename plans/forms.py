@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency, Province
 from parindex.core.numbers import format_size
 from parindex.indices.models import Index
+from plans.files.documents import ARCHIVE, DEFAULT_RECIPIENTS, FIELD_ERRORS
 from plans.models import Assignment, Plan
 from plans.periods import period_bounds, period_choices, period_label, period_of_day
 
@@ -272,3 +273,57 @@ class ExtensionDecisionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class ReportDocumentForm(forms.Form):
+    """What the Sở Nội vụ clerk types on the report's request page: the document's number,
+    signer and nơi nhận (Nghị định 30/2020/NĐ-CP). All optional: left empty, the draft keeps
+    room for them. The workbook only carries the heading, so it asks only for the number."""
+
+    number = forms.CharField(
+        label=_("Số văn bản"),
+        required=False,
+        help_text=_(
+            "Chỉ gồm chữ số, ví dụ 125: báo cáo ghi “Số: 125/BC-SNV”. Để trống, báo cáo để "
+            "chỗ trống trước “/BC-SNV” cho văn thư ghi số."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8, "autocomplete": "off"}),
+    )
+    signer_title = forms.CharField(
+        label=_("Quyền hạn, chức vụ người ký"),
+        required=False,
+        help_text=_(
+            "Mỗi dòng một dòng của khối chữ ký, ví dụ “KT. GIÁM ĐỐC” rồi “PHÓ GIÁM ĐỐC”. Để trống: “GIÁM ĐỐC”."
+        ),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+    )
+    signer_name = forms.CharField(
+        label=_("Họ và tên người ký"),
+        required=False,
+        help_text=_("Để trống, báo cáo để dòng chấm cho người ký."),
+        widget=forms.TextInput(attrs={"size": 40, "autocomplete": "off"}),
+    )
+    recipients = forms.CharField(
+        label=_("Nơi nhận"),
+        required=False,
+        initial="\n".join(f"- {name};" for name in DEFAULT_RECIPIENTS) + f"\n- {ARCHIVE}.",
+        help_text=_(
+            "Mỗi dòng một nơi nhận; dòng “Lưu: VT” luôn đứng cuối. Để trống: danh sách trên."
+        ),
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 40}),
+    )
+
+    def __init__(self, *args, extension: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        if extension != "docx":
+            for name in ("signer_title", "signer_name", "recipients"):
+                del self.fields[name]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            # One line ending, as stored on the job: browsers send CRLF.
+            value = cleaned[name] = "\n".join(line.rstrip() for line in value.splitlines())
+            if error := FIELD_ERRORS[name](value):
+                self.add_error(name, error)
+        return cleaned

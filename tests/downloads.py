@@ -32,11 +32,12 @@ def run_worker_once() -> int:
     return ran
 
 
-def fetch_file(client, url, data=None):
-    """The download response of the file `url` asks for, its bytes read into `.body`; fails
-    the test if any step is not what the user would see."""
+def fetch_file(client, url, data=None, *, form=None):
+    """The download response of the file `url` asks for (`data` in its query string, `form`
+    posted as the request form's fields), its bytes read into `.body`; fails the test if any
+    step is not what the user would see."""
     query = urlencode(data or {})
-    asked = client.post(f"{url}?{query}" if query else url)
+    asked = client.post(f"{url}?{query}" if query else url, form or {})
     assert asked.status_code == 303, (asked.status_code, asked.content[:300])
     page_url = asked["Location"]
     assert re.fullmatch(r"/files/\d+/", page_url), page_url

@@ -25,8 +25,9 @@ from django.urls import reverse
 
 from agencies.roles import can_see_dashboard, dashboard_provinces
 from parindex.core.text import fold
+from plans.files.documents import document_fields_error
 from plans.files.export import assignments_export_xlsx, plan_export_xlsx
-from plans.files.reports import report_docx, report_subject, report_xlsx
+from plans.files.reports import ReportDocument, report_docx, report_subject, report_xlsx
 from plans.filters import assignments_filtered
 from plans.models import FileJob
 from plans.periods import period_bounds, period_label
@@ -60,11 +61,13 @@ class FileKind:
 
     def params_load(self, data: dict):
         """The job's stored parameters as the kind's dataclass; TypeError or ValueError if
-        they are not (a row written by hand, an old format)."""
-        fields = {field.name: field.type for field in dataclasses.fields(self.Params)}
-        if set(data) != set(fields):
+        they are not (a row written by hand, an old format). A parameter added later has a
+        default, and a job stored before it may lack it."""
+        fields = {field.name: field for field in dataclasses.fields(self.Params)}
+        required = {name for name, f in fields.items() if f.default is dataclasses.MISSING}
+        if not set(data) <= set(fields) or not required <= set(data):
             raise ValueError(f"{self.identifier}: parameters {sorted(data)}")
-        return self.Params(**{name: _typed(data[name], fields[name]) for name in fields})
+        return self.Params(**{name: _typed(data[name], fields[name].type) for name in data})
 
     def params_dump(self, params) -> dict:
         return dataclasses.asdict(params)
@@ -100,6 +103,11 @@ class ReportParams:
     subject_id: int
     period: str  # "2024-H1"
     extension: str  # "xlsx" or "docx"
+    # The document's own fields (NĐ 30), typed on the request form; "" leaves the placeholder.
+    number: str = ""  # số, "125"; ký hiệu BC-SNV is added
+    signer_name: str = ""
+    signer_title: str = ""  # quyền hạn, chức vụ: "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"
+    recipients: str = ""  # nơi nhận, one a line
 
 
 REPORT_FORMATS = {"xlsx": (XLSX, report_xlsx), "docx": (DOCX, report_docx)}
@@ -131,6 +139,8 @@ class ReportKind(FileKind):
             period_bounds(params.period)
         except ValueError as error:
             raise FileRequestInvalid(str(error)) from error
+        if error := document_fields_error(**dataclasses.asdict(self._document(params))):
+            raise FileRequestInvalid(error)
         if params.subject == "plan":
             plan = get_object_or_404(
                 plans_visible_to(user=user).select_related("province"), pk=params.subject_id
@@ -148,7 +158,16 @@ class ReportKind(FileKind):
         subject, name = self._subject(user=user, params=params, today=today)
         content_type, build = REPORT_FORMATS[params.extension]
         period = file_name_part(period_label(params.period))
-        return BuiltFile(f"{name}-{period}.{params.extension}", content_type, build(subject))
+        content = build(subject, self._document(params))
+        return BuiltFile(f"{name}-{period}.{params.extension}", content_type, content)
+
+    def _document(self, params: ReportParams) -> ReportDocument:
+        return ReportDocument(
+            number=params.number,
+            signer_name=params.signer_name,
+            signer_title=params.signer_title,
+            recipients=params.recipients,
+        )
 
     def title(self, params: ReportParams) -> str:
         whole = "của các kế hoạch trong tỉnh" if params.subject == "province" else "của kế hoạch"

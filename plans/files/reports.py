@@ -4,6 +4,9 @@ Two files from the same figures as the dashboard (`plans.dashboard`), read as of
 cut-off: a workbook in the annex layout with each task's status group, what was reported in the
 period and the evidence count; and a Word draft of "Báo cáo kết quả thực hiện Kế hoạch số ..."
 with the summary in sentences, the groups by agency and the overdue list, for the clerk to edit.
+Both are laid out as Sở Nội vụ issues a report (Nghị định 30/2020/NĐ-CP, `documents`): the
+workbook has the document's heading above its table, the Word draft the whole layout, with the
+number, signer and nơi nhận typed on the request form (`ReportDocument`).
 """
 
 import io
@@ -18,6 +21,13 @@ from openpyxl import Workbook
 
 from parindex.core.numbers import format_percent
 from plans.dashboard import GROUPS, DashboardScope, dashboard_by_agency, dashboard_totals
+from plans.files.documents import (
+    document_heading,
+    docx_closing,
+    docx_heading,
+    docx_page_setup,
+    xlsx_heading,
+)
 from plans.files.export import agency_text, safe_cell, xml_text
 from plans.models import Assignment, Plan, ProgressUpdate, Task
 from plans.periods import period_label
@@ -50,6 +60,17 @@ class ReportSubject:
         str  # "Kế hoạch số 22/KH-UBND ngày 22/01/2018" or "các kế hoạch khắc phục chỉ số năm 2024"
     )
     province_name: str
+    city: bool = False  # a centrally-run city: "UBND THÀNH PHỐ …", not "UBND TỈNH …"
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    """What the clerk types on the request form; empty, the draft leaves room for it."""
+
+    number: str = ""
+    signer_name: str = ""
+    signer_title: str = ""
+    recipients: str = ""
 
 
 def report_subject(*, plan: Plan | None = None, province=None, period: str, today) -> ReportSubject:
@@ -62,10 +83,14 @@ def report_subject(*, plan: Plan | None = None, province=None, period: str, toda
             plan_id=plan.pk,
         )
         issued = f" ngày {plan.issued_on:%d/%m/%Y}" if plan.issued_on else ""
-        return ReportSubject(scope, f"Kế hoạch số {plan.number}{issued}", plan.province.name)
-    year = int(period.split("-")[0])
-    scope = DashboardScope(province_id=province.pk, year=year, period=period, today=today)
-    return ReportSubject(scope, f"các kế hoạch khắc phục chỉ số năm {year}", province.name)
+        province = plan.province
+        title = f"Kế hoạch số {plan.number}{issued}"
+    else:
+        year = int(period.split("-")[0])
+        scope = DashboardScope(province_id=province.pk, year=year, period=period, today=today)
+        title = f"các kế hoạch khắc phục chỉ số năm {year}"
+    city = province.kind == province.Kind.CITY
+    return ReportSubject(scope, title, province.name, city=city)
 
 
 def _tasks(subject: ReportSubject):
@@ -151,8 +176,18 @@ def _row_height(values) -> float:
     return 15 * min(max(lines(v, w) for v, w in zip(values, WIDTHS, strict=False)), 40)
 
 
-def report_xlsx(subject: ReportSubject) -> bytes:
-    """The report as a sheet laid out like the annex, sized to print landscape on A4."""
+def _heading(subject: ReportSubject, fields: ReportDocument):
+    return document_heading(
+        province_name=subject.province_name,
+        city=subject.city,
+        number=fields.number,
+        day=subject.scope.today,
+    )
+
+
+def report_xlsx(subject: ReportSubject, fields: ReportDocument | None = None) -> bytes:
+    """The report as a sheet laid out like the annex under the document's heading, sized to
+    print landscape on A4; the panes are frozen below the table's header."""
     scope = subject.scope
     workbook = Workbook()  # not write-only: row heights and print settings are needed
     sheet = workbook.active
@@ -163,16 +198,22 @@ def report_xlsx(subject: ReportSubject) -> bytes:
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "4:4"
     title = f"KẾT QUẢ THỰC HIỆN {subject.title.upper()}"
     period = period_label(scope.period).upper()
     if not title.endswith(period):  # a province's year report is already "… CHỈ SỐ NĂM 2024"
         title = f"{title} – {period}"
     dates = f"(Số liệu từ {scope.period_start:%d/%m/%Y} đến {scope.as_of:%d/%m/%Y}; "
-    sheet.append([safe_cell(sheet, title, bold=True)])
-    sheet.append([safe_cell(sheet, f"{dates}{subject.province_name})")])
-    sheet.append([])
-    sheet.append([safe_cell(sheet, text, bold=True) for text in REPORT_HEADER])
+    header_row = xlsx_heading(
+        sheet,
+        _heading(subject, fields or ReportDocument()),
+        title_lines=[title, f"{dates}{subject.province_name})"],
+        left="A:B",
+        right="F:H",
+    )
+    sheet.append([safe_cell(sheet, text, bold=True, wrap=True) for text in REPORT_HEADER])
+    sheet.row_dimensions[header_row].height = _row_height(REPORT_HEADER)
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.freeze_panes = f"A{header_row + 1}"
     for kind, values in report_rows(subject):
         sheet.append([safe_cell(sheet, v, bold=kind == "section", wrap=True) for v in values])
         row = sheet.max_row
@@ -200,17 +241,21 @@ def report_summary_sentences(totals: dict) -> list[str]:
     ]
 
 
-def report_docx(subject: ReportSubject) -> bytes:
+def report_docx(subject: ReportSubject, fields: ReportDocument | None = None) -> bytes:
+    """The Word draft in the layout of Nghị định 30/2020/NĐ-CP: heading table, "BÁO CÁO" and
+    its trích yếu, the body, then nơi nhận and the signature block."""
+    fields = fields or ReportDocument()
     scope = subject.scope
     totals = dashboard_totals(scope)
     agencies = dashboard_by_agency(scope)
     document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(13)
-
-    heading = document.add_heading(xml_text(f"BÁO CÁO\nKết quả thực hiện {subject.title}"), level=0)
-    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    docx_page_setup(document)
+    docx_heading(
+        document,
+        _heading(subject, fields),
+        kind="BÁO CÁO",
+        title=f"Kết quả thực hiện {subject.title}",
+    )
     document.add_paragraph(
         f"{period_label(scope.period)} (số liệu từ {scope.period_start:%d/%m/%Y} đến {scope.as_of:%d/%m/%Y}), "
         f"{xml_text(subject.province_name)}."
@@ -218,7 +263,7 @@ def report_docx(subject: ReportSubject) -> bytes:
 
     document.add_heading("I. KẾT QUẢ THỰC HIỆN", level=1)
     for sentence in report_summary_sentences(totals):
-        document.add_paragraph(sentence)
+        _body(document, sentence)
 
     document.add_heading("II. KẾT QUẢ THEO CƠ QUAN, ĐƠN VỊ", level=1)
     columns = [
@@ -256,7 +301,7 @@ def report_docx(subject: ReportSubject) -> bytes:
     document.add_heading("III. NHIỆM VỤ QUÁ HẠN", level=1)
     overdue = _overdue(scope)
     if not overdue:
-        document.add_paragraph("Không có nhiệm vụ quá hạn.")
+        _body(document, "Không có nhiệm vụ quá hạn.")
     for agency, items in overdue.items():
         document.add_paragraph(xml_text(agency), style="List Bullet")
         for assignment in items:
@@ -269,10 +314,24 @@ def report_docx(subject: ReportSubject) -> bytes:
             )
 
     document.add_heading("IV. ĐỀ XUẤT, KIẾN NGHỊ", level=1)
-    document.add_paragraph("(Sở Nội vụ bổ sung.)")
+    _body(document, "(Sở Nội vụ bổ sung.)")
+    docx_closing(
+        document,
+        recipients=fields.recipients,
+        signer_title=fields.signer_title,
+        signer_name=fields.signer_name,
+    )
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _body(document, text: str) -> None:
+    """A paragraph of the body as NĐ 30 sets it: justified, first line indented, 6 pt after."""
+    paragraph = document.add_paragraph(xml_text(text))
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    paragraph.paragraph_format.first_line_indent = Cm(1)
+    paragraph.paragraph_format.space_after = Pt(6)
 
 
 def _overdue(scope: DashboardScope) -> dict[str, list[Assignment]]:

@@ -6,6 +6,8 @@ job is queued and the user sent to its page. A GET of the same URL changes nothi
 the same checks and shows the button (old links and bookmarks still lead somewhere).
 """
 
+import dataclasses
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
@@ -29,21 +31,28 @@ from plans.files.kinds import (
     TaskExportParams,
 )
 from plans.files.responses import attachment_response
+from plans.forms import ReportDocumentForm
 from plans.models import FileJob
 from plans.selectors import file_jobs_visible_to
 from plans.views.common import bad_request
 
 
-def _file_request(request, kind_id: str, params):
+def _file_request(request, kind_id: str, params, form=None):
+    """`form`, if the kind asks for more than its URL says: its fields are parameters of the
+    same names, and a wrong value is shown on the form (400), after the kind's own checks."""
     kind = FILE_KINDS[kind_id]
     try:
-        if request.method != "POST":
+        invalid = form is not None and form.is_bound and not form.is_valid()
+        if request.method != "POST" or invalid:
             kind.check(user=request.user, params=params, today=timezone.localdate())
             return render(
                 request,
                 "plans/file_request.html",
-                {"title": kind.title(params), "action": request.get_full_path()},
+                {"title": kind.title(params), "action": request.get_full_path(), "form": form},
+                status=400 if invalid else 200,
             )
+        if form is not None:
+            params = dataclasses.replace(params, **form.cleaned_data)
         job = file_job_request(user=request.user, kind=kind, params=params)
     except FileRequestInvalid as error:
         return bad_request(request, str(error))
@@ -77,7 +86,10 @@ def report_download(request, subject, period, extension):
     """`/reports/plan-<id>/<period>.xlsx|docx` or `/reports/province-<id>/<period>...`."""
     kind = FILE_KINDS[FileJob.Kind.REPORT]
     params = kind.params_from_url(subject=subject, period=period, extension=extension)
-    return _file_request(request, FileJob.Kind.REPORT, params)
+    # The number, signer and nơi nhận of the document, or its placeholders when left empty.
+    data = request.POST if request.method == "POST" else None
+    form = ReportDocumentForm(data, extension=extension)
+    return _file_request(request, FileJob.Kind.REPORT, params, form=form)
 
 
 @login_required

@@ -44,6 +44,11 @@ def test_a_report_is_queued_then_built_by_the_worker_and_downloaded(client, revi
         "subject_id": province["plan"].pk,
         "period": "2024-H1",
         "extension": "xlsx",
+        # The document's fields from the request form: left empty, the placeholders.
+        "number": "",
+        "signer_name": "",
+        "signer_title": "",
+        "recipients": "",
     }
     assert DBTaskResult.objects.get(pk=job.task_result_id).status == "READY"
     page = client.get(asked["Location"])
@@ -63,7 +68,7 @@ def test_a_report_is_queued_then_built_by_the_worker_and_downloaded(client, revi
     response = client.get(reverse("plans:file_job_download", args=[job.pk]))
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    assert sheet["A1"].value == "KẾT QUẢ THỰC HIỆN KẾ HOẠCH SỐ 5/KH-UBND – 6 THÁNG 2024"
+    assert sheet["A5"].value == "KẾT QUẢ THỰC HIỆN KẾ HOẠCH SỐ 5/KH-UBND – 6 THÁNG 2024"
 
 
 def test_a_get_of_a_file_url_changes_nothing_and_offers_the_button(client, reviewer, province):

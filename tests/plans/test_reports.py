@@ -44,9 +44,10 @@ def test_xlsx_report_in_the_annex_layout(client, reviewer, bac_kan, with_evidenc
     )
     assert response["X-Content-Type-Options"] == "nosniff"
     sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
-    assert sheet["A1"].value == "KẾT QUẢ THỰC HIỆN KẾ HOẠCH SỐ 5/KH-UBND – 6 THÁNG 2024"
-    assert sheet["A2"].value.startswith("(Số liệu từ 15/12/2023 đến 14/06/2024")
-    assert [c.value for c in sheet[4]] == [
+    # Under the document's heading (rows 1–3, tested in test_report_document.py).
+    assert sheet["A5"].value == "KẾT QUẢ THỰC HIỆN KẾ HOẠCH SỐ 5/KH-UBND – 6 THÁNG 2024"
+    assert sheet["A6"].value.startswith("(Số liệu từ 15/12/2023 đến 14/06/2024")
+    assert [c.value for c in sheet[8]] == [
         "TT",
         "Nhiệm vụ, giải pháp",
         "Cơ quan chủ trì",
@@ -56,7 +57,7 @@ def test_xlsx_report_in_the_annex_layout(client, reviewer, bac_kan, with_evidenc
         "Kết quả thực hiện trong kỳ",
         "Số tài liệu kiểm chứng",
     ]
-    rows = {r[0]: r for r in ([c.value for c in row] for row in sheet.iter_rows(min_row=6))}
+    rows = {r[0]: r for r in ([c.value for c in row] for row in sheet.iter_rows(min_row=9))}
     assert rows["A"][2:4] == ["Sở Tư pháp", "Sở Tài chính"]
     assert rows["A"][5] == "Sắp đến hạn"
     assert rows["A"][6] == "Sở Tài chính: Báo cáo"
@@ -76,11 +77,9 @@ def test_docx_report_has_the_headings_summary_table_and_overdue_list(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
     document = Document(io.BytesIO(response.body))
-    headings = [
-        p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))
-    ]
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    # "BÁO CÁO" and its title are bold text of the NĐ 30 layout (test_report_document.py).
     assert headings == [
-        "BÁO CÁO\nKết quả thực hiện các kế hoạch khắc phục chỉ số năm 2024",
         "I. KẾT QUẢ THỰC HIỆN",
         "II. KẾT QUẢ THEO CƠ QUAN, ĐƠN VỊ",
         "III. NHIỆM VỤ QUÁ HẠN",
@@ -94,7 +93,7 @@ def test_docx_report_has_the_headings_summary_table_and_overdue_list(
     )
     assert "quá hạn 1;" in text and "Còn 7 lượt nhiệm vụ chưa có báo cáo" in text
     assert "D. Nhiệm vụ D (hạn 31/03/2024)" in text
-    (table,) = document.tables
+    _heading, table, _closing = document.tables
     cells = [[c.text for c in row.cells] for row in table.rows]
     assert cells[0][0] == "Cơ quan" and len(cells) == 3
     assert cells[1][:3] == ["Sở Tài chính", "3", "1"]
