@@ -151,6 +151,9 @@ class MembershipInline(LabelledChoicesMixin, admin.StackedInline):
     model = Membership
     form = MembershipForm
     can_delete = False
+    # Every user gets a role (validated even when left at its default): without one the user
+    # sees nothing in the app, which nobody adding a user means to do.
+    min_num = 1
     autocomplete_fields = ["agency"]
     fieldsets = [(None, {"fields": ["role", "agency"], "description": ROLE_HELP})]
 
