@@ -159,15 +159,15 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        super().save(*args, **kwargs)
+
     def choice_label(self) -> str:
         """How a picker names the agency: every province has a "Sở Y tế", and old and new units
         share names across 2025, so the province and the dates tell them apart:
         "Sở Y tế – Bắc Kạn (đến 30/06/2025)", "Sở Y tế – Thái Nguyên (từ 01/07/2025)"."""
         return f"{self.name} – {self.province.short_label()}{validity_label(self)}"
-
-    def save(self, *args, **kwargs):
-        self.search_name = fold(self.name)
-        super().save(*args, **kwargs)
 
     def current(self) -> "Agency":
         """The agency that holds this one's work today (follows successor links)."""

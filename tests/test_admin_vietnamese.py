@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import trans_real
 
-from agencies.models import Agency, Membership, Province
+from agencies.models import Membership, Province
 from parindex.ops.translations import catalogs, catalogs_compile
 from tests.conftest import agency
 from tests.factories import day, make_assignment, make_plan, make_task
