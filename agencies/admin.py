@@ -199,6 +199,8 @@ class ParindexUserAdmin(LabelledChoicesMixin, AuditedAdmin, UserAdmin):
             },
         ),
     )
+    # Kept by Django, not typed by anyone (and their date-time inputs have no labels).
+    readonly_fields = ["last_login", "date_joined"]
     list_display = ["username", "person", "email", "role", "agency", "is_active"]
     list_filter = ["membership__role", "membership__agency__province", "is_active", "is_staff"]
     list_select_related = ["membership", "membership__agency", "membership__agency__province"]
