@@ -17,6 +17,11 @@ CHARTJS_MAP := static/vendor/chart.umd.min.js.map
 AXE_VERSION := 4.14.1
 AXE := tests/browser/vendor/axe.min.js
 
+# Our Vietnamese for the admin and the third-party apps (locale/, see LOCALE_PATHS): compiled
+# with polib by a management command, so GNU gettext's msgfmt is not needed.
+LOCALE_PO := $(wildcard locale/*/LC_MESSAGES/*.po)
+LOCALE_MO := $(LOCALE_PO:.po=.mo)
+
 .PHONY: run test setup chromium lint format
 
 $(STAMP): requirements.txt
@@ -40,7 +45,10 @@ $(AXE):
 	  && cp package/LICENSE $(CURDIR)/$(dir $(AXE))axe-core-LICENSE; status=$$?; rm -rf $$tmp; \
 	  test $$status = 0 || { echo "parindex: không tải được axe-core từ npm (npm pack axe-core@$(AXE_VERSION) failed)" >&2; exit 1; }
 
-setup: $(STAMP) $(CHARTJS) $(CHARTJS_MAP)
+$(LOCALE_MO) &: $(LOCALE_PO) $(STAMP)
+	$(PY) manage.py compile_translations
+
+setup: $(STAMP) $(CHARTJS) $(CHARTJS_MAP) $(LOCALE_MO)
 
 run: setup
 	$(PY) manage.py migrate --noinput

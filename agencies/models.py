@@ -34,6 +34,17 @@ def _end_of_chain(row, link: str):
     return row
 
 
+def validity_label(row) -> str:
+    """ " (từ 01/07/2025)", " (đến 30/06/2025)", " (từ … đến …)", or "" for a row always in force."""
+    if row.valid_from and row.valid_to:
+        return f" (từ {row.valid_from:%d/%m/%Y} đến {row.valid_to:%d/%m/%Y})"
+    if row.valid_to:
+        return f" (đến {row.valid_to:%d/%m/%Y})"
+    if row.valid_from:
+        return f" (từ {row.valid_from:%d/%m/%Y})"
+    return ""
+
+
 class Province(models.Model):
     """A province or centrally-run city, before or after the 2025 merger.
 
@@ -76,9 +87,13 @@ class Province(models.Model):
         ]
 
     def __str__(self) -> str:
-        prefix = "TP " if self.kind == self.Kind.CITY else ""
         suffix = f" (đến {self.valid_to:%d/%m/%Y})" if self.valid_to else ""
-        return f"{prefix}{self.name}{suffix}"
+        return f"{self.short_label()}{suffix}"
+
+    def short_label(self) -> str:
+        """The name as people say it, without dates: "Bắc Kạn", "TP Hà Nội"."""
+        prefix = "TP " if self.kind == self.Kind.CITY else ""
+        return f"{prefix}{self.name}"
 
     def current(self) -> "Province":
         """The unit that holds this province's territory today (follows merger links)."""
@@ -147,6 +162,12 @@ class Agency(models.Model):
     def save(self, *args, **kwargs):
         self.search_name = fold(self.name)
         super().save(*args, **kwargs)
+
+    def choice_label(self) -> str:
+        """How a picker names the agency: every province has a "Sở Y tế", and old and new units
+        share names across 2025, so the province and the dates tell them apart:
+        "Sở Y tế – Bắc Kạn (đến 30/06/2025)", "Sở Y tế – Thái Nguyên (từ 01/07/2025)"."""
+        return f"{self.name} – {self.province.short_label()}{validity_label(self)}"
 
     def current(self) -> "Agency":
         """The agency that holds this one's work today (follows successor links)."""

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from agencies.models import Agency, Membership
+from parindex.core.names import split_full_name
 
 
 @transaction.atomic
@@ -13,8 +14,7 @@ def user_with_membership_upsert(
     """Create or refresh a user and their membership (used by seed_demo; safe to re-run)."""
     User = get_user_model()
     user, _created = User.objects.get_or_create(username=username)
-    first, _, last = full_name.rpartition(" ")
-    user.first_name, user.last_name = first, last
+    user.first_name, user.last_name = split_full_name(full_name)
     user.is_staff = role == Membership.Role.ADMIN
     user.is_superuser = role == Membership.Role.ADMIN
     user.set_password(password)

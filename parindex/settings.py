@@ -94,7 +94,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, axes and django-tasks-db with Vietnamese names (parindex/apps.py).
+    "parindex.apps.ParindexAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -104,8 +105,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_tasks",
-    "django_tasks_db",
-    "axes",
+    "parindex.apps.TasksDbConfig",
+    "parindex.apps.AxesConfig",
     "auditlog",
     "parindex.indices",
     "agencies",
@@ -190,6 +191,9 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
+# Our Vietnamese for what Django's own catalog and the third-party apps leave in English or
+# translate wrongly; it wins over theirs. The .po is compiled by `make setup` (compile_translations).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 # Vietnamese conventions: 31/12/2024 and 84,69.
 DATE_FORMAT = "d/m/Y"

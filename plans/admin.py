@@ -4,6 +4,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
+from agencies.forms import LabelledChoicesMixin
 from parindex.core.audit import AuditedAdmin
 from plans.models import (
     Assignment,
@@ -110,7 +111,7 @@ class SectionAdmin(AuditedAdmin, admin.ModelAdmin):
     autocomplete_fields = ["plan"]
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(LabelledChoicesMixin, admin.TabularInline):
     model = Assignment
     formset = KeepHistoryInlineFormSet
     extra = 1
@@ -162,7 +163,7 @@ class ProgressUpdateInline(admin.TabularInline):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(AuditedAdmin, admin.ModelAdmin):
+class AssignmentAdmin(LabelledChoicesMixin, AuditedAdmin, admin.ModelAdmin):
     list_display = ["task", "agency", "role", "status", "completed_on", "review", "updated_at"]
     list_filter = ["role", "status", "review", "task__plan__year"]
     search_fields = ["task__description", "task__number", "agency__name"]

@@ -109,7 +109,7 @@ def audit_rows(changes, *, actor=None, additional_data: dict | None = None) -> i
 
 
 class AuditedAdmin(AuditlogHistoryAdminMixin):
-    """The admin's "Bản ghi nhớ" (History) button shows the audit trail (every change, made in the app or in
+    """The admin's "Lịch sử thay đổi" (History) button shows the audit trail (every change, made in the app or in
     the admin), not only the admin's own log."""
 
     show_auditlog_history_link = False
