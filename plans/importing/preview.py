@@ -67,11 +67,16 @@ def tasks_counted(counts: dict) -> str:
     return ", ".join(f"{counts.get(status, 0)} {label}" for status, label in COUNT_LABELS.items())
 
 
+def column_labels(letters: dict) -> list[tuple[str, str]]:
+    """A sheet's recognised columns (role → letter) in the sheet's order, each with its name:
+    [("A", "TT"), ("B", "nhiệm vụ")]. Sorted here: PostgreSQL's jsonb keeps no key order."""
+    pairs = [(letter, COLUMN_LABELS.get(role, role)) for role, letter in letters.items()]
+    return sorted(pairs, key=lambda pair: (len(pair[0]), pair[0]))
+
+
 def columns_text(letters: dict) -> str:
-    """A sheet's recognised columns: "A: TT, B: nhiệm vụ, C: phối hợp"."""
-    return ", ".join(
-        f"{letter}: {COLUMN_LABELS.get(role, role)}" for role, letter in letters.items()
-    )
+    """ "A: TT, B: nhiệm vụ, C: phối hợp"."""
+    return ", ".join(f"{letter}: {label}" for letter, label in column_labels(letters))
 
 
 def deadline_meaning(deadline: dict) -> str:
@@ -286,10 +291,7 @@ def preview_context(report: dict) -> dict:
         "sheets": [
             {
                 **sheet,
-                "column_labels": [
-                    (letter, COLUMN_LABELS.get(role, role))
-                    for role, letter in sheet["columns"].items()
-                ],
+                "column_labels": column_labels(sheet["columns"]),
             }
             for sheet in report.get("sheets", [])
         ],

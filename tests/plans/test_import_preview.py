@@ -125,6 +125,11 @@ def test_summary_comes_first_and_says_what_confirming_will_do(client, reviewer, 
     assert "0 cảnh báo" in " ".join(summary.split())
     assert "tạo kế hoạch KH-2022 năm 2022" in summary
     assert "thêm 70 nhiệm vụ mới" in summary
+    # The columns read, in the sheet's order (the stored report's keys have none on PostgreSQL).
+    columns = page.xpath("//h2[.='Trang tính']/following-sibling::table[1]//tbody/tr[1]/td[3]")
+    assert " ".join(columns[0].text_content().split()) == (
+        "A: TT B: nhiệm vụ C: phối hợp D: thời gian"
+    )
     # A first import: every section shown, each with its heading and counts.
     found = sections(page)
     assert len(found) == 14 and all(s["open"] for s in found)
