@@ -288,6 +288,7 @@ def preview_context(report: dict) -> dict:
             for status, label in COUNT_LABELS.items()
         ],
         "effects": confirm_effects(report),
+        "fold_over": FOLD_AGENCIES_OVER,
         "sheets": [
             {
                 **sheet,

@@ -247,3 +247,22 @@ def test_confirmation_message_and_command_line_count_tasks_in_the_same_words(
         "Đã nhập: 32 nhiệm vụ mới, 0 sửa nội dung, 0 chuyển mục, 0 khôi phục, 0 không đổi, "
         "0 rút khỏi kế hoạch." in message
     )
+
+
+def test_a_long_list_of_agencies_no_longer_named_is_folded(client, reviewer, bac_kan, tmp_path):
+    """Task 5.1's lead ("Các sở, ban, ngành; UBND cấp huyện, cấp xã": well over a hundred
+    agencies) emptied in a revision: the row and the list of lost agencies say how many, and
+    name them all only when unfolded."""
+    client.force_login(reviewer)
+    upload(client, PAPI_XLSX, province=bac_kan.pk)
+    assert confirm(client, ImportRun.objects.get().pk).status_code == 302
+    page = preview(client, annex_with_warnings(tmp_path), bac_kan)
+    [row] = page.xpath("//tr[@id='dong-phu-luc-30']")
+    [folded] = row.xpath(".//details[@class='agencies']")
+    count = int(re.fullmatch(r"không còn giao: (\d+) cơ quan", folded.xpath("string(summary)"))[1])
+    assert count > 100
+    assert len(folded.xpath("span[@class='tag']")) == count
+    losses = page.xpath(
+        "//h2[starts-with(., 'Cơ quan không còn được giao')]/following-sibling::ul[1]"
+    )
+    assert f"không còn giao: {count} cơ quan" in losses[0].text_content()
