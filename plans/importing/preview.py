@@ -83,6 +83,8 @@ def deadline_meaning(deadline: dict) -> str:
     """What was understood from a deadline cell: "Khoảng thời gian: từ 01/04/2018 đến
     30/06/2018", "Định kỳ: hàng quý", "Thường xuyên: từ 01/01/2022"."""
     kind = deadline.get("kind") or Task.DeadlineKind.UNPARSED
+    if kind == Task.DeadlineKind.UNPARSED and not deadline.get("text"):
+        return "Không ghi thời gian"
     label = Task.DeadlineKind(kind).label
     start, due = day(deadline.get("start")), day(deadline.get("due"))
     recurrence = deadline.get("recurrence")
@@ -97,7 +99,7 @@ def deadline_meaning(deadline: dict) -> str:
         every = Task.Recurrence(recurrence).label.lower()
         parts.append(every if kind == Task.DeadlineKind.RECURRING else f"định kỳ {every}")
     if kind == Task.DeadlineKind.UNPARSED:
-        parts.append("giữ nguyên văn" if deadline.get("text") else "không ghi thời gian")
+        parts.append("giữ nguyên văn")
     return f"{label}: {', '.join(parts)}" if parts else label
 
 

@@ -202,6 +202,14 @@ def test_each_warning_names_its_place_and_links_to_its_row(client, reviewer, bac
         "Phụ lục, dòng 36 (ô E36): Chưa hiểu được thời gian thực hiện “đầu năm 2018”: giữ "
         "nguyên văn bản.",
     ]
+    deadlines = {
+        row: " ".join(page.xpath(f"string(//tr[@id='dong-phu-luc-{row}']/td[6]/small)").split())
+        for row in (36, 37)
+    }
+    assert deadlines == {
+        36: "→ Chưa hiểu được: giữ nguyên văn",  # "đầu năm 2018"
+        37: "→ Không ghi thời gian",  # the cell is empty
+    }
     links = page.xpath("//ul[@class='warnings']//a/@href")
     assert links == ["#dong-phu-luc-30", "#dong-phu-luc-36"]  # the header row is no task's row
     summary = " ".join(page.xpath("string(//section[h2='Tóm tắt'])").split())
