@@ -36,7 +36,7 @@ from plans.importing.sync import (
 from plans.importing.title import TitleDetails, details_from_lines, title_lines
 from plans.importing.walk import SheetWalk, walk_sheet
 from plans.importing.workbook import WorkbookError, read_workbook
-from plans.models import ImportRun, Plan, Task
+from plans.models import ImportRun, Plan
 
 
 class ImportRefused(Exception):
@@ -523,6 +523,9 @@ def _row(item: ImportedTask) -> dict:
         "support": [a.name for a in item.support],
         "lead_how": {a.name: a.how for a in item.lead},
         "support_how": {a.name: a.how for a in item.support},
+        # The collective name as written ("Các sở, ban, ngành") of each agency read from one:
+        # the preview folds a long list under it.
+        "collectives": {a.name: a.source for a in item.lead + item.support if a.how == EXPANDED},
         "lead_from_section": task.lead_from_section,
         "deadline": {
             "text": deadline.text,
@@ -544,57 +547,3 @@ def _row(item: ImportedTask) -> dict:
         "agencies_removed": item.agencies_removed,
         "extensions": item.extensions,
     }
-
-
-# How the preview names what `_row` stores: how each agency name was read, what became of the task.
-HOW_LABELS = {
-    MATCHED: "khớp tên",
-    ALIASED: "tên gọi khác",
-    EXPANDED: "từ tên chung",
-    NEW: "mới, chưa xác minh",
-}
-STATUS_LABELS = {
-    CREATED: "Mới",
-    UPDATED: "Sửa nội dung",
-    MOVED: "Chuyển mục",
-    RESTORED: "Khôi phục",
-    UNCHANGED: "Không đổi",
-}
-
-
-def _day(iso: str | None) -> str:
-    """ "2018-06-30" → "30/06/2018" (the stored report keeps ISO dates)."""
-    if not iso:
-        return ""
-    year, month, day = iso.split("-")
-    return f"{day}/{month}/{year}"
-
-
-def preview_rows(report: dict) -> list[dict]:
-    """Rows of a stored report (`ImportRun.summary`), with each agency paired with how it was
-    read, and the labels and dates the preview page shows."""
-    kinds = dict(Task.DeadlineKind.choices)
-    recurrences = dict(Task.Recurrence.choices)
-    rows = []
-    for index, row in enumerate(report.get("rows", [])):
-        deadline = row["deadline"]
-        rows.append(
-            {
-                **row,
-                "index": index,
-                "status_label": STATUS_LABELS.get(row["status"], row["status"]),
-                "lead_items": [
-                    (n, row["lead_how"].get(n), HOW_LABELS.get(row["lead_how"].get(n)))
-                    for n in row["lead"]
-                ],
-                "support_items": [
-                    (n, row["support_how"].get(n), HOW_LABELS.get(row["support_how"].get(n)))
-                    for n in row["support"]
-                ],
-                "deadline_kind_label": kinds.get(deadline["kind"], ""),
-                "deadline_start": _day(deadline.get("start")),
-                "deadline_due": _day(deadline.get("due")),
-                "recurrence_label": recurrences.get(deadline.get("recurrence") or "", ""),
-            }
-        )
-    return rows

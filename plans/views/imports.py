@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from agencies.roles import can_import, import_provinces
 from plans import services
 from plans.forms import ImportForm
-from plans.importing.pipeline import preview_rows
+from plans.importing.preview import preview_context, tasks_counted
 from plans.selectors import import_runs_visible_to
 from plans.views.common import require
 
@@ -50,20 +50,14 @@ def import_detail(request, pk):
     require(can_import(request.user))
     run = get_object_or_404(import_runs_visible_to(user=request.user), pk=pk)
     confirmation = getattr(run, "confirmation", None) if run.dry_run else None
-    rows = preview_rows(run.summary)
-    report = run.summary
     return render(
         request,
         "plans/import_detail.html",
         {
             "run": run,
-            "report": report,
-            "rows": rows,
-            "undecided": [r for r in rows if r.get("suggestion")],
-            "at_risk": report.get("at_risk", []),
-            "withdrawn": report.get("withdrawn", []),
-            "losses": [r for r in rows if r.get("agencies_removed")],
+            "report": run.summary,
             "confirmation": confirmation,
+            **preview_context(run.summary),
         },
     )
 
@@ -115,11 +109,5 @@ def import_confirm(request, pk):
         for error in report.errors:
             messages.error(request, error)
         return redirect("plans:import_detail", pk=preview.pk)
-    tasks = report.tasks
-    messages.success(
-        request,
-        f"Đã nhập: {tasks['created']} nhiệm vụ mới, {tasks['updated']} sửa nội dung, "
-        f"{tasks['moved']} chuyển mục, {tasks['restored']} khôi phục, "
-        f"{tasks['unchanged']} không đổi, {tasks['withdrawn']} rút khỏi kế hoạch.",
-    )
+    messages.success(request, f"Đã nhập: {tasks_counted(report.tasks)}.")
     return redirect("plans:import_detail", pk=report.import_run_id)

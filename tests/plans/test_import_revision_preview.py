@@ -82,7 +82,7 @@ def test_preview_lists_risks_first_asks_to_choose_and_confirms_only_what_it_show
     # What needs the reviewer comes before the rows: the risks, then the rows to decide.
     risks = page.index("Cần xác nhận: ảnh hưởng")
     choose = page.index("Cần chọn: dòng chưa chắc")
-    assert risks < choose < page.index("<h2>Nhiệm vụ</h2>")
+    assert risks < choose < page.index('<h2 id="nhiem-vu">Nhiệm vụ theo mục')
     assert "Phụ lục không còn giao nhiệm vụ cho Sở Tư pháp" in page  # 1.1's old lead
     assert "sẽ rút khỏi kế hoạch" in page and "Ban hành Quy chế thực hiện dân chủ" in page  # 1.5
     assert "Cùng nhiệm vụ với 2.1" in page

@@ -38,7 +38,7 @@ def test_preview_shows_mapping_agencies_deadlines_and_warnings_and_writes_no_pla
     assert "Phụ lục I" in page and "Phụ lục II" in page
     assert "B: nhiệm vụ" in page and "C: phối hợp" in page and "D: thời gian" in page
     assert "SỞ TƯ PHÁP CHỦ TRÌ THỰC HIỆN" in page
-    assert "Quý III-IV/2022" in page and "hạn 31/12/2022" in page
+    assert "Quý III-IV/2022" in page and "từ 01/07/2022 đến 31/12/2022" in page
     assert 'class="tag expanded"' in page and 'class="tag new"' in page
     assert "<strong>70</strong> nhiệm vụ mới" in page
 

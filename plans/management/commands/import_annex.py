@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agencies.selectors import ProvinceNotFound, province_by_name
 from plans.importing.pipeline import ImportReport, annex_import
+from plans.importing.preview import columns_text, place, tasks_counted
 from plans.models import Plan
 from plans.periods import YEARS
 
@@ -185,17 +186,12 @@ class Command(BaseCommand):
         verb = "Sẽ nhập (chạy thử, chưa ghi)" if report.dry_run else "Đã nhập"
         self.stdout.write(f"{verb} kế hoạch {plan['number']} ({plan['year']}, {plan['province']}).")
         for sheet in report.sheets:
-            columns = ", ".join(f"{role}={letter}" for role, letter in sheet["columns"].items())
             self.stdout.write(
-                f"  {sheet['name']}: tiêu đề ở dòng {sheet['header_row']} ({columns}); "
+                f"  {sheet['name']}: tiêu đề ở dòng {sheet['header_row']} "
+                f"({columns_text(sheet['columns'])}); "
                 f"{sheet['sections']} mục, {sheet['tasks']} nhiệm vụ"
             )
-        t = report.tasks
-        self.stdout.write(
-            f"  Nhiệm vụ: {t['created']} mới, {t['updated']} sửa nội dung, {t['moved']} chuyển mục, "
-            f"{t['restored']} khôi phục, {t['unchanged']} không đổi, "
-            f"{t['withdrawn']} rút khỏi kế hoạch"
-        )
+        self.stdout.write(f"  {tasks_counted(report.tasks)}")
         for row in report.rows:
             if row["suggestion"]:
                 s = row["suggestion"]
@@ -219,5 +215,5 @@ class Command(BaseCommand):
             f"{d['event']} theo sự kiện, {len(d['unparsed'])} chưa hiểu được"
         )
         for warning in report.warnings:
-            where = "!".join(part for part in (warning["sheet"], warning["cell"]) if part)
-            self.stdout.write(f"  Cảnh báo {where}: {warning['message']}")
+            where = place(warning["sheet"], warning["cell"])
+            self.stdout.write(f"  Cảnh báo, {where}: {warning['message']}")
