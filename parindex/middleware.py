@@ -5,8 +5,10 @@ benchmark's opt-in query counter.
 import logging
 import time
 
+from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.db import connection
+from django.utils.functional import SimpleLazyObject
 
 logger = logging.getLogger("parindex.request")
 
@@ -76,3 +78,16 @@ class QueryCountMiddleware:
             response = self.get_response(request)
         response["X-Query-Count"] = str(count)
         return response
+
+
+class AuditActorMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware, with the actor read when an entry is written rather than
+    when the request arrives. An API request is authenticated by its token inside the view
+    (Django REST framework then sets `request.user`), after the middleware ran: read at the
+    start, its writes would be recorded without their author."""
+
+    @staticmethod
+    def _get_actor(request):
+        # auditlog checks isinstance(actor, User), which a lazy object answers for what it
+        # wraps: the user once authenticated, None (no actor) otherwise.
+        return SimpleLazyObject(lambda: AuditlogMiddleware._get_actor(request))
