@@ -1,3 +1,4 @@
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from plans.api.models import ApiToken
@@ -17,3 +18,7 @@ class PerTokenRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def get_rate(self):
+        # Read at each request, not once at import: the setting may change (tests, reload).
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
