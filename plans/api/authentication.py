@@ -27,8 +27,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Mã truy cập không hợp lệ.") from None
         token = (
-            # The role too, in the same query: every view asks for it.
-            ApiToken.objects.select_related("user", "user__membership")
+            # The role and its agency too, in the same query: every view asks for them.
+            ApiToken.objects.select_related("user", "user__membership__agency")
             .filter(key_hash=token_hash(raw), revoked_at__isnull=True)
             .first()
         )
