@@ -38,9 +38,7 @@ def test_a_token_is_shown_once_and_kept_only_as_its_hash(client, staff_tuphap, w
     # The page shows it no more.
     assert raw not in client.get(reverse("api_tokens")).content.decode()
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    assert ids(api.get(URL)) == sorted(
-        a.pk for k, a in world.rows.items() if k[1] == "tp"
-    )
+    assert ids(api.get(URL)) == sorted(a.pk for k, a in world.rows.items() if k[1] == "tp")
     token.refresh_from_db()
     assert token.last_used_at is not None
 
@@ -179,9 +177,9 @@ def test_cursor_pages_read_every_row_once_in_id_order_while_rows_are_added(world
 
     added = make_assignment(world.tasks["4"], agency(world.plan.province, "Sở Tài chính"))
     while page["next"]:
-        page = Client(HTTP_AUTHORIZATION=api.defaults["HTTP_AUTHORIZATION"]).get(
-            page["next"]
-        ).json()
+        page = (
+            Client(HTTP_AUTHORIZATION=api.defaults["HTTP_AUTHORIZATION"]).get(page["next"]).json()
+        )
         seen += [r["id"] for r in page["results"]]
     everything = sorted([*(a.pk for a in world.rows.values()), added.pk])
     assert seen == everything
@@ -204,9 +202,7 @@ def test_plans_sections_and_tasks_with_their_filters(world, staff_tuphap, other_
         world.plan.sections.values_list("pk", flat=True)
     )
     # Staff see the tasks with an assignment of their agency (as the task pages do).
-    assert ids(api.get("/api/v1/tasks/")) == sorted(
-        world.tasks[n].pk for n in ("1", "2", "4")
-    )
+    assert ids(api.get("/api/v1/tasks/")) == sorted(world.tasks[n].pk for n in ("1", "2", "4"))
     assert ids(api.get("/api/v1/tasks/", {"q": "so hoa"})) == [world.tasks["2"].pk]
     reviewer_api = token_client(other_reviewer)
     assert ids(reviewer_api.get("/api/v1/tasks/")) == []
@@ -257,7 +253,7 @@ def test_the_schema_and_documentation_are_served_without_a_cdn(client):
     html = page.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
-    assert "src=\"http" not in html and "href=\"http" not in html
+    assert 'src="http' not in html and 'href="http' not in html
 
 
 def test_the_assignment_timeliness_reads_as_of_a_day(world, reviewer):

@@ -1,8 +1,6 @@
 """The API's writes: through the pages' forms and services, with the same refusals, the same
 optimistic lock (409 with what changed), and the audit trail naming the token's owner."""
 
-import datetime
-
 import pytest
 from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -156,7 +154,10 @@ def test_review_confirms_and_returns_through_the_service(world, staff_tuphap, re
     assert assignment.review == "returned" and assignment.status == "in_progress"
     entry = LogEntry.objects.filter(content_type__model="assignment").latest("pk")
     assert entry.actor_id == reviewer.pk
-    assert token_client(staff_tuphap).post(url, {"decision": "confirm", "version": 9}).status_code == 403
+    assert (
+        token_client(staff_tuphap).post(url, {"decision": "confirm", "version": 9}).status_code
+        == 403
+    )
 
 
 def test_extension_request_and_decision(world, staff_tuphap, reviewer):
@@ -212,9 +213,10 @@ def test_history_and_evidence_reads_follow_the_task_pages(world, staff_tuphap, s
     updates = mine.get("/api/v1/progress-updates/", {"assignment": assignment.pk}).json()
     assert [u["note"] for u in updates["results"]] == ["Nội bộ"]
     evidence = Evidence.objects.get()
-    assert mine.get("/api/v1/evidence/", {"assignment": assignment.pk}).json()["results"][0][
-        "sha256"
-    ] == evidence.sha256
+    assert (
+        mine.get("/api/v1/evidence/", {"assignment": assignment.pk}).json()["results"][0]["sha256"]
+        == evidence.sha256
+    )
     # Sở Tài chính has no part in task 2: neither the entry nor the file.
     theirs = token_client(staff_taichinh)
     assert theirs.get("/api/v1/progress-updates/").json()["results"] == []
