@@ -8,7 +8,7 @@ import time
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.db import connection
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import LazyObject, SimpleLazyObject
 
 logger = logging.getLogger("parindex.request")
 
@@ -41,6 +41,8 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         elapsed_ms = (time.monotonic() - started) * 1000
         user = getattr(request, "_cached_user", None)  # set by django.contrib.auth when loaded
+        if user is None and not isinstance(request.__dict__.get("user"), LazyObject):
+            user = request.__dict__.get("user")  # set by the API's token authentication
         user_id = user.pk if user is not None and user.is_authenticated else "-"
         level = logging.ERROR if response.status_code >= 500 else logging.INFO
         logger.log(

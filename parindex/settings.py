@@ -337,6 +337,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DATE_INPUT_FORMATS": ["iso-8601", "%d/%m/%Y"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "plans.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "parindex API",

@@ -43,6 +43,12 @@ def test_a_token_is_shown_once_and_kept_only_as_its_hash(client, staff_tuphap, w
     assert token.last_used_at is not None
 
 
+def test_the_request_log_names_the_tokens_owner(staff_tuphap, world, caplog):
+    with caplog.at_level("INFO", logger="parindex.request"):
+        token_client(staff_tuphap).get(URL)
+    assert f"user={staff_tuphap.pk} " in caplog.text
+
+
 def test_a_revoked_token_is_refused(client, staff_tuphap, world):
     client.force_login(staff_tuphap)
     raw = client.post(reverse("api_tokens"), {"name": "Cũ"}).context["created"]["raw"]
@@ -67,6 +73,7 @@ def test_no_credentials_is_401_with_the_scheme(world):
     response = Client().get(URL)
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json()["detail"].startswith("Chưa xác thực")
     assert Client(HTTP_AUTHORIZATION="Bearer wrong").get(URL).status_code == 401
 
 
@@ -77,6 +84,7 @@ def test_throttled_per_token(staff_tuphap, settings, world):
     }
     first, second = token_client(staff_tuphap), token_client(staff_tuphap)
     assert [first.get(URL).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert "thử lại sau" in first.get(URL).json()["detail"]
     # Another token of the same person has its own count.
     assert second.get(URL).status_code == 200
 
