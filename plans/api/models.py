@@ -24,6 +24,7 @@ class ApiToken(models.Model):
     name = models.CharField(
         _("tên"), max_length=100, help_text=_("Ví dụ: Hệ thống quản lý văn bản điều hành")
     )
+    # Unique, so also the index every API request's token lookup uses.
     key_hash = models.CharField(_("mã băm"), max_length=64, unique=True, editable=False)
     # The first characters, shown on the page so the owner tells their tokens apart.
     prefix = models.CharField(_("bắt đầu bằng"), max_length=8, editable=False)
