@@ -5,8 +5,10 @@ benchmark's opt-in query counter.
 import logging
 import time
 
+from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.db import connection
+from django.utils.functional import LazyObject, SimpleLazyObject
 
 logger = logging.getLogger("parindex.request")
 
@@ -39,6 +41,8 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         elapsed_ms = (time.monotonic() - started) * 1000
         user = getattr(request, "_cached_user", None)  # set by django.contrib.auth when loaded
+        if user is None and not isinstance(request.__dict__.get("user"), LazyObject):
+            user = request.__dict__.get("user")  # set by the API's token authentication
         user_id = user.pk if user is not None and user.is_authenticated else "-"
         level = logging.ERROR if response.status_code >= 500 else logging.INFO
         logger.log(
@@ -105,3 +109,16 @@ def sql_ms(statements) -> float:
             plan = plan[0] if isinstance(plan, list) else plan
             total += plan.get("Planning Time", 0.0) + plan.get("Execution Time", 0.0)
     return total
+
+
+class AuditActorMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware, with the actor read when an entry is written rather than
+    when the request arrives. An API request is authenticated by its token inside the view
+    (Django REST framework then sets `request.user`), after the middleware ran: read at the
+    start, its writes would be recorded without their author."""
+
+    @staticmethod
+    def _get_actor(request):
+        # auditlog checks isinstance(actor, User), which a lazy object answers for what it
+        # wraps: the user once authenticated, None (no actor) otherwise.
+        return SimpleLazyObject(lambda: AuditlogMiddleware._get_actor(request))

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -108,11 +109,15 @@ INSTALLED_APPS = [
     "parindex.apps.TasksDbConfig",
     "parindex.apps.AxesConfig",
     "auditlog",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "parindex.indices",
     "agencies",
     "plans",
     "parindex.ops",
     "plans.tooling",
+    "plans.api",
 ]
 
 # None of ours adds a query to a request: WhiteNoise answers static files from memory, the
@@ -131,7 +136,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "parindex.middleware.AuditActorMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -205,6 +210,12 @@ THOUSAND_SEPARATOR = "."
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "parindex.staticfiles.UsedAppDirectoriesFinder",
+]
+# Source maps are read by a developer's browser tools only: not worth compressing.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # Production serves `collectstatic`'s output through WhiteNoise, compressed and under hashed
 # names (cached for a year); development and the tests read static/ directly, no manifest needed.
@@ -311,6 +322,65 @@ PARINDEX_JOBS_KEEP_HOURS = env_int("PARINDEX_JOBS_KEEP_HOURS", 24)
 PARINDEX_JOBS_STALE_MINUTES = env_int("PARINDEX_JOBS_STALE_MINUTES", 30)
 # Files one user may have queued or being built at once; one more is refused with a message.
 PARINDEX_JOBS_PER_USER = env_int("PARINDEX_JOBS_PER_USER", 3)
+
+# The API for the province's other systems (/api/v1/, plans/api/): a personal token
+# ("Authorization: Bearer …", made on /accounts/api-tokens/) or the browser's session (with its
+# CSRF token); every request throttled per token (per user for a session) in CACHES["default"].
+# That cache is each process's memory unless PARINDEX_CACHE_DIR names a folder the app
+# servers of one machine share (a file cache): with gunicorn's several workers, set it, or
+# the limit is per worker.
+PARINDEX_CACHE_DIR = env_str("PARINDEX_CACHE_DIR")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": PARINDEX_CACHE_DIR,
+        }
+        if PARINDEX_CACHE_DIR
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "plans.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["plans.api.throttling.PerTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("PARINDEX_API_RATE", "600/minute")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "plans.api.pagination.IdCursorPagination",
+    "PAGE_SIZE": 100,
+    "DATE_INPUT_FORMATS": ["iso-8601", "%d/%m/%Y"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "plans.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "parindex API",
+    "DESCRIPTION": (
+        "API đọc kế hoạch khắc phục, nhiệm vụ, phân công, tiến độ, tài liệu kiểm chứng, cơ quan, "
+        "tỉnh, chỉ số và kết quả; ghi tiến độ, xác nhận, đề nghị và quyết định gia hạn. "
+        "Xác thực bằng mã truy cập cá nhân (tạo tại /accounts/api-tokens/): "
+        "`Authorization: Bearer <mã>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentStatusEnum": "plans.models.Assignment.Status",
+        "ExtensionStatusEnum": "plans.models.DeadlineExtension.Status",
+        "ReviewStateEnum": "plans.models.Assignment.Review",
+    },
+}
 
 # Email (reminders). The console backend prints mail in development; set EMAIL_HOST for SMTP.
 EMAIL_HOST = env_str("EMAIL_HOST")

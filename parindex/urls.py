@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from parindex.views import favicon, healthz
+from plans.api.pages import api_token_list, api_token_revoke_view
 from plans.views.criteria import (
     indices,
     result_import_confirm,
@@ -30,7 +31,10 @@ urlpatterns = [
     path("tasks/<int:pk>/criteria/", task_criteria, name="task_criteria"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
+    path("accounts/api-tokens/", api_token_list, name="api_tokens"),
+    path("accounts/api-tokens/<int:pk>/revoke/", api_token_revoke_view, name="api_token_revoke"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", include("plans.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
 ]

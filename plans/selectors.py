@@ -3,6 +3,7 @@
 import datetime
 from collections.abc import Callable
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -38,6 +39,7 @@ from agencies.roles import (
 from plans.models import (
     Assignment,
     DeadlineExtension,
+    Evidence,
     FileJob,
     ImportRun,
     Plan,
@@ -132,6 +134,35 @@ def tasks_visible_to(*, user, include_withdrawn: bool = False):
         of_agencies=lambda ids: Q(
             pk__in=Assignment.objects.filter(agency_id__in=ids).values("task_id")
         ),
+    )
+
+
+def assignment_to_act_on(*, user, pk, may) -> Assignment:
+    """The assignment if its task is visible to the user (else 404) and `may(user=...,
+    assignment=...)` allows the user to act on it (else 403): another agency's assignment on a
+    task one sees is forbidden, another province's is not found, and so is a withdrawn task's,
+    to those who may not read it; those who may read it are refused (it is read-only)."""
+    visible = Assignment.objects.filter(
+        task__in=tasks_visible_to(user=user, include_withdrawn=True)
+    )
+    assignment = get_object_or_404(visible.select_related("task", "task__plan", "agency"), pk=pk)
+    if not may(user=user, assignment=assignment):
+        raise PermissionDenied
+    return assignment
+
+
+def progress_updates_visible_to(*, user):
+    """History entries of the tasks the user may open (the task page's history)."""
+    return ProgressUpdate.objects.filter(
+        assignment__task__in=tasks_visible_to(user=user, include_withdrawn=True)
+    )
+
+
+def evidence_visible_to(*, user):
+    """Evidence files of the tasks the user may open: what the task page lists and its
+    download link (and the API's) serve."""
+    return Evidence.objects.filter(
+        update__assignment__task__in=tasks_visible_to(user=user, include_withdrawn=True)
     )
 
 

@@ -9,6 +9,7 @@ Personas (all in Bắc Kạn, the province of the seed plans):
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from agencies.models import Agency, Membership, Province
@@ -26,6 +27,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The API's request counts (throttling) live in the cache: each test starts with none.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -45,6 +45,8 @@ from parindex.indices.models import (
     ResultImport,
     StatementDecision,
 )
+from plans.api.models import ApiToken
+from plans.api.services import api_token_create
 from plans.criteria.services import result_import_preview
 from plans.files.export import plan_export_xlsx
 from plans.files.jobs import file_job_request
@@ -100,6 +102,7 @@ LOGIN = "redirected to the login page"
 ADMIN_LOGIN = "redirected to the admin login page"
 DONE = "done (302 or 303 elsewhere than a login page, data changed)"
 IN = "let in (not sent to the admin login, no error)"
+API_DONE = "done (200 or 201, data changed)"
 
 
 def each(outcome):
@@ -124,6 +127,8 @@ class Expect:
 
     get: dict | None = None
     post: dict | None = None
+    # PUT, PATCH and DELETE (the API's routes: none of them accepts any; refused, nothing changed).
+    others: dict | None = None
     kwargs: object = lambda world: [{}]
     payload: object = lambda world: {}
     query: str = ""
@@ -368,6 +373,110 @@ EXPECTED: dict[str, Expect] = {
     ),
 }
 
+
+# The API (/api/v1/): the browser's session here (tokens: tests/plans/test_api*.py). No
+# credentials is 401 (the scheme in WWW-Authenticate), before anything else; PUT, PATCH and
+# DELETE are refused on every route (405), and so is GET on a write. Visibility is the pages':
+# a task Sở Tài chính has no part in, and Bắc Kạn's data for Cao Bằng's reviewer, are 404.
+def api(outcome):
+    return {ANON: 401, **dict.fromkeys(ROLES[1:], outcome)}
+
+
+API_METHODS_REFUSED = api(405)
+API_SEEN_AS_TASK = roles(401, 200, 404, 404, 200, 200, 200)  # as plans:task_detail
+
+
+def api_read(name, detail=None, *, kwargs=None, listed=None):
+    """The list and detail routes of a read-only resource."""
+    return {
+        f"api:{name}-list": Expect(get=listed or api(200), others=API_METHODS_REFUSED),
+        f"api:{name}-detail": Expect(
+            get=detail or api(200), others=API_METHODS_REFUSED, kwargs=kwargs
+        ),
+    }
+
+
+EXPECTED.update(
+    {
+        **api_read(
+            "plan", roles(401, 200, 200, 404, 200, 200, 200), kwargs=lambda w: [{"pk": w.plan.pk}]
+        ),
+        **api_read(
+            "section",
+            roles(401, 200, 200, 404, 200, 200, 200),
+            kwargs=lambda w: [{"pk": w.task.section_id}],
+        ),
+        **api_read("task", API_SEEN_AS_TASK, kwargs=lambda w: [{"pk": w.task.pk}]),
+        **api_read("assignment", API_SEEN_AS_TASK, kwargs=lambda w: [{"pk": w.assignment.pk}]),
+        **api_read(
+            "progressupdate",
+            API_SEEN_AS_TASK,
+            kwargs=lambda w: [{"pk": w.evidence.update_id}],
+        ),
+        **api_read("evidence", API_SEEN_AS_TASK, kwargs=lambda w: [{"pk": w.evidence.pk}]),
+        **api_read("extension", API_SEEN_AS_TASK, kwargs=lambda w: [{"pk": w.extension.pk}]),
+        **api_read("agency", kwargs=lambda w: [{"pk": agency(w.province, "Sở Tư pháp").pk}]),
+        **api_read("province", kwargs=lambda w: [{"pk": w.province.pk}]),
+        **api_read("edition", kwargs=lambda w: [{"pk": w.criterion.edition_id}]),
+        **api_read("criterion", kwargs=lambda w: [{"pk": w.criterion.pk}]),
+        # The index page's results: not for agency staff, not another province's.
+        **api_read(
+            "result",
+            roles(401, 404, 404, 404, 200, 200, 200),
+            kwargs=lambda w: [{"pk": w.result.pk}],
+        ),
+        "api:evidence-file": Expect(
+            get=API_SEEN_AS_TASK,
+            others=API_METHODS_REFUSED,
+            kwargs=lambda w: [{"pk": w.evidence.pk}],
+        ),
+        # Writes: the pages' rules (plans:assignment_progress and the others above).
+        "api:assignment-progress": Expect(
+            get=API_METHODS_REFUSED,
+            post=roles(401, API_DONE, 404, 404, 403, 403, 403),
+            others=API_METHODS_REFUSED,
+            kwargs=lambda w: [{"pk": w.assignment.pk}],
+            payload=lambda w: EXPECTED["plans:assignment_progress"].payload(w),
+        ),
+        "api:assignment-review": Expect(
+            get=API_METHODS_REFUSED,
+            post=roles(401, 403, 404, 404, 403, API_DONE, API_DONE),
+            others=API_METHODS_REFUSED,
+            kwargs=lambda w: [{"pk": w.assignment.pk}],
+            payload=lambda w: EXPECTED["plans:assignment_review"].payload(w),
+        ),
+        "api:assignment-extension": Expect(
+            get=API_METHODS_REFUSED,
+            post=roles(401, API_DONE, 404, 404, 403, 403, 403),
+            others=API_METHODS_REFUSED,
+            kwargs=lambda w: [{"pk": w.open_assignment.pk}],
+            payload=lambda w: EXPECTED["plans:extension_request"].payload(w),
+        ),
+        "api:extension-decide": Expect(
+            get=API_METHODS_REFUSED,
+            post=roles(401, 403, 404, 404, 403, API_DONE, API_DONE),
+            others=API_METHODS_REFUSED,
+            kwargs=lambda w: [{"pk": w.extension.pk}],
+            payload=lambda w: {"decision": "grant", "note": ""},
+        ),
+        # The schema and its documentation page describe the interface, no data: public.
+        "api:schema": Expect(get=each(200), post=each(405), others=each(405)),
+        "api:docs": Expect(get=each(200), post=each(405), others=each(405)),
+        # One's own tokens: made by POST (the page shows the new one once: 200), revoked by
+        # their owner only; someone else's token is not found.
+        "api_tokens": Expect(
+            get=logged_in(200),
+            post=logged_in(API_DONE),
+            payload=lambda w: {"name": "Hệ thống văn bản"},
+        ),
+        "api_token_revoke": Expect(
+            get=POST_ONLY_GET,
+            post=roles(LOGIN, DONE, 404, 404, 404, 404, 404),
+            kwargs=lambda w: [{"pk": w.api_token.pk}],
+        ),
+    }
+)
+
 # The admin: every pattern under it (each model's pages, the index, the catch-all...) lets in
 # administrators only; everyone else is sent to the admin login, whatever the page. A model
 # registered tomorrow is covered by this rule without an entry. Exceptions, with why:
@@ -402,6 +511,8 @@ class World:
     unknown_agency: Agency
     open_assignment: Assignment
     extension: DeadlineExtension
+    api_token: ApiToken
+    result: Result
 
 
 @pytest.fixture
@@ -528,6 +639,8 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
         unknown_agency=unknown_agency,
         open_assignment=open_assignment,
         extension=extension,
+        api_token=api_token_create(user=staff_tuphap, name="Hệ thống văn bản")[0],
+        result=Result.objects.filter(province=bac_kan).order_by("pk").first(),
     )
 
 
@@ -640,6 +753,7 @@ def snapshot() -> dict:
     # The names an import could not place, as they are (settling one changes its row).
     data["unverified"] = list(Agency.objects.filter(verified=False).order_by("pk").values())
     data["users"] = list(get_user_model().objects.order_by("pk").values("pk", "password"))
+    data["api_tokens"] = list(ApiToken.objects.order_by("pk").values("pk", "revoked_at"))
     data["mail"] = [(m.subject, m.to) for m in mail.outbox]
     return data
 
@@ -665,6 +779,8 @@ def outcome_of(response, changed: bool, expected) -> str | None:
         ok = status < 500 and not (status == 302 and location.startswith(admin_login))
     elif expected == DONE:
         ok = status in (302, 303) and not location.startswith((login_url, admin_login)) and changed
+    elif expected == API_DONE:
+        ok = status in (200, 201) and changed
     else:
         ok = status == expected
     if ok:
@@ -708,6 +824,8 @@ def cases_for(pattern: Pattern, world: World) -> list[Case]:
             cases.append(Case(pattern, "GET", url, expect.get))
         if expect.post:
             cases.append(Case(pattern, "POST", url, expect.post, expect.payload))
+        if expect.others:
+            cases += [Case(pattern, m, url, expect.others) for m in ("PUT", "PATCH", "DELETE")]
     return cases
 
 
@@ -722,8 +840,10 @@ def request(client: Client, case: Case, world: World):
         before = snapshot() if compare else None
         if case.method == "GET":
             response = client.get(case.url)
-        else:
+        elif case.method == "POST":
             response = client.post(case.url, case.payload(world) if case.payload else {})
+        else:
+            response = client.generic(case.method, case.url, b"{}", "application/json")
         if response.streaming:
             # Read to the end: the test client then closes the file without the end-of-request
             # signal that would close the database connection (inside this savepoint).
@@ -781,7 +901,7 @@ def test_every_url_answers_each_role_as_expected_and_refusals_change_nothing(wor
                 response, changed = request(people[role], case, world)
                 checked += 1
                 problem = outcome_of(response, changed, expected)
-                if problem is None and expected != DONE and changed:
+                if problem is None and expected not in (DONE, API_DONE) and changed:
                     problem = "refused or read-only, but data changed"
                 if (
                     problem is None

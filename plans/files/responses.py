@@ -6,6 +6,8 @@ from urllib.parse import quote
 
 from django.http import FileResponse, HttpResponse
 
+from plans.evidence import evidence_download_name, evidence_served_type
+
 
 def attachment_disposition(name: str) -> str:
     """`Content-Disposition` for a download (RFC 6266): an ASCII name for old clients, and the
@@ -33,3 +35,14 @@ def attachment_response(content, *, name: str, content_type: str) -> HttpRespons
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def evidence_response(evidence) -> HttpResponse:
+    """An evidence file as the task page and the API serve it: under its original name, as the
+    type it was checked to be when uploaded."""
+    content_type = evidence_served_type(evidence.content_type)
+    return attachment_response(
+        evidence.file.open("rb"),
+        name=evidence_download_name(evidence.original_name, content_type),
+        content_type=content_type,
+    )

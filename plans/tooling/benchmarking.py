@@ -77,9 +77,10 @@ class HttpSession:
     to a server that runs with production settings), redirects NOT followed, so each timing
     is one request."""
 
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, headers: dict | None = None):
         self.host, self.port = host, port
         self.cookies: dict[str, str] = {}
+        self.headers = headers or {}  # sent with every request (an API token)
 
     @property
     def origin(self) -> str:
@@ -88,7 +89,12 @@ class HttpSession:
     def request(self, method, path, *, params=None, data=None, files=None, extra=None) -> Response:
         if params:
             path = f"{path}?{urlencode(params, doseq=True)}"
-        headers = {"Host": f"{self.host}:{self.port}", "Accept-Language": "vi", **(extra or {})}
+        headers = {
+            "Host": f"{self.host}:{self.port}",
+            "Accept-Language": "vi",
+            **self.headers,
+            **(extra or {}),
+        }
         body = None
         if method == "POST":
             headers["Origin"] = self.origin
@@ -172,8 +178,8 @@ class Server:
     port: int
     process: subprocess.Popen
 
-    def session(self) -> HttpSession:
-        return HttpSession(self.host, self.port)
+    def session(self, headers: dict | None = None) -> HttpSession:
+        return HttpSession(self.host, self.port, headers)
 
     def warm(self, workers: int) -> None:
         """A few concurrent requests, so every worker has imported the views and compiled the
@@ -414,9 +420,28 @@ class Scenario:
     # How often a user of the persona opens it in the load mix (`loadtest`): lists and the task
     # page most; a report or the national dashboard is a few times a period, not every minute.
     weight: int = 1
+    # Through the API (/api/v1/) with the persona's token instead of the session: another
+    # system reading the same rows (not in the load mix: weight 0).
+    api: bool = False
 
 
 ADMIN_CHANGELIST = "/admin/plans/assignment/"
+API_ASSIGNMENTS = "/api/v1/assignments/"
+API_TOKEN_NAME = "benchmark"
+
+
+def api_token_for(username: str) -> dict:
+    """The Authorization header of a fresh token of `username` (the previous run's are
+    deleted: the benchmark's users are its own)."""
+    from django.contrib.auth import get_user_model
+
+    from plans.api.models import ApiToken
+    from plans.api.services import api_token_create
+
+    user = get_user_model().objects.get(username=username)
+    ApiToken.objects.filter(user=user, name=API_TOKEN_NAME).delete()
+    _, raw = api_token_create(user=user, name=API_TOKEN_NAME)
+    return {"Authorization": f"Bearer {raw}"}
 
 
 def benchmark_scenarios(setup: Setup) -> list[Scenario]:
@@ -451,6 +476,31 @@ def benchmark_scenarios(setup: Setup) -> list[Scenario]:
                 "task__due_on__lte": f"{year}-12-31",
             },
             weight=10,
+        ),
+        # The same two lists through the API, a page of the HTML list's size (25 rows) and of
+        # the API's default (100).
+        *(
+            Scenario(
+                f"API {who} list, {size} rows",
+                who,
+                API_ASSIGNMENTS,
+                {**params, "page_size": size},
+                weight=0,
+                api=True,
+            )
+            for who, params in (
+                ("staff", {"year": year, "status": "not_started"}),
+                (
+                    "reviewer",
+                    {
+                        "province": province,
+                        "status": "in_progress",
+                        "due_after": f"01/01/{year - 1}",
+                        "due_before": f"31/12/{year}",
+                    },
+                ),
+            )
+            for size in (25, 100)
         ),
         Scenario("admin list page 1", "admin", "/tasks/", {}, peer={}, weight=10),
         Scenario(

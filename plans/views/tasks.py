@@ -24,8 +24,7 @@ from agencies.roles import (
 from agencies.selectors import agency_choices
 from plans import selectors, services
 from plans.criteria.selectors import linkable_criteria
-from plans.evidence import evidence_download_name, evidence_served_type
-from plans.files.responses import attachment_response
+from plans.files.responses import evidence_response
 from plans.filters import FORM_FIELDS, assignments_filtered, filter_chips, kept_parameters
 from plans.forms import (
     AgencyLookupForm,
@@ -35,7 +34,7 @@ from plans.forms import (
     ProgressForm,
     ReviewForm,
 )
-from plans.models import Assignment, DeadlineExtension, Evidence
+from plans.models import Assignment, DeadlineExtension
 from plans.periods import current_period, period_choices, period_of_day
 from plans.reminders import return_notice_send
 from plans.selectors import (
@@ -319,17 +318,7 @@ def task_detail(request, pk):
 
 
 def _assignment_to_act_on(request, pk, may) -> Assignment:
-    """The assignment if its task is visible to the user (else 404) and `may(user=...,
-    assignment=...)` allows the user to act on it (else 403): another agency's assignment on a
-    task one sees is forbidden, another province's is not found, and so is a withdrawn task's,
-    to those who may not read it; those who may read it are refused (it is read-only)."""
-    visible = Assignment.objects.filter(
-        task__in=tasks_visible_to(user=request.user, include_withdrawn=True)
-    )
-    assignment = get_object_or_404(visible.select_related("task", "task__plan", "agency"), pk=pk)
-    if not may(user=request.user, assignment=assignment):
-        raise PermissionDenied
-    return assignment
+    return selectors.assignment_to_act_on(user=request.user, pk=pk, may=may)
 
 
 @require_POST
@@ -437,17 +426,8 @@ def task_restore(request, pk):
 
 @login_required
 def evidence_download(request, pk):
-    evidence = get_object_or_404(
-        Evidence.objects.filter(
-            update__assignment__task__in=tasks_visible_to(user=request.user, include_withdrawn=True)
-        ),
-        pk=pk,
-    )
-    content_type = evidence_served_type(evidence.content_type)
-    return attachment_response(
-        evidence.file.open("rb"),
-        name=evidence_download_name(evidence.original_name, content_type),
-        content_type=content_type,
+    return evidence_response(
+        get_object_or_404(selectors.evidence_visible_to(user=request.user), pk=pk)
     )
 
 

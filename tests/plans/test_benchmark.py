@@ -48,6 +48,11 @@ def test_benchmark_measures_every_scenario_over_http(tiny_env, tmp_path):
     assert names >= LIST_SCENARIOS
     for expected in (
         "task detail",
+        # The API's list with the staff and reviewer lists' filters, from the same run.
+        "API staff list, 25 rows",
+        "API reviewer list, 25 rows",
+        "API staff list, 100 rows",
+        "API reviewer list, 100 rows",
         "status update",
         "province dashboard",
         "national dashboard",

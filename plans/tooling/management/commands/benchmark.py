@@ -27,6 +27,7 @@ from plans.tooling.benchmarking import (
     IMPORT_PLAN_NUMBER,
     PASSWORD,
     BenchmarkError,
+    api_token_for,
     benchmark_scenarios,
     benchmark_setup,
     fetch_job_file,
@@ -62,15 +63,16 @@ class Command(BaseCommand):
             setup = benchmark_setup(today=today)
             scenarios = [s for s in benchmark_scenarios(setup) if only in s.name]
             with gunicorn_server(workers=1) as server:
-                sessions = {}
+                sessions, api_sessions = {}, {}
                 for persona, username in setup.users.items():
                     sessions[persona] = server.session()
                     sessions[persona].login(username, PASSWORD)
+                    api_sessions[persona] = server.session(api_token_for(username))
                 results = []
                 for scenario in scenarios:
                     self.stderr.write(f"… {scenario.name}")
                     row = {"name": scenario.name, "url": scenario.path}
-                    session = sessions[scenario.persona]
+                    session = (api_sessions if scenario.api else sessions)[scenario.persona]
                     if scenario.post:
                         row.update(self._status_updates(session, setup, scenario, repeat))
                     elif scenario.job:
