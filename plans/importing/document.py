@@ -113,7 +113,9 @@ _PSTYLE, _RSTYLE, _B, _JC = qn("w:pStyle"), qn("w:rStyle"), qn("w:b"), qn("w:jc"
 _GRID_SPAN, _V_MERGE, _GRID_BEFORE = qn("w:gridSpan"), qn("w:vMerge"), qn("w:gridBefore")
 _VAL = qn("w:val")
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-_TEXT_TAGS = (_T, _TAB, _BR, _CR, _NO_BREAK_HYPHEN)
+_TXBX_CONTENT, _SDT, _CUSTOM_XML = qn("w:txbxContent"), qn("w:sdt"), qn("w:customXml")
+# What a cell's text and bold are made of, read in one pass in document order.
+_CELL_TAGS = (_P, _R, _T, _TAB, _BR, _CR, _NO_BREAK_HYPHEN, _B, _RSTYLE, _PSTYLE, _FALLBACK)
 
 _ANNEX_HEADING = re.compile(
     r"^\s*ph[uụ]\s*l[uụ]c(?:\s+(?P<so>s[oố]))?\s*(?P<numeral>[IVXLC]+|\d+[a-zA-Z]?|[A-Z])?\b",
@@ -451,15 +453,11 @@ class _Table:
     heading: list[str]
     grid: _TableGrid
     row: int = 0
-    column: int = 1  # the next cell's grid column in the current row
-    first_cell: bool = True
     # grid column -> [min_row, min_col, max_row, max_col] of the cell covering it, this row and
     # the row above (for w:vMerge="continue")
     above: dict[int, list[int]] = field(default_factory=dict)
     current: dict[int, list[int]] = field(default_factory=dict)
     ranges: list[list[int]] = field(default_factory=list)
-    cell_lines: list[str] = field(default_factory=list)
-    cell_bold: list[bool] = field(default_factory=list)
 
 
 class _BodyReader:
@@ -475,7 +473,6 @@ class _BodyReader:
         self.recent: collections.deque[_Paragraph] = collections.deque(maxlen=HEADING_WINDOW)
         self.tables = 0
         self.depth = 0  # tables open around the current element
-        self.paragraphs = 0  # paragraphs open around it (a text box holds paragraphs)
         self.table: _Table | None = None
         self.names: set[str] = set()
 
@@ -483,7 +480,7 @@ class _BodyReader:
         events = etree.iterparse(
             source,
             events=("start", "end"),
-            tag=(_TBL, _TR, _TC, _P),
+            tag=(_TBL, _TR, _P),
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
@@ -494,39 +491,26 @@ class _BodyReader:
         for event, element in events:
             tag = element.tag
             if event == "start":
-                if tag == _P:
-                    self.paragraphs += 1
-                elif tag == _TBL:
+                if tag == _TBL:
                     self._start_table()
-                elif tag == _TC and self.depth == 1:
-                    self._start_cell(element)
-                elif tag == _TR and self.depth == 1:
-                    self._start_row()
                 continue
             if tag == _P:
-                self.paragraphs -= 1
-                if self.paragraphs == 0:
+                # A table's paragraphs are read with their row; a text box's with its paragraph.
+                if self.depth == 0 and element.getparent().tag != _TXBX_CONTENT:
                     self._paragraph(element)
-            elif tag == _TC and self.depth == 1:
-                self._end_cell(element)
-            elif tag == _TR and self.depth == 1:
-                self._end_row(element)
-            elif tag == _TBL:
+            elif tag == _TR:
+                if self.depth == 1:
+                    self._row(element)
+            else:
                 self._end_table(element)
 
     # paragraphs
 
     def _paragraph(self, p) -> None:
         paragraph = self._read_paragraph(p)
-        if self.table is not None:
-            self.table.cell_lines.append(paragraph.text)
-            if paragraph.text.strip():
-                self.table.cell_bold.append(paragraph.bold)
-        else:
-            self.recent.append(paragraph)
-            self._front(paragraph)
-        if self.depth == 0:
-            _drop(p)
+        self.recent.append(paragraph)
+        self._front(paragraph)
+        _drop(p)
 
     def _front(self, paragraph: _Paragraph) -> None:
         """Keep the heading block and the title under "KẾ HOẠCH"; stop at the body text."""
@@ -632,33 +616,35 @@ class _BodyReader:
         self.names.add(fold(name))
         return name, [line for line in lines if line]
 
-    def _start_row(self) -> None:
+    def _row(self, tr) -> None:
+        """A finished row of the table: its cells, in grid columns, then freed."""
         table = self.table
         table.row += 1
-        table.column = 1
-        table.first_cell = True
         table.above, table.current = table.current, {}
+        column = 1
+        for child in tr:
+            tag = child.tag
+            if tag == _TC:
+                column = self._cell(child, table, column)
+            elif tag == _TRPR:
+                column += _count(child.find(_GRID_BEFORE), 0, self.limits.max_columns)
+            elif tag in (_SDT, _CUSTOM_XML):  # cells wrapped in a content control
+                for tc in child.iter(_TC):
+                    column = self._cell(tc, table, column)
+        _drop(tr)
 
-    def _start_cell(self, tc) -> None:
-        table = self.table
-        if table.first_cell:
-            table.first_cell = False
-            properties = tc.getparent().find(_TRPR)
-            if properties is not None:
-                table.column += _count(properties.find(_GRID_BEFORE), 0, self.limits.max_columns)
-        table.cell_lines = []
-        table.cell_bold = []
-
-    def _end_cell(self, tc) -> None:
-        table = self.table
-        properties = tc.find(_TCPR)
+    def _cell(self, tc, table: _Table, column: int) -> int:
+        """Put one w:tc at `column` of the current row; the next cell's column."""
         span, merge = 1, None
-        if properties is not None:
-            span = _count(properties.find(_GRID_SPAN), 1, self.limits.max_columns)
-            v_merge = properties.find(_V_MERGE)
-            if v_merge is not None:
-                merge = v_merge.get(_VAL, "continue")
-        row, column = table.row, table.column
+        # w:tcPr comes first when present; a child loop is several times cheaper than find().
+        if len(tc) and tc[0].tag == _TCPR:
+            for child in tc[0]:
+                tag = child.tag
+                if tag == _GRID_SPAN:
+                    span = _count(child, 1, self.limits.max_columns)
+                elif tag == _V_MERGE:
+                    merge = child.get(_VAL, "continue")
+        row = table.row
         table.grid.count_cells(span)
         covering = table.above.get(column) if merge == "continue" else None
         if covering is not None and covering[1] == column:
@@ -666,16 +652,76 @@ class _BodyReader:
         else:
             covering = [row, column, row, column + span - 1]
             table.ranges.append(covering)
-            text = "\n".join(table.cell_lines).strip()
+            text, bold = self._cell_text(tc)
             if text:
-                bold = bool(table.cell_bold) and all(table.cell_bold)
                 table.grid.add(row, column, text, bold, counted=True)
+        current = table.current
         for offset in range(covering[1], covering[3] + 1):
-            table.current[offset] = covering
-        table.column = column + span
+            current[offset] = covering
+        return column + span
 
-    def _end_row(self, tr) -> None:
-        _drop(tr)
+    def _cell_text(self, tc) -> tuple[str, bool]:
+        """A cell's text, its paragraphs joined by line breaks, and whether every run holding
+        text is bold; one pass over the cell's elements of interest, in document order."""
+        styles = self.styles
+        default_bold = styles.bold.get(styles.default_paragraph, False)
+        lines: list[list[str]] = []
+        parts: list[str] = []
+        runs_bold: list[bool] = []
+        paragraph_bold = default_bold
+        run = None
+        run_text = False
+        run_direct = run_style = None
+        skipped: set = set()
+        for element in tc.iter(_CELL_TAGS):
+            if skipped and element in skipped:
+                continue
+            tag = element.tag
+            if tag == _T:
+                text = element.text
+                if text:
+                    parts.append(text)
+                    if not run_text and not text.isspace():
+                        run_text = True
+                continue
+            if tag in (_R, _P):
+                if run is not None and run_text:
+                    if run_direct is not None:
+                        runs_bold.append(run_direct)
+                    else:
+                        runs_bold.append(bool(run_style) or paragraph_bold)
+                run_text = False
+                run_direct = run_style = None
+                if tag == _R:
+                    run = element
+                else:
+                    run = None
+                    parts = []
+                    lines.append(parts)
+                    paragraph_bold = default_bold
+            elif tag == _TAB:
+                parts.append("\t")
+            elif tag in (_BR, _CR):
+                parts.append("\n")
+            elif tag == _NO_BREAK_HYPHEN:
+                parts.append("-")
+            elif tag == _B:
+                if run is not None and element.getparent().getparent() is run:
+                    run_direct = element.get(_VAL, "true").lower() not in ("0", "false", "off")
+            elif tag == _RSTYLE:
+                if run is not None and element.getparent().getparent() is run:
+                    run_style = styles.bold.get(element.get(_VAL))
+            elif tag == _PSTYLE:
+                paragraph_bold = styles.bold.get(element.get(_VAL), False)
+            elif tag == _FALLBACK:
+                # The old copy of a text box's text: it would read twice.
+                skipped.update(element.iter(_CELL_TAGS))
+        if run is not None and run_text:
+            runs_bold.append(
+                run_direct if run_direct is not None else bool(run_style) or paragraph_bold
+            )
+        text = "\n".join("".join(line) for line in lines).strip()
+        return text, bool(runs_bold) and all(runs_bold)
 
     def _end_table(self, tbl) -> None:
         self.depth -= 1

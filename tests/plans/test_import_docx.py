@@ -524,3 +524,15 @@ def test_the_upload_form_offers_word_documents(client, reviewer):
     page = client.get(reverse("plans:import_new")).text
     assert ".docx" in page
     assert "chép bảng sang Excel" not in page
+
+
+def test_the_benchmarks_word_annex_holds_the_rows_of_its_workbook(bac_kan):
+    """benchmark_import --format docx measures the same plan as the workbook it compares to."""
+    from plans.tooling.synthetic import synthetic_annex, synthetic_annex_docx
+
+    params = {"plan_number": "BENCH", "year": 2023, "dry_run": True}
+    from_xlsx = run(synthetic_annex(120), bac_kan, name="s.xlsx", **params)
+    from_docx = run(synthetic_annex_docx(120), bac_kan, name="s.docx", **params)
+    assert from_xlsx.ok and from_docx.ok
+    assert [comparable(r) for r in from_docx.rows] == [comparable(r) for r in from_xlsx.rows]
+    assert from_docx.tasks["created"] == 120
