@@ -62,11 +62,13 @@ from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml as parse_wml
 from docx.styles.styles import Styles
 from lxml import etree
+from xlrd.compdoc import CompDoc
 
 from parindex.core.numbers import format_integer, format_size
 from parindex.core.text import fold
 from plans.importing.header import LOOKED_FOR, find_header
 from plans.importing.workbook import (
+    _DISCARD,
     _OLE_MAGIC,
     _ZIP_MAGIC,
     MAX_COLUMNS,
@@ -271,10 +273,6 @@ def _sniff(data: bytes, filename: str) -> str:
 
 
 def _ole_streams(data: bytes) -> set[str]:
-    from xlrd.compdoc import CompDoc
-
-    from plans.importing.workbook import _DISCARD
-
     try:
         return {entry.name for entry in CompDoc(data, logfile=_DISCARD).dirlist}
     except Exception:
@@ -372,6 +370,8 @@ def _check_package(archive: zipfile.ZipFile, max_bytes: int) -> tuple[str, dict]
                 raise WorkbookError(STRICT_DOCX)
             raise WorkbookError(CORRUPT_DOCX.format(reason=_REASON_PART))
         for rel in rels.Relationship_lst:
+            if "purl.oclc.org/ooxml" in (rel.reltype or ""):
+                raise WorkbookError(STRICT_DOCX)
             if rel.target_mode == RTM.EXTERNAL and rel.reltype != RT.HYPERLINK:
                 what = _EXTERNAL_KINDS.get(rel.reltype, "nội dung liên kết")
                 raise WorkbookError(EXTERNAL.format(what=what))

@@ -424,6 +424,15 @@ def external_template() -> bytes:
     return zip_parts(parts)
 
 
+def strict_document() -> bytes:
+    parts = parts_of(small_docx())
+    parts["_rels/.rels"] = parts["_rels/.rels"].replace(
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
+    )
+    return zip_parts(parts)
+
+
 def nested_tables(depth: int) -> bytes:
     inner = "<w:p><w:r><w:t>x</w:t></w:r></w:p>"
     for _ in range(depth):
@@ -457,6 +466,7 @@ REFUSALS = {
     "external template": ("ke-hoach.docx", external_template, "mẫu văn bản đính kèm"),
     "deep nesting": ("ke-hoach.docx", lambda: nested_tables(6), "lồng trong bảng quá 3 tầng"),
     "doctype": ("ke-hoach.docx", entity_bomb, "DOCTYPE"),
+    "strict": ("ke-hoach.docx", strict_document, "Strict Open XML"),
     "no annex table": ("ke-hoach.docx", no_table, "Không tìm thấy bảng phụ lục nào"),
 }
 
@@ -468,6 +478,18 @@ def test_bad_documents_are_refused_with_a_vietnamese_message_and_nothing_written
     assert len(report.errors) == 1 and expected in report.errors[0], report.errors
     assert "hãy" in report.errors[0].lower() or "Hãy" in report.errors[0]
     assert not Plan.objects.exists() and not ImportRun.objects.exists()
+
+
+def test_a_link_to_a_web_page_is_not_an_external_reference(bac_kan):
+    parts = parts_of(small_docx())
+    parts["word/_rels/document.xml.rels"] = parts["word/_rels/document.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/hyperlink" Target="https://dichvucong.gov.vn" TargetMode="External"/>'
+        b"</Relationships>",
+    )
+    report = run(zip_parts(parts), bac_kan, plan_number="9/KH", year=2023, dry_run=True)
+    assert report.ok, report.errors
 
 
 def test_saving_as_docx_is_what_a_doc_and_a_pdf_are_told(bac_kan):
