@@ -475,6 +475,7 @@ class _BodyReader:
         self.depth = 0  # tables open around the current element
         self.table: _Table | None = None
         self.names: set[str] = set()
+        self.texts: dict[str, str] = {}
 
     def read(self, source) -> None:
         events = etree.iterparse(
@@ -654,6 +655,9 @@ class _BodyReader:
             table.ranges.append(covering)
             text, bold = self._cell_text(tc)
             if text:
+                # One object per distinct text, as a workbook's shared strings are: agency names
+                # and deadlines repeat down a table, and later steps keep every task's texts.
+                text = self.texts.setdefault(text, text)
                 table.grid.add(row, column, text, bold, counted=True)
         current = table.current
         for offset in range(covering[1], covering[3] + 1):
