@@ -31,15 +31,17 @@ class ProvinceChoiceForm(forms.Form):
 
 class ImportForm(ProvinceChoiceForm):
     file = forms.FileField(
-        label=_("Tệp phụ lục (.xlsx, .xls)"),
-        help_text=_("Bảng nhiệm vụ của kế hoạch, có dòng tiêu đề cột."),
+        label=_("Tệp phụ lục (.docx, .xlsx, .xls)"),
+        help_text=_(
+            "Văn bản kế hoạch (Word) có bảng phụ lục, hoặc bảng nhiệm vụ (Excel), có dòng tiêu đề cột."
+        ),
     )
     province = forms.ModelChoiceField(label=_("Tỉnh"), queryset=Province.objects.none())
     plan_number = forms.CharField(
         label=_("Số hiệu kế hoạch"),
         required=False,
         max_length=50,
-        help_text=_("Ví dụ 22/KH-UBND. Để trống nếu tệp ghi ở dòng tiêu đề."),
+        help_text=_("Ví dụ 22/KH-UBND. Để trống nếu tệp ghi ở dòng tiêu đề hoặc đầu văn bản."),
     )
     plan_title = forms.CharField(label=_("Trích yếu"), required=False, max_length=1000)
     plan_date = forms.DateField(label=_("Ngày ban hành"), required=False, help_text=_("dd/mm/yyyy"))

@@ -13,10 +13,12 @@ from auditlog.models import LogEntry
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from openpyxl.utils.cell import coordinate_to_tuple
 
 from agencies.models import Agency, Province
 from parindex.core.numbers import format_integer
 from plans.importing.deadlines import DeadlineKind, parse_deadline
+from plans.importing.document import read_annex_file
 from plans.importing.header import LOOKED_FOR, find_header
 from plans.importing.resolve import ALIASED, EXPANDED, MATCHED, NEW, AgencyResolver
 from plans.importing.scores import find_score_statements
@@ -33,9 +35,9 @@ from plans.importing.sync import (
     plan_sync,
     score_as_dict,
 )
-from plans.importing.title import TitleDetails, details_from_lines, title_lines
+from plans.importing.title import TitleDetails, details_from_body, details_from_lines, title_lines
 from plans.importing.walk import SheetWalk, walk_sheet
-from plans.importing.workbook import WorkbookError, read_workbook
+from plans.importing.workbook import WorkbookError
 from plans.models import ImportRun, Plan
 
 
@@ -148,7 +150,7 @@ def annex_import(
         dry_run=dry_run, file_name=file_name, sha256=hashlib.sha256(data).hexdigest()
     )
     try:
-        walks, details = _read_tables(data, file_name, sheet_names, report)
+        walks, details, file_format = _read_tables(data, file_name, sheet_names, report)
         number = plan_number.strip() or details.number
         issued_on = plan_date or details.issued_on
         year = year or (issued_on.year if issued_on else None) or details.year
@@ -164,7 +166,8 @@ def annex_import(
             )
         if not year:
             raise ImportRefused("Không xác định được năm của kế hoạch: hãy nhập năm ban hành.")
-        plan_values = {"title": plan_title or "", "issued_on": issued_on}
+        title_limit = Plan._meta.get_field("title").max_length
+        plan_values = {"title": plan_title or details.title[:title_limit], "issued_on": issued_on}
         resolver = AgencyResolver(province, issued_on or datetime.date(year, 1, 1))
         imported = _interpret(walks, resolver, year, report)
         params = {
@@ -194,6 +197,11 @@ def annex_import(
                 accept_suggestions=accept_suggestions,
                 expected_state=expected_state,
             )
+            # What the file says of the plan, proposed in the preview as the title rows are.
+            report.plan.update(
+                title=plan_values["title"], issued_on=_iso(issued_on), place=details.place
+            )
+            _locate_warnings(report, file_format)
             if dry_run:
                 transaction.set_rollback(True)
             else:
@@ -252,9 +260,9 @@ def _audit_run(run: ImportRun, report: ImportReport, user) -> None:
     )
 
 
-def _read_tables(data, file_name, sheet_names, report) -> tuple[list[SheetWalk], TitleDetails]:
+def _read_tables(data, file_name, sheet_names, report) -> tuple[list[SheetWalk], TitleDetails, str]:
     try:
-        workbook = read_workbook(
+        workbook = read_annex_file(
             data,
             filename=file_name,
             max_bytes=settings.PARINDEX_UPLOAD_MAX_BYTES,
@@ -267,7 +275,7 @@ def _read_tables(data, file_name, sheet_names, report) -> tuple[list[SheetWalk],
     for sheet in workbook.sheets:
         _check_cell_lengths(sheet)
     walks: list[SheetWalk] = []
-    details = TitleDetails()
+    details = details_from_body(workbook.front_lines)
     problems: list[str] = []
     for sheet in workbook.sheets:
         if not any(cell.value not in (None, "") for row in sheet.rows for cell in row):
@@ -309,7 +317,25 @@ def _read_tables(data, file_name, sheet_names, report) -> tuple[list[SheetWalk],
         raise ImportRefused(
             f"Tệp có {total} nhiệm vụ, vượt giới hạn {settings.PARINDEX_IMPORT_MAX_ROWS} dòng mỗi lần nhập."
         )
-    return walks, details
+    return walks, details, workbook.format
+
+
+def _locate_warnings(report, file_format: str) -> None:
+    """A Word table's warnings get their place as the user finds it, "Phụ lục II, dòng 14,
+    cột 4" (its columns have no letters); a workbook's are placed by the preview from the
+    cell ("Phụ lục II, dòng 14 (ô D14)")."""
+    if file_format != "docx":
+        return
+    for warning in report.warnings:
+        sheet, cell = warning.get("sheet", ""), warning.get("cell", "")
+        try:
+            row, column = coordinate_to_tuple(cell) if cell else (None, None)
+        except ValueError:
+            row = None
+        if row is not None:
+            warning["where"] = ", ".join(
+                part for part in (sheet, f"dòng {row}, cột {column}") if part
+            )
 
 
 # Excel holds at most this many characters in a cell; a longer one is damage or a paste gone wrong.

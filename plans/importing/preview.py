@@ -181,7 +181,8 @@ def preview_warnings(report: dict, rows: list[dict]) -> list[dict]:
         anchor = row_anchor(sheet, row) if sheet and row else ""
         warnings.append(
             {
-                "place": place(sheet, cell),
+                # A Word table's columns have no letters: its warnings carry their own place.
+                "place": warning.get("where") or place(sheet, cell),
                 "message": warning["message"],
                 "anchor": anchor if anchor in anchors else "",
             }

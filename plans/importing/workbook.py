@@ -72,7 +72,7 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.etree.ElementTree import ParseError
 
 import xlrd
@@ -241,6 +241,9 @@ def cell_text(value: Value) -> str:
 class Sheet:
     name: str
     rows: list[list[Cell]]  # rows[0] is sheet row 1; all rows as wide as the used area
+    # Title lines read above the table when they are not rows of it (a Word table's heading
+    # paragraphs, plans.importing.document); a workbook's title rows are rows of the sheet.
+    heading: list[str] = field(default_factory=list)
 
     @property
     def nrows(self) -> int:
@@ -270,8 +273,11 @@ class Sheet:
 
 @dataclass
 class Workbook:
-    format: str  # "xlsx" (also for .xlsm) or "xls"
+    format: str  # "xlsx" (also for .xlsm), "xls" or "docx" (plans.importing.document)
     sheets: list[Sheet]
+    # A Word plan's heading block and title (its number, place, date and title), read by
+    # plans.importing.title.details_from_body; a workbook has none.
+    front_lines: list[str] = field(default_factory=list)
 
 
 def read_workbook(
@@ -709,6 +715,12 @@ class _Limits:
 class _Grid:
     """Collects one sheet's values and merged ranges, enforcing the limits as they arrive."""
 
+    # The refusals, formatted with the sheet's name, the cell (ref, row, column) and the limit.
+    too_many_rows = TOO_MANY_ROWS
+    far_row = FAR_ROW
+    far_column = FAR_COLUMN
+    too_many_cells = TOO_MANY_CELLS
+
     def __init__(self, name: str, limits: _Limits):
         self.name = name
         self.limits = limits
@@ -720,12 +732,16 @@ class _Grid:
         """A limit of the sheet passed: `message` with the sheet's name, the cell (if given)
         and the limit."""
         ref = Sheet.ref(row, col) if row else ""
-        return WorkbookError(message.format(sheet=self.name, ref=ref, limit=format_integer(limit)))
+        return WorkbookError(
+            message.format(
+                sheet=self.name, ref=ref, row=row, column=col, limit=format_integer(limit)
+            )
+        )
 
     def count_cells(self, count: int) -> None:
         self.cells_seen += count
         if self.cells_seen > self.limits.max_cells:
-            raise self._refused(TOO_MANY_CELLS, self.limits.max_cells)
+            raise self._refused(self.too_many_cells, self.limits.max_cells)
 
     def add(self, row: int, col: int, raw: object, bold: bool, counted: bool = False) -> None:
         if not counted:
@@ -735,13 +751,13 @@ class _Grid:
             return
         limits = self.limits
         if col > limits.max_columns:
-            raise self._refused(FAR_COLUMN, limits.max_columns, row, col)
+            raise self._refused(self.far_column, limits.max_columns, row, col)
         cells = self.rows.get(row)
         if cells is None:
             if len(self.rows) >= limits.max_rows:
-                raise self._refused(TOO_MANY_ROWS, limits.max_rows)
+                raise self._refused(self.too_many_rows, limits.max_rows)
             if row > limits.last_row:
-                raise self._refused(FAR_ROW, limits.last_row, row, col)
+                raise self._refused(self.far_row, limits.last_row, row, col)
             cells = self.rows[row] = []
         if len(cells) < col:
             cells.extend([EMPTY] * (col - len(cells)))

@@ -25,6 +25,8 @@ REAL_FILES = {
     "kh2022.xlsx": ANNEXES / "bac-kan-2022-ke-hoach-khac-phuc-chi-so.xlsx",
     "papi.xlsx": ANNEXES / "bac-kan-2018-ke-hoach-22-papi.xlsx",
     "papi.xls": ANNEXES / "bac-kan-2018-ke-hoach-22-papi.xls",
+    "kh2022.docx": ANNEXES / "bac-kan-2022-ke-hoach-khac-phuc-chi-so.docx",
+    "papi.docx": ANNEXES / "bac-kan-2018-ke-hoach-22-papi.docx",
 }
 
 # name -> {"cases": n, "refused": n, "imported": n, "seconds": s, "slowest": (s, label)}
@@ -558,9 +560,8 @@ def mutate(name: str, kind: str, rng: random.Random) -> bytes:
         return data[: rng.randrange(len(data))]
     parts = unzip(data)
     xml_parts = [p for p in parts if p.endswith((".xml", ".rels"))]
-    part = rng.choice(
-        [p for p in xml_parts if "worksheets/" in p or "sharedStrings" in p] * 3 + xml_parts
-    )
+    tables = ("worksheets/", "sharedStrings", "word/document.xml")
+    part = rng.choice([p for p in xml_parts if any(t in p for t in tables)] * 3 + xml_parts)
     body = parts[part]
     if kind == "part_flip":
         parts[part] = flip_bytes(body, rng, rng.randrange(1, 10))
@@ -595,7 +596,8 @@ def drop_elements(body: bytes, rng: random.Random) -> bytes:
 
 
 _ATTRIBUTE = re.compile(
-    rb'\b(r|s|t|ref|sheetId|r:id|Target|name|count|fontId|numFmtId|xfId|spans)="([^"]*)"'
+    rb"\b(r|s|t|ref|sheetId|r:id|Target|name|count|fontId|numFmtId|xfId|spans|w:val|TargetMode"
+    rb'|Type|ContentType|PartName)="([^"]*)"'
 )
 WEIRD_VALUES = [
     b"",
@@ -617,6 +619,10 @@ WEIRD_VALUES = [
     b"\xc3\xa9",
     b"../../etc/passwd",
     b"NaN",
+    b"continue",
+    b"restart",
+    b"External",
+    b"2147483648",
 ]
 
 
@@ -641,3 +647,220 @@ def record(name: str, outcome: str, seconds: float, label: str) -> None:
     stats["seconds"] += seconds
     if seconds > stats["slowest"][0]:
         stats["slowest"] = (seconds, label)
+
+
+# --- Word documents (.docx) ---------------------------------------------------------------------
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+DOCUMENT_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    f'<w:document xmlns:w="{W_NS}" xmlns:r="{REL_NS}"><w:body>'
+)
+DOCUMENT_TAIL = "</w:body></w:document>"
+
+
+def raw_docx(body: str, *, parts: dict[str, str | bytes] | None = None) -> bytes:
+    """The real 2018 annex document's package with `body` as its document body."""
+    package = unzip(real_bytes("papi.docx"))
+    package["word/document.xml"] = (DOCUMENT_HEAD + body + DOCUMENT_TAIL).encode()
+    package.update(parts or {})
+    return zip_parts(package)
+
+
+def w_paragraph(text: str, bold: bool = False) -> str:
+    lines = [escape(_xml_safe(line)) for line in str(text).split("\n")]
+    props = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    return "".join(
+        f'<w:p><w:r>{props}<w:t xml:space="preserve">{line}</w:t></w:r></w:p>' for line in lines
+    )
+
+
+def w_table(rows: list[list], cell_props=None) -> str:
+    """A table of `rows`; `cell_props(r, c)` gives a cell's <w:tcPr> content (spans, merges)."""
+    out = ["<w:tbl>"]
+    for r, row in enumerate(rows):
+        out.append("<w:tr>")
+        for c, value in enumerate(row):
+            props = cell_props(r, c) if cell_props else ""
+            text = "" if value is None else value
+            out.append(f"<w:tc><w:tcPr>{props}</w:tcPr>{w_paragraph(text) or '<w:p/>'}</w:tc>")
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return "".join(out)
+
+
+def annex_body(rng: random.Random, tasks: int = 4) -> str:
+    """The small annex of `annex_rows` as a Word plan: heading paragraphs, then its table."""
+    rows = annex_rows(rng, tasks)
+    heading = "".join(w_paragraph(row[0], bold=True) for row in rows[:2])
+    return heading + w_table(rows[2:], _section_span(len(rows[2]) - 1))
+
+
+def _section_span(span: int):
+    return lambda r, c: f'<w:gridSpan w:val="{span}"/>' if (r, c) == (1, 1) else ""
+
+
+def docx_truncated(rng):
+    data = real_bytes(rng.choice(["kh2022.docx", "papi.docx"]))
+    return "cut.docx", data[: rng.randrange(0, len(data))]
+
+
+@functools.cache
+def _docx_bomb(kind: str) -> bytes:
+    """A document body that really unpacks to 300 MB (spaces), about 1 MB zipped; "lying":
+    every size in the ZIP's headers rewritten to say 1 KB."""
+    if kind == "lying":
+        data = bytearray(_docx_bomb("declared"))
+        for signature, offset in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):
+            for match in re.finditer(re.escape(signature), bytes(data)):
+                start = match.start() + offset
+                data[start : start + 4] = (1024).to_bytes(4, "little")
+        return bytes(data)
+    package = unzip(raw_docx(annex_body(random.Random(2))))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, body in package.items():
+            if name != "word/document.xml":
+                archive.writestr(name, body)
+                continue
+            with archive.open(name, "w", force_zip64=True) as part:
+                part.write(body[: -len(DOCUMENT_TAIL)])
+                chunk = b" " * (1 << 20)
+                for _ in range(300):
+                    part.write(chunk)
+                part.write(DOCUMENT_TAIL.encode())
+    return out.getvalue()
+
+
+def docx_zip_bomb(rng):
+    return "bomb.docx", _docx_bomb(rng.choice(["declared", "lying"]))
+
+
+@functools.cache
+def _docx_rows(count: int, empty: bool) -> bytes:
+    header = w_table([["TT", "Nhiệm vụ", "Cơ quan chủ trì"]])[: -len("</w:tbl>")]
+    if empty:
+        row = "<w:tr><w:tc><w:p/></w:tc><w:tc><w:p/></w:tc><w:tc><w:p/></w:tc></w:tr>"
+        rows = row * count
+    else:
+        rows = "".join(
+            f"<w:tr><w:tc><w:p><w:r><w:t>{n}</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r>"
+            f"<w:t>Nhiệm vụ {n}</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Sở Nội vụ</w:t>"
+            "</w:r></w:p></w:tc></w:tr>"
+            for n in range(count)
+        )
+    return raw_docx(w_paragraph("PHỤ LỤC") + header + rows + "</w:tbl>")
+
+
+def docx_many_rows(rng):
+    """A table of 100 000 rows (or 2 500, over the fuzz tests' limit), filled or empty."""
+    return "rows.docx", _docx_rows(rng.choice([2_500, 100_000]), rng.random() < 0.3)
+
+
+def docx_nesting(rng):
+    depth = rng.choice([1, 2, 3, 4, 8, 60, 200])
+    inner = annex_body(rng) if rng.random() < 0.5 else w_paragraph("x")
+    for _ in range(depth):
+        inner = f"<w:tbl><w:tr><w:tc>{inner}<w:p/></w:tc></w:tr></w:tbl>"
+    return "nested.docx", raw_docx(inner)
+
+
+def docx_external(rng):
+    kind = rng.choice(
+        ["attachedTemplate", "subDocument", "image", "oleObject", "aFChunk", "hyperlink", "frame"]
+    )
+    target = rng.choice(
+        ["http://example.invalid/x", "file:///etc/passwd", "\\\\server\\share\\a.dotm"]
+    )
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId99" '
+        f'Type="{REL_NS}/{kind}" Target="{escape(target)}" TargetMode="External"/></Relationships>'
+    )
+    part = rng.choice(["word/_rels/settings.xml.rels", "word/_rels/document.xml.rels"])
+    return "external.docx", raw_docx(annex_body(rng), parts={part: rels})
+
+
+def docx_doctype(rng):
+    entities = '<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    if rng.random() < 0.5:
+        entities = '<!ENTITY a SYSTEM "file:///etc/passwd">'
+    package = unzip(raw_docx(annex_body(rng)))
+    body = package["word/document.xml"].decode()
+    package["word/document.xml"] = (
+        body.replace("?>", f"?><!DOCTYPE w:document [{entities}]>", 1)
+        .replace("Nhiệm vụ 1:", "&a; Nhiệm vụ 1:")
+        .encode()
+    )
+    return "doctype.docx", zip_parts(package)
+
+
+def docx_macro(rng):
+    package = unzip(raw_docx(annex_body(rng)))
+    if rng.random() < 0.5:
+        package["word/vbaProject.bin"] = OLE_MAGIC + rng.randbytes(100)
+    else:
+        package["[Content_Types].xml"] = package["[Content_Types].xml"].replace(
+            b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+            b"application/vnd.ms-word.document.macroEnabled.main+xml",
+        )
+    return "macro.docm", zip_parts(package)
+
+
+def docx_lying_package(rng):
+    package = unzip(raw_docx(annex_body(rng)))
+    kind = rng.choice(["no_document", "no_types", "bad_types", "main_elsewhere", "bad_rels"])
+    if kind == "no_document":
+        del package["word/document.xml"]
+    elif kind == "no_types":
+        del package["[Content_Types].xml"]
+    elif kind == "bad_types":
+        package["[Content_Types].xml"] = rng.choice(
+            [b"", b"<<<", b"<Types/>", b"<a:b xmlns:a='x'/>"]
+        )
+    elif kind == "main_elsewhere":
+        package["_rels/.rels"] = package["_rels/.rels"].replace(
+            b"word/document.xml", rng.choice([b"../../etc/passwd", b"word/none.xml", b""])
+        )
+    else:
+        package["word/_rels/document.xml.rels"] = rng.choice([b"", b"<<<", b"<Relationships/>"])
+    return "lying.docx", zip_parts(package)
+
+
+def docx_random_table(rng):
+    """A well-formed annex document whose cells hold random values and random spans, vertical
+    merges and shifted rows: must import or refuse."""
+    rows = annex_rows(rng, tasks=rng.randrange(1, 8))[2:]
+    for _ in range(rng.randrange(1, 12)):
+        r = rng.randrange(len(rows))
+        while len(rows[r]) < 5:
+            rows[r].append("")
+        rows[r][rng.randrange(5)] = rng.choice([random_text(rng), "", None, "- a\n- b"])
+
+    def props(r, c):
+        roll = rng.random()
+        if roll < 0.1:
+            return f'<w:gridSpan w:val="{rng.choice([0, 2, 3, 7, -1, 10**6])}"/>'
+        if roll < 0.25:
+            return rng.choice(
+                ['<w:vMerge w:val="restart"/>', "<w:vMerge/>", '<w:vMerge w:val="x"/>']
+            )
+        return ""
+
+    table = w_table(rows, props)
+    if rng.random() < 0.3:
+        table = table.replace("<w:tr>", '<w:tr><w:trPr><w:gridBefore w:val="2"/></w:trPr>', 1)
+    return "random.docx", raw_docx(w_paragraph("PHỤ LỤC I", bold=True) + table)
+
+
+DOCX_FAMILIES = [
+    docx_truncated,
+    docx_zip_bomb,
+    docx_many_rows,
+    docx_nesting,
+    docx_external,
+    docx_doctype,
+    docx_macro,
+    docx_lying_package,
+    docx_random_table,
+]

@@ -60,6 +60,11 @@ def test_2022_workbook_gives_70_tasks_in_14_sections():
         "province": "Bắc Kạn (đến 30/06/2025)",
         "year": 2022,
         "created": True,
+        # What the file says of the plan besides its number: the workbook's title rows name
+        # no date, title or place (a Word plan's heading does: tests/plans/test_import_docx.py).
+        "issued_on": None,
+        "title": "",
+        "place": "",
     }
     assert [
         (s["name"], s["header_row"], s["sections"], s["tasks"]) for s in document["sheets"]

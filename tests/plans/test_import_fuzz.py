@@ -1,9 +1,11 @@
 """Fuzzing the annex import through its real entry point, `annex_import`, dry run and commit.
 
-Each case is a broken or hostile workbook (tests/plans/fuzz.py): generated families (truncated
-ZIPs, random bytes, lying content types, huge dimensions, bad merged ranges, a million empty
-rows, formulas, 10 MB in one cell, nasty shared strings, zip bombs, .xls garbage, random cell
-values) and hypothesis-driven mutations of the real annex files. Every case must end in either
+Each case is a broken or hostile workbook or Word document (tests/plans/fuzz.py): generated
+families (truncated ZIPs, random bytes, lying content types, huge dimensions, bad merged ranges,
+a million empty rows, formulas, 10 MB in one cell, nasty shared strings, zip bombs, .xls garbage,
+random cell values; for .docx, tables of 100 000 rows, deep nesting, external references,
+DOCTYPEs, macros, lying packages, random spans and vertical merges) and hypothesis-driven
+mutations of the real annex files, workbooks and documents. Every case must end in either
 
 - a refusal: a Vietnamese message, the same on the dry run and the commit, and a database
   exactly as it was (a fingerprint of plans, sections, tasks, assignments, updates, evidence,
@@ -57,6 +59,7 @@ MUTATION_BUDGET = 15.0
 # and fails if even HARD_LIMIT seconds are not enough.
 FAMILY_FLOOR = 80
 MUTATION_FLOOR = 50
+DOCX_FLOOR = 60
 HARD_LIMIT = 90.0
 # No single case may take longer than this (a million rows must not cost a million of anything).
 CASE_LIMIT = 60.0
@@ -229,6 +232,33 @@ def test_generated_broken_workbooks_are_refused_or_imported(fuzz_province, small
     assert sum(ran.values()) >= FAMILY_FLOOR, ran
 
 
+def test_generated_broken_documents_are_refused_or_imported(fuzz_province, small_limits):
+    """The Word families (tests/plans/fuzz.py, DOCX_FAMILIES) the same way: truncated files,
+    zip bombs, tables of 100 000 rows, deep nesting, external references, DOCTYPEs, macros,
+    lying packages and random tables with random spans and vertical merges."""
+    families = fuzz.DOCX_FAMILIES
+    costly = {fuzz.docx_zip_bomb, fuzz.docx_many_rows}
+    schedule = [f for f in families for _ in range(1 if f in costly else 3)]
+    random.Random(0).shuffle(schedule)
+    schedule = families + schedule
+    started = time.perf_counter()
+    ran: dict[str, int] = {}
+    for seed in itertools.count():
+        elapsed = time.perf_counter() - started
+        if elapsed > HARD_LIMIT or (elapsed > FAMILY_BUDGET and seed >= DOCX_FLOOR):
+            break
+        family = schedule[seed % len(schedule)]
+        rng = random.Random(seed)
+        name, data = family(rng)
+        label = f"{family.__name__} seed={seed}"
+        case_started = time.perf_counter()
+        outcome = check_case(label, name, data, fuzz_province, _params(rng))
+        fuzz.record("generated (.docx)", outcome, time.perf_counter() - case_started, label)
+        ran[family.__name__] = ran.get(family.__name__, 0) + 1
+    assert set(ran) == {f.__name__ for f in families}
+    assert sum(ran.values()) >= DOCX_FLOOR, ran
+
+
 def test_a_million_empty_rows_are_streamed_past(fuzz_province):
     """1 048 576 declared rows, and a quarter of a million real rows whose only cell is empty:
     each imports its 8-row table, and the process does not grow by anything like those rows (a
@@ -269,23 +299,25 @@ def test_mutated_real_workbooks_are_refused_or_imported(
 ):
     started = _mutation_clock.setdefault("started", time.perf_counter())
     elapsed = time.perf_counter() - started
-    done = fuzz.STATS.get("mutations", {}).get("cases", 0)
+    done = sum(fuzz.STATS.get(b, {}).get("cases", 0) for b in ("mutations", "mutations (.docx)"))
     if elapsed > HARD_LIMIT or (elapsed > MUTATION_BUDGET and done >= MUTATION_FLOOR):
         return  # over budget: the remaining examples cost nothing
     data = fuzz.mutate(source, kind, random.Random(seed))
-    params = {"plan_number": "KH-2022", "year": 2022} if source == "kh2022.xlsx" else {}
+    # The 2022 plan, from either format, re-imports onto the plan imported from its workbook.
+    params = {"plan_number": "KH-2022", "year": 2022} if source.startswith("kh2022") else {}
     label = f"{source} {kind} seed={seed}"
     case_started = time.perf_counter()
     outcome = check_case(label, source, data, fuzz_province, params)
-    fuzz.record("mutations", outcome, time.perf_counter() - case_started, label)
+    bucket = "mutations (.docx)" if source.endswith(".docx") else "mutations"
+    fuzz.record(bucket, outcome, time.perf_counter() - case_started, label)
 
 
 def test_mutations_ran_enough_cases():
     """The floor for the hypothesis test above (which cannot count its own examples)."""
-    stats = fuzz.STATS.get("mutations")
-    if stats is None:
+    buckets = [fuzz.STATS[b] for b in ("mutations", "mutations (.docx)") if b in fuzz.STATS]
+    if not buckets:
         pytest.skip("the mutation test was not selected in this run")
-    assert stats["cases"] >= MUTATION_FLOOR, stats
+    assert sum(stats["cases"] for stats in buckets) >= MUTATION_FLOOR, buckets
 
 
 def test_broken_uploads_on_the_web_get_the_message_not_a_500(client, reviewer, bac_kan):
@@ -293,9 +325,9 @@ def test_broken_uploads_on_the_web_get_the_message_not_a_500(client, reviewer, b
     Vietnamese message and nothing written, or (for a file that reads) the preview."""
     client.force_login(reviewer)
     refused = 0
-    for seed, family in enumerate(fuzz.FAMILIES):
-        if family is fuzz.million_empty_rows:
-            continue  # reads fine (its own test above), and costs seconds
+    for seed, family in enumerate(fuzz.FAMILIES + fuzz.DOCX_FAMILIES):
+        if family in (fuzz.million_empty_rows, fuzz.docx_many_rows):
+            continue  # their own tests above, and they cost seconds
         name, data = family(random.Random(1000 + seed))
         before = fingerprint()
         response = client.post(

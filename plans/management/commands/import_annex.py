@@ -48,7 +48,7 @@ def _arguments(options: dict) -> tuple[dict, list[str]]:
     if options["path"]:
         values["path"] = Path(options["path"])
     else:
-        errors.append("Thiếu tệp phụ lục cần nhập (đường dẫn tới tệp .xlsx hoặc .xls).")
+        errors.append("Thiếu tệp phụ lục cần nhập (đường dẫn tới tệp .docx, .xlsx hoặc .xls).")
     if not (options["province"] or "").strip():
         errors.append("Thiếu --province: ghi tên, mã hoặc slug của tỉnh.")
     if options["plan_date"]:
@@ -75,19 +75,27 @@ def _arguments(options: dict) -> tuple[dict, list[str]]:
 
 
 class Command(BaseCommand):
-    help = "Import an annex workbook (.xlsx/.xls) into a plan; --dry-run previews without writing."
+    help = (
+        "Import a plan's annex tables (.docx, .xlsx, .xls) into a plan; --dry-run previews "
+        "without writing."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", nargs="?", help="the workbook to import")
+        parser.add_argument("path", nargs="?", help="the Word plan or workbook to import")
         parser.add_argument("--province", help="province name, code or slug (required)")
         parser.add_argument(
-            "--plan-number", default="", help="e.g. 22/KH-UBND (else read from the title rows)"
+            "--plan-number",
+            default="",
+            help="e.g. 22/KH-UBND (else read from the title rows or the Word plan's heading)",
         )
         parser.add_argument("--plan-title", default="")
         parser.add_argument("--plan-date", help="YYYY-MM-DD")
         parser.add_argument("--year", help="the plan's year")
         parser.add_argument(
-            "--sheet", action="append", dest="sheets", help="only this sheet (repeatable)"
+            "--sheet",
+            action="append",
+            dest="sheets",
+            help="only this sheet, or this annex of a Word plan ('Phụ lục II'); repeatable",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="show what would change, write nothing"
@@ -215,5 +223,5 @@ class Command(BaseCommand):
             f"{d['event']} theo sự kiện, {len(d['unparsed'])} chưa hiểu được"
         )
         for warning in report.warnings:
-            where = place(warning["sheet"], warning["cell"])
+            where = warning.get("where") or place(warning["sheet"], warning["cell"])
             self.stdout.write(f"  Cảnh báo, {where}: {warning['message']}")

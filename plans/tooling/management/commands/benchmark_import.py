@@ -1,7 +1,8 @@
 """Time and peak memory of the annex import on a synthetic workbook: dry run, commit, unchanged
 re-import, then a revised annex (a task inserted at the top of every section and the rest
 renumbered, every 97th deleted, a word corrected in every 89th) previewed and committed, which
-is where matching tasks by content costs most.
+is where matching tasks by content costs most. With ``--format docx`` the same tasks come as a
+Word plan's annex table (plans.tooling.synthetic.synthetic_annex_docx).
 
 Each phase runs `import_annex` in its own process so its peak memory (max RSS) is its own.
 """
@@ -18,25 +19,31 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from plans.models import Plan
-from plans.tooling.synthetic import synthetic_annex
+from plans.tooling.synthetic import synthetic_annex, synthetic_annex_docx
 
 
 class Command(BaseCommand):
-    help = "Benchmark the annex import on a synthetic workbook of N tasks (default 10,000)."
+    help = (
+        "Benchmark the annex import on a synthetic workbook (or, with --format docx, Word "
+        "document) of N tasks (default 10,000)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--tasks", type=int, default=10_000)
+        parser.add_argument("--format", choices=["xlsx", "docx"], default="xlsx")
         parser.add_argument(
             "--json", dest="json_path", default=None, help="also write results here"
         )
         parser.add_argument("--keep", action="store_true", help="keep the imported plan afterwards")
 
     def handle(self, *args, tasks, json_path, keep, **options):
+        file_format = options["format"]
+        write = synthetic_annex_docx if file_format == "docx" else synthetic_annex
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"synthetic-{tasks}.xlsx"
-            path.write_bytes(synthetic_annex(tasks))
-            revised = Path(tmp) / f"synthetic-{tasks}-revised.xlsx"
-            revised.write_bytes(synthetic_annex(tasks, revised=True))
+            path = Path(tmp) / f"synthetic-{tasks}.{file_format}"
+            path.write_bytes(write(tasks))
+            revised = Path(tmp) / f"synthetic-{tasks}-revised.{file_format}"
+            revised.write_bytes(write(tasks, revised=True))
             number = f"BENCH-{tasks}"
             Plan.objects.filter(number=number).delete()
             results = []
@@ -51,7 +58,9 @@ class Command(BaseCommand):
             if not keep:
                 Plan.objects.filter(number=number).delete()
         engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-        self.stdout.write(f"Annex import, {tasks} tasks, {engine}, {os.cpu_count()} CPU")
+        self.stdout.write(
+            f"Annex import, {tasks} tasks from .{file_format}, {engine}, {os.cpu_count()} CPU"
+        )
         self.stdout.write(f"{'phase':<22}{'seconds':>9}{'peak MB':>9}  tasks")
         for r in results:
             self.stdout.write(
@@ -59,7 +68,10 @@ class Command(BaseCommand):
             )
         if json_path:
             Path(json_path).write_text(
-                json.dumps({"engine": engine, "tasks": tasks, "phases": results}, indent=1)
+                json.dumps(
+                    {"engine": engine, "format": file_format, "tasks": tasks, "phases": results},
+                    indent=1,
+                )
             )
 
     def _phase(self, phase, path, number, extra) -> dict:
