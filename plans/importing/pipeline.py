@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Province
 from parindex.core.numbers import format_integer
+from plans.criteria.linking import plan_link_sections
 from plans.importing.deadlines import DeadlineKind, parse_deadline
 from plans.importing.header import LOOKED_FOR, find_header
 from plans.importing.resolve import ALIASED, EXPANDED, MATCHED, NEW, AgencyResolver
@@ -89,6 +90,8 @@ class ImportReport:
     )
     warnings: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Tasks linked to an index area because their section is that area (plans.criteria.linking).
+    criteria_linked: int = 0
     plan_id: int | None = None
     import_run_id: int | None = None
 
@@ -111,6 +114,7 @@ class ImportReport:
             "deadlines",
             "warnings",
             "errors",
+            "criteria_linked",
         ]
         return {key: getattr(self, key) for key in keys}
 
@@ -455,6 +459,7 @@ def _save(
     except StalePlan:
         raise ImportRefused(STALE_MESSAGE) from None
     report.tasks.update(result.counts)
+    report.criteria_linked = plan_link_sections(plan)
     report.withdrawn = result.withdrawn
     report.at_risk = result.at_risk
     report.plan_state = result.plan_state
