@@ -3,7 +3,12 @@ from django.urls import include, path
 
 from parindex.views import healthz
 from plans.views.criteria import (
+    criteria_import_confirm,
+    criteria_import_detail,
+    criteria_import_new,
     indices,
+    plan_suggestions,
+    plan_suggestions_decide,
     result_import_confirm,
     result_import_detail,
     result_import_new,
@@ -28,6 +33,21 @@ urlpatterns = [
     ),
     path("indices/statements/", statement_decide, name="statement_decide"),
     path("tasks/<int:pk>/criteria/", task_criteria, name="task_criteria"),
+    path("indices/criteria/import/", criteria_import_new, name="criteria_import_new"),
+    path(
+        "indices/criteria/import/<int:pk>/", criteria_import_detail, name="criteria_import_detail"
+    ),
+    path(
+        "indices/criteria/import/<int:pk>/confirm/",
+        criteria_import_confirm,
+        name="criteria_import_confirm",
+    ),
+    path("plans/<int:pk>/suggestions/", plan_suggestions, name="plan_suggestions"),
+    path(
+        "plans/<int:pk>/suggestions/decide/",
+        plan_suggestions_decide,
+        name="plan_suggestions_decide",
+    ),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -82,7 +82,33 @@ STOP_PHRASES = (
     "tren dia ban",
     "uy ban nhan dan",
 )
-STOPWORDS = frozenset("cac va cua trong tren cho de theo voi tai tu ve la co duoc nhung mot so viec khi da nay do".split())
+STOPWORDS = frozenset(
+    [
+        "cac",
+        "va",
+        "cua",
+        "trong",
+        "tren",
+        "cho",
+        "de",
+        "theo",
+        "voi",
+        "tai",
+        "tu",
+        "ve",
+        "la",
+        "co",
+        "duoc",
+        "nhung",
+        "mot",
+        "so",
+        "viec",
+        "khi",
+        "da",
+        "nay",
+        "do",
+    ]
+)
 _STOP_PHRASES = re.compile(r"\b(" + "|".join(sorted(STOP_PHRASES, key=len, reverse=True)) + r")\b")
 
 _NON_WORD = re.compile(r"[^a-z0-9\-]+")
@@ -171,9 +197,7 @@ def plan_link_sections(plan: Plan) -> int:
         plan=plan, section_id__in=section_to_area, withdrawn_at__isnull=True
     ).values_list("pk", "section_id")
     through = Task.criteria.through
-    linked = set(
-        through.objects.filter(task__plan=plan).values_list("task_id", "criterion_id")
-    )
+    linked = set(through.objects.filter(task__plan=plan).values_list("task_id", "criterion_id"))
     rejected = set(
         RejectedSuggestion.objects.filter(task__plan=plan).values_list("task_id", "criterion_id")
     )

@@ -17,6 +17,7 @@ from parindex.indices.models import (
     CriterionScore,
     Edition,
     Index,
+    RejectedSuggestion,
     Result,
     ResultImport,
     StatementDecision,
@@ -42,6 +43,37 @@ def task_criterion_link(*, task: Task, criterion: Criterion) -> None:
 
 def task_criterion_unlink(*, task: Task, criterion: Criterion) -> None:
     task.criteria.remove(criterion)
+
+
+@dataclass
+class SuggestionOutcome:
+    linked: int = 0
+    rejected: int = 0
+
+
+@transaction.atomic
+def suggestions_decide(
+    *, tasks: list[Task], decisions: dict[tuple[int, int], str], user
+) -> SuggestionOutcome:
+    """Sở Nội vụ's answers to suggested links, all written or none: "accept" links the task to
+    the criterion (checked as a link made by hand is), "reject" records that the task does not
+    address it, so it is not suggested again. `tasks` are those the user may decide for."""
+    by_pk = {task.pk: task for task in tasks}
+    criteria = Criterion.objects.in_bulk({criterion_id for _, criterion_id in decisions})
+    outcome = SuggestionOutcome()
+    for (task_id, criterion_id), decision in sorted(decisions.items()):
+        task, criterion = by_pk.get(task_id), criteria.get(criterion_id)
+        if task is None or criterion is None:
+            raise ValidationError("Gợi ý này không còn; hãy tải lại trang.")
+        if decision == "accept":
+            task_criterion_link(task=task, criterion=criterion)
+            outcome.linked += 1
+        else:
+            _, created = RejectedSuggestion.objects.get_or_create(
+                task=task, criterion=criterion, defaults={"decided_by": user}
+            )
+            outcome.rejected += created
+    return outcome
 
 
 # Results workbook ------------------------------------------------------------------------
