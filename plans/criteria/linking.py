@@ -153,6 +153,23 @@ def editions_for_plan(plan: Plan) -> list[Edition]:
     return list(editions.select_related("index").order_by("index_id", "-first_year"))
 
 
+def criteria_for_plan(plan: Plan) -> list[Criterion]:
+    """The criteria a plan's tasks may be linked to and are suggested: those of the editions
+    of its indices (every index when the plan names none) in force in the plan's base year
+    or, when that is not recorded, in the year before the plan's and the plan's own year."""
+    years = [plan.base_year] if plan.base_year else [plan.year - 1, plan.year]
+    in_force = Q()
+    for year in years:
+        in_force |= Q(edition__first_year__lte=year) & (
+            Q(edition__last_year__isnull=True) | Q(edition__last_year__gte=year)
+        )
+    criteria = Criterion.objects.filter(in_force).select_related("edition", "edition__index")
+    index_ids = [index.pk for index in plan.indices.all()]
+    if index_ids:
+        criteria = criteria.filter(edition__index_id__in=index_ids)
+    return list(criteria.order_by("edition__index_id", "edition__first_year", "position", "code"))
+
+
 # Automatic links ----------------------------------------------------------------------------
 
 
@@ -264,13 +281,25 @@ def rank_criteria(text: str, criteria: list[Criterion]) -> list[Suggestion]:
     return ranked
 
 
+def task_suggestions(
+    task: Task, candidates: list[Criterion], *, limit: int = SUGGESTIONS_SHOWN
+) -> list[Suggestion]:
+    """The task page's suggestions among `candidates` (the criteria it may still be linked
+    to), leaving out those rejected for it: one query."""
+    rejected = set(
+        RejectedSuggestion.objects.filter(task=task).values_list("criterion_id", flat=True)
+    )
+    text = " ".join((task.description, task.expected_result))
+    return [s for s in rank_criteria(text, candidates) if s.criterion.pk not in rejected][:limit]
+
+
 def suggestions_for_tasks(
     tasks: list[Task], *, limit: int = SUGGESTIONS_SHOWN
 ) -> dict[int, list[Suggestion]]:
     """Up to `limit` suggestions per task (task id → suggestions), leaving out the criteria
-    already linked to the task or rejected for it. The tasks may belong to several plans; each
-    plan's editions are read once. Queries: the plans' editions and criteria (one per plan), the
-    links and the rejections (two)."""
+    already linked to the task or rejected for it: the same as `task_suggestions` gives on
+    each task's page. Each plan's criteria are read once. Queries: the plans' indices and
+    criteria (two per plan), the links and the rejections (two)."""
     if not tasks:
         return {}
     task_ids = [task.pk for task in tasks]
@@ -287,12 +316,7 @@ def suggestions_for_tasks(
     result = {}
     for task in tasks:
         if task.plan_id not in by_plan:
-            editions = editions_for_plan(task.plan)
-            by_plan[task.plan_id] = list(
-                Criterion.objects.filter(edition__in=editions)
-                .select_related("edition__index")
-                .order_by("edition__index_id", "position", "code")
-            )
+            by_plan[task.plan_id] = criteria_for_plan(task.plan)
         text = " ".join((task.description, task.expected_result))
         ranked = [
             s

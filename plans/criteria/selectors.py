@@ -18,6 +18,7 @@ from parindex.indices.models import (
     StatementDecision,
     points_lost,
 )
+from plans.criteria.linking import criteria_for_plan
 from plans.models import Assignment, Plan, Task
 
 
@@ -149,21 +150,8 @@ def _has_ancestor_in(by_id: dict, pk: int, ids: set[int]) -> bool:
 
 
 def linkable_criteria(*, task: Task) -> list[Criterion]:
-    """The criteria a task may be linked to: those of the editions of its plan's indices (every
-    index when the plan names none) in force in the plan's base year (the results it reacts
-    to) or, when that is not recorded, in the year before the plan's and the plan's own year."""
-    plan = task.plan
-    years = [plan.base_year] if plan.base_year else [plan.year - 1, plan.year]
-    in_force = Q()
-    for year in years:
-        in_force |= Q(edition__first_year__lte=year) & (
-            Q(edition__last_year__isnull=True) | Q(edition__last_year__gte=year)
-        )
-    criteria = Criterion.objects.filter(in_force).select_related("edition", "edition__index")
-    index_ids = [index.pk for index in plan.indices.all()]
-    if index_ids:
-        criteria = criteria.filter(edition__index_id__in=index_ids)
-    return list(criteria.order_by("edition__index_id", "edition__first_year", "position", "code"))
+    """The criteria a task may be linked to (plans.criteria.linking.criteria_for_plan)."""
+    return criteria_for_plan(task.plan)
 
 
 def pending_statements(*, province_id: int, index: Index, year: int, tree: list) -> list[dict]:

@@ -24,8 +24,8 @@ from django.conf import settings
 from django.db import transaction
 
 from agencies.models import Province
-from parindex.indices.models import Criterion, Index
-from plans.criteria.linking import editions_for_plan, rank_criteria
+from parindex.indices.models import Index
+from plans.criteria.linking import criteria_for_plan, rank_criteria
 from plans.criteria.services import criteria_import_confirm, criteria_import_preview
 from plans.importing.pipeline import annex_import
 from plans.models import Plan, Task
@@ -34,10 +34,11 @@ ROOT = Path(settings.BASE_DIR)
 HAND_LINKS = ROOT / "tests" / "plans" / "criteria_hand_links.json"
 SAMPLE_TREE = ROOT / "fixtures" / "criteria" / "par-index-2020-2021-mau.xlsx"
 ANNEXES = {
-    # file → (plan number, year) given on import, as a reviewer types them, and the indices
-    # the plan's title names (seed 000: Chỉ số CCHC and Chỉ số hài lòng; seed 002: PAPI).
-    "bac-kan-2022-ke-hoach-khac-phuc-chi-so.xlsx": ("KH-2022", 2022, ["PAR", "SIPAS"]),
-    "bac-kan-2018-ke-hoach-22-papi.xlsx": ("22/KH-UBND", 2018, ["PAPI"]),
+    # file → plan number and year given on import, as a reviewer types them, then the base
+    # year and the indices the plan's text names, as seed_demo records them (seed 000: the
+    # 2021 Chỉ số CCHC and Chỉ số hài lòng; seed 002: PAPI 2016).
+    "bac-kan-2022-ke-hoach-khac-phuc-chi-so.xlsx": ("KH-2022", 2022, 2021, ["PAR", "SIPAS"]),
+    "bac-kan-2018-ke-hoach-22-papi.xlsx": ("22/KH-UBND", 2018, 2016, ["PAPI"]),
 }
 
 
@@ -73,7 +74,7 @@ def _measure(hand: dict) -> dict:
     province = Province.objects.get(code="06", valid_from__isnull=True)
     out: dict = {"annexes": {}}
     totals = {"tasks": 0, "top1": 0, "hit3": 0, "shown3": 0, "right3": 0}
-    for file_name, (number, year, indices) in ANNEXES.items():
+    for file_name, (number, year, base_year, indices) in ANNEXES.items():
         data = (ROOT / "fixtures" / "annexes" / file_name).read_bytes()
         report = annex_import(
             data=data, file_name=file_name, province=province, plan_number=number, year=year
@@ -81,12 +82,10 @@ def _measure(hand: dict) -> dict:
         if not report.ok:
             raise RuntimeError(report.errors)
         plan = Plan.objects.get(pk=report.plan_id)
+        plan.base_year = base_year
+        plan.save(update_fields=["base_year"])
         plan.indices.set(Index.objects.filter(code__in=indices))
-        criteria = list(
-            Criterion.objects.filter(edition__in=editions_for_plan(plan)).select_related(
-                "edition__index"
-            )
-        )
+        criteria = criteria_for_plan(plan)
         tasks = {
             (task.section.sheet, task.section.number, task.number): task
             for task in Task.objects.filter(plan=plan).select_related("section")

@@ -23,7 +23,7 @@ from agencies.roles import (
 )
 from agencies.selectors import agency_choices
 from plans import selectors, services
-from plans.criteria.linking import suggestions_for_tasks
+from plans.criteria.linking import task_suggestions
 from plans.criteria.selectors import linkable_criteria
 from plans.evidence import evidence_download_name, evidence_served_type
 from plans.files.responses import attachment_response
@@ -275,7 +275,7 @@ def _task_page(
         "today": today,
         "linkable": linkable,
         # Ranked criteria for Sở Nội vụ to accept or reject, beside the manual link.
-        "suggestions": suggestions_for_tasks([task])[task.pk] if linkable is not None else [],
+        "suggestions": task_suggestions(task, linkable) if linkable else [],
         "can_restore": withdrawn and can_restore_task(user=request.user, task=task),
     }
     return render(request, "plans/task_detail.html", context, status=status)

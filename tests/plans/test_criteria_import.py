@@ -193,9 +193,7 @@ def test_a_file_that_is_no_criteria_table_is_refused_with_a_message(
     assert not CriterionImport.objects.exists()
 
 
-def test_a_preview_is_confirmed_once_and_only_by_an_administrator(
-    client, administrator, reviewer
-):
+def test_a_preview_is_confirmed_once_and_only_by_an_administrator(client, administrator, reviewer):
     target = edition("PAR", 2020)
     client.force_login(reviewer)
     assert client.get(reverse("criteria_import_new")).status_code == 403

@@ -45,11 +45,13 @@ def par(code) -> Criterion:
 
 @pytest.fixture
 def plan_2022(bac_kan):
-    """The 2022 annexes imported, the 2021 PAR INDEX sample tree loaded, the plan naming the
-    two indices its title names."""
+    """The 2022 annexes imported, the 2021 PAR INDEX sample tree loaded, the plan answering
+    the 2021 results of the two indices its title names."""
     load_par_2021_sample()
     document = run_import(ANNEX_2022, "--plan-number", "KH-2022", "--year", "2022")
     plan = Plan.objects.get(number="KH-2022")
+    plan.base_year = 2021  # as seed_demo records it: the plan answers the 2021 results
+    plan.save(update_fields=["base_year"])
     plan.indices.set(Index.objects.filter(code__in=["PAR", "SIPAS"]))
     assert document["criteria_linked"] == 0  # sections named after lead agencies: no area
     return plan
