@@ -87,6 +87,9 @@ def indices(request):
         else [],
         "can_manage": can_manage,
         "is_admin": is_administrator(request.user),
+        # The evidence of the plans of the result's year, and of the next year's (which answer
+        # this result).
+        "package_years": [year, year + 1] if year else [],
         "chart": chart,
     }
     return render(request, "parindex/indices.html", context)

@@ -24,6 +24,7 @@ from plans.files.jobs import (
 )
 from plans.files.kinds import (
     FILE_KINDS,
+    EvidencePackageParams,
     FileRequestInvalid,
     PlanExportParams,
     TaskExportParams,
@@ -78,6 +79,13 @@ def report_download(request, subject, period, extension):
     kind = FILE_KINDS[FileJob.Kind.REPORT]
     params = kind.params_from_url(subject=subject, period=period, extension=extension)
     return _file_request(request, FileJob.Kind.REPORT, params)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def evidence_package(request, province, index, year):
+    params = EvidencePackageParams(province_id=province, index=index, year=year)
+    return _file_request(request, FileJob.Kind.EVIDENCE_PACKAGE, params)
 
 
 @login_required
