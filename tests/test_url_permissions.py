@@ -395,6 +395,13 @@ EXPECTED: dict[str, Expect] = {
             for s in suggestions_for_tasks([w.suggested_task])[w.suggested_task.pk]
         },
     ),
+    # The evidence package of a province's index and year: for those who see the dashboard of
+    # the province (leader, Sở Nội vụ, administrators); a GET shows the button, a POST queues it.
+    "plans:evidence_package": Expect(
+        get=roles(LOGIN, 403, 403, 404, 200, 200, 200),
+        post=roles(LOGIN, 403, 403, 404, DONE, DONE, DONE),
+        kwargs=lambda w: [{"province": w.province.pk, "index": "PAR", "year": TODAY.year}],
+    ),
     # The load balancer's health check: no login, read-only (GET and HEAD).
     "healthz": Expect(get=each(200), post=each(405)),
     # A plan is a published document of the province: everyone of the province may export it
