@@ -75,6 +75,11 @@ def evidence_package_zip(*, province_ids, index, year: int) -> bytes:
     ):
         files[evidence.update.assignment_id].append(evidence)
 
+    # The labels once: a lazy translation per cell cost more than writing the workbook.
+    roles = {value: str(label) for value, label in Assignment.Role.choices}
+    statuses = {value: str(label) for value, label in Assignment.Status.choices}
+    reviews = {value: str(label) for value, label in Assignment.Review.choices}
+
     buffer = io.BytesIO()
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Danh mục")
@@ -113,11 +118,9 @@ def evidence_package_zip(*, province_ids, index, year: int) -> bytes:
                         task.number,
                         task.description,
                         assignment.agency.name,
-                        assignment.get_role_display(),
-                        assignment.get_status_display(),
-                        "Đã xác nhận"
-                        if confirmed
-                        else (assignment.get_review_display() if done else ""),
+                        roles[assignment.role],
+                        statuses[assignment.status],
+                        reviews[assignment.review] if done else "",
                         "\n".join(paths) if paths else ("(chưa có tệp)" if done else ""),
                     ]
                 )
