@@ -62,7 +62,18 @@ def indices(request):
     year = form.cleaned_data.get("year") or (results[-1].year if results else None)
     result = next((r for r in results if r.year == year), None)
     edition = index.edition_for(year) if year else None
-    tree = criteria_tree(edition=edition, result=result, province_id=province.pk) if edition else []
+    # The next year's result, scored on the same edition: last year's lost points → this
+    # year's tasks → this year's result, criterion by criterion.
+    following = next((r for r in results if year and r.year == year + 1), None)
+    if following is not None and index.edition_for(following.year) != edition:
+        following = None
+    tree = (
+        criteria_tree(
+            edition=edition, result=result, province_id=province.pk, next_result=following
+        )
+        if edition
+        else []
+    )
     # A line through the years with a published total; a single point is already the table's
     # row, and drawn alone it was a large empty box.
     totals = [r for r in results if r.total is not None]
@@ -81,6 +92,7 @@ def indices(request):
         "results": results,
         "result": result,
         "tree": tree,
+        "following": following,
         "at_stake": points_at_stake_by_agency(tree),
         "statements": pending_statements(province_id=province.pk, index=index, year=year, tree=tree)
         if year and can_manage
