@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -206,3 +207,21 @@ def test_suggestions_meet_the_measured_floor_against_the_hand_links(bac_kan):
     # The measure runs in a transaction rolled back: nothing stays.
     assert not Plan.objects.exists()
     assert not Criterion.objects.filter(edition__index__code="PAR", edition__first_year=2020)
+
+
+def test_the_import_preview_says_how_many_tasks_their_sections_link(client, reviewer, bac_kan):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("plans:import_new"),
+        {
+            "file": SimpleUploadedFile(PAPI_ANNEX.name, PAPI_ANNEX.read_bytes()),
+            "province": bac_kan.pk,
+            "plan_number": "22/KH-UBND",
+            "plan_title": "",
+            "plan_date": "",
+            "year": "2018",
+        },
+    )
+    preview = client.get(response.url)
+    assert "32 nhiệm vụ sẽ được gắn với lĩnh vực, nội dung chỉ số" in preview.text
+    assert not Task.criteria.through.objects.exists()  # a preview writes nothing
