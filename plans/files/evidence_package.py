@@ -107,8 +107,10 @@ def evidence_package_zip(*, province_ids, index, year: int) -> bytes:
                             path = f"{where}/{number}-{name}"
                             number += 1
                         written.add(path)
+                        # Stored as they are: scans and PDFs are compressed already, and
+                        # deflating them again cost most of the build's time.
                         with evidence.file.open("rb") as stored:
-                            archive.writestr(path, stored.read())
+                            archive.writestr(path, stored.read(), zipfile.ZIP_STORED)
                         paths.append(path)
                 sheet.append(
                     [
