@@ -7,11 +7,13 @@ is close to an area's name (and whose number, when it has one, is the area's cod
 its tasks to that area. Sections named after a lead agency ("SỞ NỘI VỤ CHỦ TRÌ THỰC HIỆN")
 match no area and link nothing.
 
-Suggested. Otherwise the criteria of the editions the plan reacts to are ranked by how much of
-a criterion's wording the task's text contains: both are folded (parindex.core.text.fold),
-the usual abbreviations spelt out (TTHC → thủ tục hành chính), the words every plan uses
-dropped, and rapidfuzz compares the word sets. A criterion Sở Nội vụ rejected for a task, or
-already linked to it, is not suggested again.
+Suggested. Otherwise the criteria the task may be linked to (`criteria_for_plan`) are ranked
+by how much of a criterion's wording the task's text contains: both are folded
+(parindex.core.text.fold), the usual abbreviations spelt out (TTHC → thủ tục hành chính), the
+phrases every plan uses dropped; the score blends the share of the criterion's syllables and
+syllable pairs found in the task, rarer terms weighing more, with rapidfuzz's token-set ratio.
+A criterion Sở Nội vụ rejected for a task, or already linked to it, is not suggested again.
+Measured against hand links by `manage.py measure_suggestions` (plans.tooling).
 
 This module reads and links; it sits below the services (the annex import calls it).
 """
