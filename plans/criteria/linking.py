@@ -287,12 +287,14 @@ def task_suggestions(
     task: Task, candidates: list[Criterion], *, limit: int = SUGGESTIONS_SHOWN
 ) -> list[Suggestion]:
     """The task page's suggestions among `candidates` (the criteria it may still be linked
-    to), leaving out those rejected for it: one query."""
+    to), leaving out those rejected for it: one query, when anything is suggested at all."""
+    ranked = rank_criteria(" ".join((task.description, task.expected_result)), candidates)
+    if not ranked:
+        return []
     rejected = set(
         RejectedSuggestion.objects.filter(task=task).values_list("criterion_id", flat=True)
     )
-    text = " ".join((task.description, task.expected_result))
-    return [s for s in rank_criteria(text, candidates) if s.criterion.pk not in rejected][:limit]
+    return [s for s in ranked if s.criterion.pk not in rejected][:limit]
 
 
 def suggestions_for_tasks(
