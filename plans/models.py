@@ -578,6 +578,7 @@ class FileJob(models.Model):
         REPORT = "report", _("Báo cáo định kỳ")
         TASK_EXPORT = "task_export", _("Danh sách nhiệm vụ")
         PLAN_EXPORT = "plan_export", _("Kế hoạch dạng phụ lục")
+        EVIDENCE_PACKAGE = "evidence_package", _("Hồ sơ tài liệu kiểm chứng")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Đang chờ")

@@ -53,4 +53,9 @@ urlpatterns = [
     path("imports/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
     path("imports/<int:pk>/choose/", imports.import_choose, name="import_choose"),
     path("plans/<int:pk>/export.xlsx", files.plan_export, name="plan_export"),
+    path(
+        "evidence-package/<int:province>/<str:index>/<int:year>.zip",
+        files.evidence_package,
+        name="evidence_package",
+    ),
 ]

@@ -39,15 +39,19 @@ from django_tasks_db.models import DBTaskResult
 from agencies.models import Agency, AgencyAlias, CollectiveName
 from parindex.indices.models import (
     Criterion,
+    CriterionImport,
     CriterionScore,
+    Edition,
     Index,
+    RejectedSuggestion,
     Result,
     ResultImport,
     StatementDecision,
 )
 from plans.api.models import ApiToken
 from plans.api.services import api_token_create
-from plans.criteria.services import result_import_preview
+from plans.criteria.linking import suggestions_for_tasks
+from plans.criteria.services import criteria_import_preview, result_import_preview
 from plans.files.export import plan_export_xlsx
 from plans.files.jobs import file_job_request
 from plans.files.kinds import FILE_KINDS, ReportParams
@@ -79,6 +83,9 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 RESULTS_WORKBOOK = (
     Path(__file__).resolve().parents[1] / "fixtures" / "results" / "bac-kan-papi-2016.xlsx"
+)
+CRITERIA_WORKBOOK = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "criteria" / "par-index-2020-2021-mau.xlsx"
 )
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Written by Sở Tư pháp on its own assignment: only those who may see the task may read it.
@@ -360,6 +367,46 @@ EXPECTED: dict[str, Expect] = {
         kwargs=lambda w: [{"pk": w.task.pk}],
         payload=lambda w: {"criterion": w.criterion.pk, "action": "link"},
     ),
+    # Criteria trees are national reference data: only administrators import them.
+    "criteria_import_new": Expect(
+        get=roles(LOGIN, 403, 403, 403, 403, 403, 200),
+        post=roles(LOGIN, 403, 403, 403, 403, 403, DONE),
+        payload=lambda w: {
+            "file": SimpleUploadedFile(CRITERIA_WORKBOOK.name, CRITERIA_WORKBOOK.read_bytes()),
+            "edition": Edition.objects.get(index__code="PAR", first_year=2020).pk,
+        },
+    ),
+    "criteria_import_detail": Expect(
+        get=roles(LOGIN, 403, 403, 403, 403, 403, 200),
+        kwargs=lambda w: [{"pk": w.criteria_preview.pk}],
+    ),
+    "criteria_import_confirm": Expect(
+        get=POST_ONLY_GET,
+        post=roles(LOGIN, 403, 403, 403, 403, 403, DONE),
+        kwargs=lambda w: [{"pk": w.criteria_preview.pk}],
+    ),
+    # Suggested links of a plan's tasks: Sở Nội vụ of the province and administrators decide;
+    # staff and the leader see the plan but may not (403); Cao Bằng does not see it (404).
+    "plan_suggestions": Expect(
+        get=roles(LOGIN, 403, 403, 404, 403, 200, 200),
+        kwargs=lambda w: [{"pk": w.plan.pk}],
+    ),
+    "plan_suggestions_decide": Expect(
+        get=POST_ONLY_GET,
+        post=roles(LOGIN, 403, 403, 404, 403, DONE, DONE),
+        kwargs=lambda w: [{"pk": w.plan.pk}],
+        payload=lambda w: {
+            f"s-{w.suggested_task.pk}-{s.criterion.pk}": "reject"
+            for s in suggestions_for_tasks([w.suggested_task])[w.suggested_task.pk]
+        },
+    ),
+    # The evidence package of a province's index and year: for those who see the dashboard of
+    # the province (leader, Sở Nội vụ, administrators); a GET shows the button, a POST queues it.
+    "plans:evidence_package": Expect(
+        get=roles(LOGIN, 403, 403, 404, 200, 200, 200),
+        post=roles(LOGIN, 403, 403, 404, DONE, DONE, DONE),
+        kwargs=lambda w: [{"province": w.province.pk, "index": "PAR", "year": TODAY.year}],
+    ),
     # The load balancer's health check: no login, read-only (GET and HEAD).
     "healthz": Expect(get=each(200), post=each(405)),
     # Browsers ask for it on every page without the layout's icon link: no login.
@@ -513,6 +560,8 @@ class World:
     extension: DeadlineExtension
     api_token: ApiToken
     result: Result
+    criteria_preview: CriterionImport
+    suggested_task: Task
 
 
 @pytest.fixture
@@ -619,6 +668,19 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
     )
     other_plan = make_plan(bac_kan, number="10/KH-UBND", year=TODAY.year)
     make_assignment(make_task(other_plan, number="1"), unknown_agency)
+    # A criteria workbook previewed into the PAR INDEX 2020–2021 edition, which has none yet.
+    criteria_preview = criteria_import_preview(
+        data=CRITERIA_WORKBOOK.read_bytes(),
+        file_name=CRITERIA_WORKBOOK.name,
+        edition=Edition.objects.get(index__code="PAR", first_year=2020),
+        user=None,
+    )
+    assert not criteria_preview.problems, criteria_preview.problems
+    # A task of plan 7 whose text names a PAR INDEX area: a suggestion for Sở Nội vụ to decide.
+    suggested_task = make_task(
+        plan, number="5", description="Cải cách thủ tục hành chính: rà soát, công bố thủ tục"
+    )
+    assert suggestions_for_tasks([suggested_task])[suggested_task.pk]
     return World(
         province=bac_kan,
         plan=plan,
@@ -641,6 +703,8 @@ def world(bac_kan, staff_tuphap, reviewer, settings, tmp_path) -> World:
         extension=extension,
         api_token=api_token_create(user=staff_tuphap, name="Hệ thống văn bản")[0],
         result=Result.objects.filter(province=bac_kan).order_by("pk").first(),
+        criteria_preview=criteria_preview,
+        suggested_task=suggested_task,
     )
 
 
@@ -732,7 +796,18 @@ def snapshot() -> dict:
     links as they are; how many of the append-only or created records exist (history,
     evidence, import runs, periods, agencies, aliases, collective names, requested files,
     queued tasks); the unverified agencies as they are; passwords; and the mail sent."""
-    models = (Plan, Task, Assignment, Result, CriterionScore, ResultImport, StatementDecision)
+    models = (
+        Plan,
+        Task,
+        Assignment,
+        Result,
+        CriterionScore,
+        ResultImport,
+        StatementDecision,
+        Criterion,
+        CriterionImport,
+        RejectedSuggestion,
+    )
     data = {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
     data["task_criteria"] = list(Task.criteria.through.objects.order_by("pk").values())
     for model in (

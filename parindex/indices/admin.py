@@ -4,9 +4,11 @@ from django.db import models
 from parindex.core.audit import AuditedAdmin
 from parindex.indices.models import (
     Criterion,
+    CriterionImport,
     CriterionScore,
     Edition,
     Index,
+    RejectedSuggestion,
     Result,
     ResultImport,
     StatementDecision,
@@ -119,6 +121,34 @@ class ResultImportAdmin(admin.ModelAdmin):
     search_fields = ["file_name", "province__name"]
     list_select_related = ["province", "index", "created_by"]
     readonly_fields = [f.name for f in ResultImport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CriterionImport)
+class CriterionImportAdmin(admin.ModelAdmin):
+    """The criteria import history; previews are made and confirmed on /indices/criteria/import/."""
+
+    list_display = ["file_name", "edition", "created_by", "created_at", "confirmed_at"]
+    list_filter = ["edition__index"]
+    search_fields = ["file_name", "edition__name"]
+    list_select_related = ["edition__index", "created_by"]
+    readonly_fields = [f.name for f in CriterionImport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RejectedSuggestion)
+class RejectedSuggestionAdmin(admin.ModelAdmin):
+    """Suggested criteria Sở Nội vụ rejected for a task (decided on the task page or the plan's
+    suggestions); deleting one lets the suggestion come back."""
+
+    list_display = ["task", "criterion", "decided_by", "decided_at"]
+    search_fields = ["task__description", "criterion__name", "criterion__code"]
+    list_select_related = ["task", "criterion__edition__index", "decided_by"]
+    readonly_fields = ["task", "criterion", "decided_by", "decided_at"]
 
     def has_add_permission(self, request):
         return False

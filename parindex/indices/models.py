@@ -319,3 +319,82 @@ class ResultImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} – {self.index} {self.year} – {self.province}"
+
+
+class CriterionImport(models.Model):
+    """A criteria workbook read for a preview (code, name, maximum points, level) into an
+    edition's tree, and whether it was confirmed. The rows understood are kept, so confirming
+    writes exactly what was shown."""
+
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("phiên bản"), on_delete=models.CASCADE, related_name="+"
+    )
+    file_name = models.CharField(_("tên tệp"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # One entry per row read: code, name, level, max_score (as text), parent, problems, change.
+    rows = models.JSONField(_("các dòng"), default=list, blank=True)
+    # Stored criteria the workbook no longer lists: code, name, and whether tasks or scores use
+    # them (kept) or not (removed on confirmation).
+    absent = models.JSONField(_("không còn trong tệp"), default=list, blank=True)
+    problems = models.JSONField(_("lỗi"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhập"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người xác nhận"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("lần nhập bộ tiêu chí")
+        verbose_name_plural = _("lịch sử nhập bộ tiêu chí")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} – {self.edition}"
+
+
+class RejectedSuggestion(models.Model):
+    """A criterion Sở Nội vụ said a task does not address, so it is not suggested again.
+    (An accepted suggestion is simply a link: `Task.criteria`.)"""
+
+    task = models.ForeignKey(
+        "plans.Task",
+        verbose_name=_("nhiệm vụ"),
+        on_delete=models.CASCADE,
+        related_name="rejected_suggestions",
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("tiêu chí"), on_delete=models.CASCADE, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người quyết định"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gợi ý tiêu chí bị bỏ qua")
+        verbose_name_plural = _("gợi ý tiêu chí bị bỏ qua")
+        constraints = [
+            # One rejection per pair; also serves "which suggestions of these tasks are out".
+            models.UniqueConstraint(
+                fields=["task", "criterion"], name="rejected_suggestion_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} ↛ {self.criterion_id}"

@@ -1,7 +1,7 @@
 from django import forms
 
 from parindex.core.numbers import parse_typed
-from parindex.indices.models import Criterion, Index
+from parindex.indices.models import Criterion, Edition, Index
 from plans.forms import ProvinceChoiceForm, upload_within_limit
 
 
@@ -104,3 +104,52 @@ class StatementForm(forms.Form):
         if data.get("decision") == "accept" and not (target == "total" or target.isdigit()):
             raise forms.ValidationError("Hãy chọn tiêu chí (hoặc tổng điểm) để ghi nhận điểm số.")
         return data
+
+
+class CriteriaImportForm(forms.Form):
+    """The edition a criteria workbook is the tree of."""
+
+    edition = forms.ModelChoiceField(
+        label="Phiên bản phương pháp",
+        queryset=Edition.objects.select_related("index").order_by("index_id", "first_year"),
+    )
+    file = forms.FileField(
+        label="Tệp bộ tiêu chí (.xlsx, .xls)",
+        help_text=(
+            "Một dòng tiêu đề, rồi mỗi dòng một lĩnh vực, tiêu chí hoặc tiêu chí thành phần: "
+            "mã (1, 1.1, 1.1.2), tên, điểm tối đa, cấp (tùy chọn)."
+        ),
+    )
+
+    def clean_file(self):
+        return upload_within_limit(self.cleaned_data["file"])
+
+
+class SuggestionDecisionForm(forms.Form):
+    """Sở Nội vụ's answers on the bulk screen: for each suggestion shown, accept (link),
+    reject, or leave it for later. Field names are `s-<task id>-<criterion id>`."""
+
+    def __init__(self, data, *, offered: set[tuple[int, int]]):
+        super().__init__(data)
+        self.offered = offered
+
+    def clean(self):
+        decisions: dict[tuple[int, int], str] = {}
+        for key, value in self.data.items():
+            if not key.startswith("s-") or value not in {"accept", "reject"}:
+                continue
+            task_id, _, criterion_id = key[2:].partition("-")
+            if not (task_id.isascii() and task_id.isdigit()) or not (
+                criterion_id.isascii() and criterion_id.isdigit()
+            ):
+                continue
+            pair = (int(task_id), int(criterion_id))
+            if pair not in self.offered:
+                raise forms.ValidationError(
+                    "Gợi ý này không còn (có thể đã được xử lý hoặc kế hoạch vừa được nhập lại); "
+                    "hãy tải lại trang."
+                )
+            decisions[pair] = value
+        if not decisions:
+            raise forms.ValidationError("Hãy chọn Gắn hoặc Bỏ qua cho ít nhất một gợi ý.")
+        return {"decisions": decisions}

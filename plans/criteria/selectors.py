@@ -18,7 +18,10 @@ from parindex.indices.models import (
     StatementDecision,
     points_lost,
 )
+from plans.criteria.linking import criteria_for_plan
 from plans.models import Assignment, Plan, Task
+
+GAIN_PLACES = Decimal("0.001")
 
 
 def results_over_years(*, province_ids, index):
@@ -41,10 +44,47 @@ class CriterionNode:
     rolled_up: bool = False
     tasks: list[Task] = field(default_factory=list)
     children: list[CriterionNode] = field(default_factory=list)
+    # The next year's score of the same criterion, once that result is imported: what the
+    # work of the plans answering this year's result gave.
+    next_achieved: Decimal | None = None
+    next_maximum: Decimal | None = None
 
     @property
     def lost(self) -> Decimal | None:
         return points_lost(self.achieved, self.maximum)
+
+    @property
+    def next_lost(self) -> Decimal | None:
+        return points_lost(self.next_achieved, self.next_maximum)
+
+    def _leads(self) -> list[Assignment]:
+        return [lead for task in self.tasks for lead in task.leads]
+
+    @property
+    def done_share(self) -> Decimal | None:
+        """The share of the lead assignments of the linked tasks reported done (None: no task)."""
+        leads = self._leads()
+        if not leads:
+            return None
+        done = sum(1 for lead in leads if lead.status == Assignment.Status.DONE)
+        return Decimal(done) / len(leads)
+
+    @property
+    def confirmed_share(self) -> Decimal | None:
+        """The share of those Sở Nội vụ confirmed."""
+        leads = self._leads()
+        if not leads:
+            return None
+        confirmed = sum(1 for lead in leads if lead.review == Assignment.Review.CONFIRMED)
+        return Decimal(confirmed) / len(leads)
+
+    @property
+    def expected_gain(self) -> Decimal | None:
+        """The points lost times the share of the linked work confirmed: what the province may
+        expect to win back if the confirmed work earns the criterion's points."""
+        if not self.lost or self.confirmed_share is None:
+            return None
+        return (self.lost * self.confirmed_share).quantize(GAIN_PLACES)
 
 
 def _sort_key(node: CriterionNode):
@@ -53,13 +93,16 @@ def _sort_key(node: CriterionNode):
     return (lost is None, -(lost or 0), node.criterion.position, node.criterion.code)
 
 
-def criteria_tree(*, edition: Edition, result: Result | None, province_id: int) -> list:
+def criteria_tree(
+    *, edition: Edition, result: Result | None, province_id: int, next_result: Result | None = None
+) -> list:
     """The edition's criteria as a flat list in tree order (area → criterion → sub-criterion),
     siblings sorted by points lost, each node with the tasks of the province's plans that
     address it and their lead assignments.
 
     Four queries whatever the size of the tree: the criteria, the tasks linked to them, the
-    tasks' lead assignments with their agencies, and the result's scores.
+    tasks' lead assignments with their agencies, and the result's scores; a fifth for the next
+    year's scores when `next_result` (the following year's result, same edition) is given.
     """
     leads = (
         Assignment.objects.filter(role=Assignment.Role.LEAD, unassigned_at__isnull=True)
@@ -85,7 +128,18 @@ def criteria_tree(*, edition: Edition, result: Result | None, province_id: int) 
                 result=result
             ).values_list("criterion_id", "achieved", "maximum")
         }
+    following = {}
+    if next_result is not None:
+        following = {
+            criterion_id: (achieved, maximum)
+            for criterion_id, achieved, maximum in CriterionScore.objects.filter(
+                result=next_result
+            ).values_list("criterion_id", "achieved", "maximum")
+        }
     nodes = {c.pk: CriterionNode(criterion=c, tasks=c.remedies) for c in criteria}
+    for pk, (achieved, maximum) in following.items():
+        if pk in nodes:
+            nodes[pk].next_achieved, nodes[pk].next_maximum = achieved, maximum
     roots = []
     for criterion in criteria:
         node = nodes[criterion.pk]
@@ -120,23 +174,47 @@ def _flatten(nodes: list[CriterionNode], depth: int, out: list[CriterionNode]) -
         _flatten(sorted(node.children, key=_sort_key), depth + 1, out)
 
 
-def points_at_stake_by_agency(tree: list[CriterionNode]) -> list[tuple[str, Decimal, int]]:
-    """Per lead agency: the points lost on the criteria its tasks address and how many such
-    criteria, largest first. A criterion counts once per agency, and not at all when the agency
-    also addresses one of its ancestors (the ancestor's lost points already include it)."""
+@dataclass(frozen=True)
+class AgencyStake:
+    """A lead agency's points at stake: lost on the criteria its tasks address, and the part
+    of them its confirmed work may win back."""
+
+    name: str
+    lost: Decimal
+    criteria: int
+    expected_gain: Decimal
+
+
+def points_at_stake_by_agency(tree: list[CriterionNode]) -> list[AgencyStake]:
+    """Per lead agency: the points lost on the criteria its tasks address, how many such
+    criteria, and the expected gain (each criterion's lost points times the share of the
+    agency's lead assignments on its tasks that Sở Nội vụ confirmed); largest loss first. A
+    criterion counts once per agency, and not at all when the agency also addresses one of its
+    ancestors (the ancestor's lost points already include it)."""
     by_id = {node.criterion.pk: node for node in tree}
-    criteria_by_agency: dict[str, set[int]] = defaultdict(set)
+    leads_by_agency: dict[str, dict[int, list[Assignment]]] = defaultdict(lambda: defaultdict(list))
     for node in tree:
         if not node.lost:
             continue
         for task in node.tasks:
             for assignment in task.leads:
-                criteria_by_agency[assignment.agency.name].add(node.criterion.pk)
+                leads_by_agency[assignment.agency.name][node.criterion.pk].append(assignment)
     rows = []
-    for name, ids in criteria_by_agency.items():
+    for name, by_criterion in leads_by_agency.items():
+        ids = set(by_criterion)
         kept = [pk for pk in ids if not _has_ancestor_in(by_id, pk, ids)]
-        rows.append((name, sum((by_id[pk].lost for pk in kept), Decimal(0)), len(kept)))
-    return sorted(rows, key=lambda row: (-row[1], row[0]))
+        gain = Decimal(0)
+        for pk in kept:
+            leads = by_criterion[pk]
+            confirmed = sum(1 for a in leads if a.review == Assignment.Review.CONFIRMED)
+            gain += by_id[pk].lost * confirmed / len(leads)
+        lost = sum((by_id[pk].lost for pk in kept), Decimal(0))
+        rows.append(
+            AgencyStake(
+                name=name, lost=lost, criteria=len(kept), expected_gain=gain.quantize(GAIN_PLACES)
+            )
+        )
+    return sorted(rows, key=lambda row: (-row.lost, row.name))
 
 
 def _has_ancestor_in(by_id: dict, pk: int, ids: set[int]) -> bool:
@@ -149,21 +227,8 @@ def _has_ancestor_in(by_id: dict, pk: int, ids: set[int]) -> bool:
 
 
 def linkable_criteria(*, task: Task) -> list[Criterion]:
-    """The criteria a task may be linked to: those of the editions of its plan's indices (every
-    index when the plan names none) in force in the plan's base year (the results it reacts
-    to) or, when that is not recorded, in the year before the plan's and the plan's own year."""
-    plan = task.plan
-    years = [plan.base_year] if plan.base_year else [plan.year - 1, plan.year]
-    in_force = Q()
-    for year in years:
-        in_force |= Q(edition__first_year__lte=year) & (
-            Q(edition__last_year__isnull=True) | Q(edition__last_year__gte=year)
-        )
-    criteria = Criterion.objects.filter(in_force).select_related("edition", "edition__index")
-    index_ids = [index.pk for index in plan.indices.all()]
-    if index_ids:
-        criteria = criteria.filter(edition__index_id__in=index_ids)
-    return list(criteria.order_by("edition__index_id", "edition__first_year", "position", "code"))
+    """The criteria a task may be linked to (plans.criteria.linking.criteria_for_plan)."""
+    return criteria_for_plan(task.plan)
 
 
 def pending_statements(*, province_id: int, index: Index, year: int, tree: list) -> list[dict]:

@@ -13,15 +13,18 @@ from django.utils import timezone
 from parindex.core.numbers import format_decimal, parse_shown
 from parindex.indices.models import (
     Criterion,
+    CriterionImport,
     CriterionScore,
     Edition,
     Index,
+    RejectedSuggestion,
     Result,
     ResultImport,
     StatementDecision,
 )
 from plans.criteria.selectors import linkable_criteria
 from plans.evidence import sha256_of
+from plans.importing.criteria import read_criteria
 from plans.importing.results import read_results
 from plans.models import Task
 
@@ -40,6 +43,37 @@ def task_criterion_link(*, task: Task, criterion: Criterion) -> None:
 
 def task_criterion_unlink(*, task: Task, criterion: Criterion) -> None:
     task.criteria.remove(criterion)
+
+
+@dataclass
+class SuggestionOutcome:
+    linked: int = 0
+    rejected: int = 0
+
+
+@transaction.atomic
+def suggestions_decide(
+    *, tasks: list[Task], decisions: dict[tuple[int, int], str], user
+) -> SuggestionOutcome:
+    """Sở Nội vụ's answers to suggested links, all written or none: "accept" links the task to
+    the criterion (checked as a link made by hand is), "reject" records that the task does not
+    address it, so it is not suggested again. `tasks` are those the user may decide for."""
+    by_pk = {task.pk: task for task in tasks}
+    criteria = Criterion.objects.in_bulk({criterion_id for _, criterion_id in decisions})
+    outcome = SuggestionOutcome()
+    for (task_id, criterion_id), decision in sorted(decisions.items()):
+        task, criterion = by_pk.get(task_id), criteria.get(criterion_id)
+        if task is None or criterion is None:
+            raise ValidationError("Gợi ý này không còn; hãy tải lại trang.")
+        if decision == "accept":
+            task_criterion_link(task=task, criterion=criterion)
+            outcome.linked += 1
+        else:
+            _, created = RejectedSuggestion.objects.get_or_create(
+                task=task, criterion=criterion, defaults={"decided_by": user}
+            )
+            outcome.rejected += created
+    return outcome
 
 
 # Results workbook ------------------------------------------------------------------------
@@ -265,3 +299,174 @@ def statement_dismiss(*, task: Task, text: str, user) -> StatementDecision:
     decision.full_clean()
     decision.save()
     return decision
+
+
+# Criteria workbook -----------------------------------------------------------------------
+
+
+def _used_criteria(edition: Edition) -> set[int]:
+    """The edition's criteria that tasks address or scores record, and their ancestors (a
+    criterion removed takes its children with it)."""
+    parents = dict(Criterion.objects.filter(edition=edition).values_list("pk", "parent_id"))
+    used = set(
+        Task.criteria.through.objects.filter(criterion__edition=edition).values_list(
+            "criterion_id", flat=True
+        )
+    )
+    used |= set(
+        CriterionScore.objects.filter(criterion__edition=edition).values_list(
+            "criterion_id", flat=True
+        )
+    )
+    with_ancestors = set()
+    for pk in used:
+        while pk is not None and pk not in with_ancestors:
+            with_ancestors.add(pk)
+            pk = parents.get(pk)
+    return with_ancestors
+
+
+def criteria_import_preview(
+    *, data: bytes, file_name: str, edition: Edition, user
+) -> CriterionImport:
+    """Read a criteria workbook for an edition and keep what was understood, row by row, with
+    every problem and what confirming would change: new, updated and unchanged criteria, and
+    the stored criteria the file no longer lists (kept when tasks or scores use them, else
+    removed). Nothing but the preview record is written.
+    Raises `CriteriaRefused` for a file that cannot be read at all."""
+    table = read_criteria(data, file_name=file_name)
+    stored = {c.code: c for c in Criterion.objects.filter(edition=edition).select_related("parent")}
+    in_file = {row.code for row in table.rows if row.code}
+    used = _used_criteria(edition)
+    rows, seen = [], {}
+    for row in table.rows:
+        problems = list(row.problems)
+        if row.code in seen:
+            problems.append(f"Mã “{row.code}” lặp lại (đã có ở dòng {seen[row.code]}).")
+        seen.setdefault(row.code, row.row)
+        parent = row.parent_code
+        if row.code and parent and parent not in in_file and parent not in stored:
+            problems.append(f"Không có mục cha “{parent}” của mã “{row.code}” trong tệp.")
+        old = stored.get(row.code)
+        values = {
+            "name": row.name,
+            "level": row.level,
+            "max_score": format_decimal(row.max_score),
+            "parent": parent,
+        }
+        before = None
+        if old is not None:
+            before = {
+                "name": old.name,
+                "level": old.level,
+                "max_score": format_decimal(old.max_score),
+                "parent": old.parent.code if old.parent else "",
+            }
+        if before is None:
+            change = "new"
+        elif before == values:
+            change = "unchanged"
+        else:
+            change = "updated"
+        rows.append(
+            {
+                "row": row.row,
+                "code": row.code,
+                **values,
+                "level_label": str(Criterion.Level(row.level).label) if row.level else "",
+                "old": before if change == "updated" else None,
+                "change": change,
+                "problems": problems,
+            }
+        )
+    needed_parents = {row.parent_code for row in table.rows if row.code}
+    absent = [
+        {
+            "code": code,
+            "name": criterion.name,
+            "kept": criterion.pk in used or code in needed_parents,
+        }
+        for code, criterion in sorted(stored.items(), key=lambda item: item[1].position)
+        if code not in in_file
+    ]
+    problems = [f"Dòng {r['row']}: {p}" for r in rows for p in r["problems"]]
+    if not rows:
+        problems.append("Bảng không có dòng tiêu chí nào dưới dòng tiêu đề.")
+    return CriterionImport.objects.create(
+        edition=edition,
+        file_name=file_name[:255],
+        sha256=sha256_of(data),
+        rows=rows,
+        absent=absent,
+        problems=problems,
+        created_by=user,
+    )
+
+
+@dataclass
+class CriteriaImportOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    kept: int = 0
+
+
+@transaction.atomic
+def criteria_import_confirm(*, preview: CriterionImport, user) -> CriteriaImportOutcome:
+    """Write a preview's tree into its edition, all in one transaction or nothing. Criteria
+    are matched by code and updated in place, so links and scores stay on them; a stored
+    criterion the file no longer lists is removed only if no task or score uses it (checked
+    again now, not as it was at the preview)."""
+    if preview.problems:
+        raise ValidationError("Bảng còn lỗi; hãy sửa tệp và nhập lại.")
+    claimed = CriterionImport.objects.filter(pk=preview.pk, confirmed_at__isnull=True).update(
+        confirmed_at=timezone.now(), confirmed_by=user
+    )
+    if not claimed:
+        raise ValidationError("Bản xem trước này đã được xác nhận nhập.")
+    edition = preview.edition
+    stored = {c.code: c for c in Criterion.objects.filter(edition=edition)}
+    outcome = CriteriaImportOutcome()
+    # Parents before children: a code's depth orders them, the file's order breaks ties.
+    ordered = sorted(
+        enumerate(preview.rows, start=1), key=lambda item: (item[1]["code"].count("."), item[0])
+    )
+    for position, row in ordered:
+        criterion = stored.get(row["code"])
+        parent = stored.get(row["parent"]) if row["parent"] else None
+        if row["parent"] and parent is None:  # removed since the preview: write nothing
+            raise ValidationError(f"Không còn mục cha “{row['parent']}” trong {edition}.")
+        values = {
+            "name": row["name"],
+            "level": row["level"],
+            "max_score": parse_shown(row["max_score"]),
+            "parent": parent,
+            "position": position,
+        }
+        if criterion is None:
+            criterion = Criterion(edition=edition, code=row["code"])
+            outcome.created += 1
+        elif all(getattr(criterion, key) == value for key, value in values.items()):
+            outcome.unchanged += 1
+            continue
+        elif row["change"] == "unchanged":
+            outcome.unchanged += 1  # only its place in the tree's order moved
+        else:
+            outcome.updated += 1
+        for key, value in values.items():
+            setattr(criterion, key, value)
+        criterion.full_clean()
+        criterion.save()
+        stored[criterion.code] = criterion
+    in_file = {row["code"] for row in preview.rows}
+    used = _used_criteria(edition)
+    needed = {row["parent"] for row in preview.rows}
+    gone = [c for code, c in stored.items() if code not in in_file]
+    for criterion in sorted(gone, key=lambda c: -c.code.count(".")):
+        if criterion.pk in used or criterion.code in needed:
+            outcome.kept += 1
+        else:
+            criterion.delete()
+            outcome.removed += 1
+    return outcome

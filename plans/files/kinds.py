@@ -10,6 +10,7 @@ content_type, content)`.
     ReportKind       the periodic report of a plan or a province's plans (.xlsx or .docx)
     TaskExportKind   the task list, with the list's filters (.xlsx)
     PlanExportKind   a plan as annex workbooks, in the layout the import reads (.xlsx)
+    EvidencePackageKind  a province's evidence per criterion of an index for a year (.zip)
 """
 
 import dataclasses
@@ -23,9 +24,12 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from agencies.roles import can_see_dashboard, dashboard_provinces
+from agencies.models import Province
+from agencies.roles import can_see_dashboard, dashboard_provinces, predecessor_ids
 from parindex.core.text import fold
+from parindex.indices.models import Index
 from plans.files.documents import document_fields_error
+from plans.files.evidence_package import evidence_package_zip
 from plans.files.export import assignments_export_xlsx, plan_export_xlsx
 from plans.files.reports import ReportDocument, report_docx, report_subject, report_xlsx
 from plans.filters import assignments_filtered
@@ -248,6 +252,59 @@ class PlanExportKind(FileKind):
         return reverse("plans:plan_export", args=[params.plan_id])
 
 
+# The evidence package ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidencePackageParams:
+    province_id: int
+    index: str  # the index's code: PAR, SIPAS, PAPI
+    year: int
+
+
+ZIP = "application/zip"
+
+
+class EvidencePackageKind(FileKind):
+    """For those who see the dashboard of the province (Sở Nội vụ, the leadership,
+    administrators): the evidence of the tasks linked to the index's criteria."""
+
+    identifier = FileJob.Kind.EVIDENCE_PACKAGE
+    verbose_name = "Hồ sơ tài liệu kiểm chứng"
+    Params = EvidencePackageParams
+
+    def _subject(self, *, user, params: EvidencePackageParams):
+        if not user.is_active or not can_see_dashboard(user):
+            raise PermissionDenied
+        province = get_object_or_404(dashboard_provinces(user), pk=params.province_id)
+        index = get_object_or_404(Index, code=params.index)
+        if not 2000 <= params.year <= 2100:
+            raise FileRequestInvalid("Năm không hợp lệ.")
+        return province, index
+
+    def check(self, *, user, params, today) -> None:
+        self._subject(user=user, params=params)
+
+    def render(self, *, user, params: EvidencePackageParams, today) -> BuiltFile:
+        province, index = self._subject(user=user, params=params)
+        province_ids = {province.pk} | predecessor_ids(Province, province.pk, link="merged_into")
+        content = evidence_package_zip(province_ids=province_ids, index=index, year=params.year)
+        name = (
+            f"tai-lieu-kiem-chung-{file_name_part(index.name)}-{params.year}-"
+            f"{file_name_part(province.name)}.zip"
+        )
+        return BuiltFile(name, ZIP, content)
+
+    def title(self, params: EvidencePackageParams) -> str:
+        return f"Hồ sơ tài liệu kiểm chứng {params.index} năm {params.year} (.zip)"
+
+    def request_url(self, params: EvidencePackageParams) -> str:
+        return reverse(
+            "plans:evidence_package", args=[params.province_id, params.index, params.year]
+        )
+
+
 FILE_KINDS: dict[str, FileKind] = {
-    kind.identifier: kind for kind in (ReportKind(), TaskExportKind(), PlanExportKind())
+    kind.identifier: kind
+    for kind in (ReportKind(), TaskExportKind(), PlanExportKind(), EvidencePackageKind())
 }

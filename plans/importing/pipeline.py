@@ -17,6 +17,7 @@ from openpyxl.utils.cell import coordinate_to_tuple
 
 from agencies.models import Agency, Province
 from parindex.core.numbers import format_integer
+from plans.criteria.linking import plan_link_sections
 from plans.importing.deadlines import DeadlineKind, parse_deadline
 from plans.importing.document import read_annex_file
 from plans.importing.header import LOOKED_FOR, find_header
@@ -91,6 +92,8 @@ class ImportReport:
     )
     warnings: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Tasks linked to an index area because their section is that area (plans.criteria.linking).
+    criteria_linked: int = 0
     plan_id: int | None = None
     import_run_id: int | None = None
 
@@ -113,6 +116,7 @@ class ImportReport:
             "deadlines",
             "warnings",
             "errors",
+            "criteria_linked",
         ]
         return {key: getattr(self, key) for key in keys}
 
@@ -481,6 +485,7 @@ def _save(
     except StalePlan:
         raise ImportRefused(STALE_MESSAGE) from None
     report.tasks.update(result.counts)
+    report.criteria_linked = plan_link_sections(plan)
     report.withdrawn = result.withdrawn
     report.at_risk = result.at_risk
     report.plan_state = result.plan_state

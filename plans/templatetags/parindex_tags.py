@@ -15,3 +15,11 @@ def get(mapping, key):
 def score(value):
     """A score with the decimal comma and only the decimals it has: 5,55; 10; 0,537."""
     return format_decimal(value)
+
+
+@register.filter
+def share(value):
+    """A share 0–1 as a whole percentage: 0.667 → "67 %"; None → "" (no linked work)."""
+    if value is None:
+        return ""
+    return f"{round(value * 100)} %"

@@ -15,19 +15,30 @@ from agencies.roles import (
     can_manage_results,
     can_see_dashboard,
     dashboard_provinces,
+    is_administrator,
     results_provinces,
 )
-from parindex.indices.models import Criterion, ResultImport
+from parindex.indices.models import Criterion, CriterionImport, ResultImport
 from plans.criteria import services
-from plans.criteria.forms import CriterionLinkForm, IndicesForm, ResultImportForm, StatementForm
+from plans.criteria.forms import (
+    CriteriaImportForm,
+    CriterionLinkForm,
+    IndicesForm,
+    ResultImportForm,
+    StatementForm,
+    SuggestionDecisionForm,
+)
+from plans.criteria.linking import suggestions_for_tasks
 from plans.criteria.selectors import (
     criteria_tree,
     pending_statements,
     points_at_stake_by_agency,
     results_over_years,
 )
+from plans.importing.criteria import CriteriaRefused
 from plans.importing.results import ResultsRefused
-from plans.selectors import tasks_visible_to
+from plans.models import Task
+from plans.selectors import plans_visible_to, tasks_visible_to
 from plans.views.common import require
 
 
@@ -51,7 +62,18 @@ def indices(request):
     year = form.cleaned_data.get("year") or (results[-1].year if results else None)
     result = next((r for r in results if r.year == year), None)
     edition = index.edition_for(year) if year else None
-    tree = criteria_tree(edition=edition, result=result, province_id=province.pk) if edition else []
+    # The next year's result, scored on the same edition: last year's lost points → this
+    # year's tasks → this year's result, criterion by criterion.
+    following = next((r for r in results if year and r.year == year + 1), None)
+    if following is not None and index.edition_for(following.year) != edition:
+        following = None
+    tree = (
+        criteria_tree(
+            edition=edition, result=result, province_id=province.pk, next_result=following
+        )
+        if edition
+        else []
+    )
     # A line through the years with a published total; a single point is already the table's
     # row, and drawn alone it was a large empty box.
     totals = [r for r in results if r.total is not None]
@@ -70,11 +92,16 @@ def indices(request):
         "results": results,
         "result": result,
         "tree": tree,
+        "following": following,
         "at_stake": points_at_stake_by_agency(tree),
         "statements": pending_statements(province_id=province.pk, index=index, year=year, tree=tree)
         if year and can_manage
         else [],
         "can_manage": can_manage,
+        "is_admin": is_administrator(request.user),
+        # The evidence of the plans of the result's year, and of the next year's (which answer
+        # this result).
+        "package_years": [year, year + 1] if year else [],
         "chart": chart,
     }
     return render(request, "parindex/indices.html", context)
@@ -225,3 +252,143 @@ def statement_decide(request):
     where = f"tiêu chí {criterion.code}" if criterion else "tổng điểm"
     messages.success(request, f"Đã ghi “{data['text']}” làm điểm {where} năm {data['year']}.")
     return redirect(back)
+
+
+# Criteria workbook -----------------------------------------------------------------------
+# The criteria trees are national reference data shared by every province: only system
+# administrators load them.
+
+
+@login_required
+def criteria_import_new(request):
+    require(is_administrator(request.user))
+    form = CriteriaImportForm(
+        request.POST or None, request.FILES or None, initial={"edition": request.GET.get("edition")}
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            preview = services.criteria_import_preview(
+                data=upload.read(),
+                file_name=upload.name,
+                edition=form.cleaned_data["edition"],
+                user=request.user,
+            )
+        except CriteriaRefused as refusal:
+            form.add_error("file", refusal.message)
+        else:
+            return redirect("criteria_import_detail", pk=preview.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "parindex/criteria_import_new.html", {"form": form}, status=status)
+
+
+def _criteria_import(pk) -> CriterionImport:
+    return get_object_or_404(
+        CriterionImport.objects.select_related("edition__index", "created_by", "confirmed_by"),
+        pk=pk,
+    )
+
+
+@login_required
+def criteria_import_detail(request, pk):
+    require(is_administrator(request.user))
+    preview = _criteria_import(pk)
+    counts = {
+        change: sum(1 for row in preview.rows if row["change"] == change)
+        for change in ("new", "updated", "unchanged")
+    }
+    counts["kept"] = sum(1 for row in preview.absent if row["kept"])
+    counts["removed"] = len(preview.absent) - counts["kept"]
+    return render(
+        request,
+        "parindex/criteria_import_detail.html",
+        {"preview": preview, "counts": counts},
+    )
+
+
+@require_POST
+@login_required
+def criteria_import_confirm(request, pk):
+    require(is_administrator(request.user))
+    preview = _criteria_import(pk)
+    try:
+        outcome = services.criteria_import_confirm(preview=preview, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("criteria_import_detail", pk=preview.pk)
+    messages.success(
+        request,
+        f"Đã nhập bộ tiêu chí {preview.edition}: {outcome.created} mới, {outcome.updated} cập "
+        f"nhật, {outcome.unchanged} không đổi, {outcome.removed} bỏ đi, {outcome.kept} giữ lại "
+        "vì đã có nhiệm vụ hoặc điểm số.",
+    )
+    return redirect("criteria_import_detail", pk=preview.pk)
+
+
+# Suggested links -------------------------------------------------------------------------
+
+
+def _plan_to_link(request, pk):
+    """The plan if the user sees it (else 404) and is Sở Nội vụ of its province or an
+    administrator (else 403)."""
+    plan = get_object_or_404(plans_visible_to(user=request.user), pk=pk)
+    if not can_manage_results(request.user, plan.province_id):
+        raise PermissionDenied
+    return plan
+
+
+def _current_tasks(plan) -> list[Task]:
+    return list(
+        Task.objects.filter(plan=plan, withdrawn_at__isnull=True)
+        .select_related("plan", "section")
+        .prefetch_related("criteria")
+        .order_by("position")
+    )
+
+
+@login_required
+def plan_suggestions(request, pk):
+    """Every suggestion for a plan's tasks on one screen, for Sở Nội vụ to accept or reject."""
+    plan = _plan_to_link(request, pk)
+    tasks = _current_tasks(plan)
+    suggestions = suggestions_for_tasks(tasks)
+    rows = [(task, suggestions[task.pk]) for task in tasks if suggestions.get(task.pk)]
+    linked = sum(1 for task in tasks if task.criteria.all())
+    return render(
+        request,
+        "parindex/plan_suggestions.html",
+        {"plan": plan, "rows": rows, "task_count": len(tasks), "linked": linked},
+    )
+
+
+@require_POST
+@login_required
+def plan_suggestions_decide(request, pk):
+    plan = _plan_to_link(request, pk)
+    tasks = _current_tasks(plan)
+    offered = {
+        (task_id, suggestion.criterion.pk)
+        for task_id, found in suggestions_for_tasks(tasks).items()
+        for suggestion in found
+    }
+    back = request.POST.get("back", "")
+    back_url = (
+        reverse("plans:task_detail", args=[int(back)])
+        if back.isascii() and back.isdigit() and int(back) in {t.pk for t in tasks}
+        else reverse("plan_suggestions", args=[plan.pk])
+    )
+    form = SuggestionDecisionForm(request.POST, offered=offered)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()))
+        return redirect(back_url)
+    try:
+        outcome = services.suggestions_decide(
+            tasks=tasks, decisions=form.cleaned_data["decisions"], user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back_url)
+    messages.success(
+        request, f"Đã gắn {outcome.linked} tiêu chí và bỏ qua {outcome.rejected} gợi ý."
+    )
+    return redirect(back_url)

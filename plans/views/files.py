@@ -26,6 +26,7 @@ from plans.files.jobs import (
 )
 from plans.files.kinds import (
     FILE_KINDS,
+    EvidencePackageParams,
     FileRequestInvalid,
     PlanExportParams,
     TaskExportParams,
@@ -90,6 +91,13 @@ def report_download(request, subject, period, extension):
     data = request.POST if request.method == "POST" else None
     form = ReportDocumentForm(data, extension=extension)
     return _file_request(request, FileJob.Kind.REPORT, params, form=form)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def evidence_package(request, province, index, year):
+    params = EvidencePackageParams(province_id=province, index=index, year=year)
+    return _file_request(request, FileJob.Kind.EVIDENCE_PACKAGE, params)
 
 
 @login_required

@@ -23,6 +23,7 @@ from agencies.roles import (
 )
 from agencies.selectors import agency_choices
 from plans import selectors, services
+from plans.criteria.linking import task_suggestions
 from plans.criteria.selectors import linkable_criteria
 from plans.files.responses import evidence_response
 from plans.filters import FORM_FIELDS, assignments_filtered, filter_chips, kept_parameters
@@ -274,6 +275,8 @@ def _task_page(
         "conflict": conflict,
         "today": today,
         "linkable": linkable,
+        # Ranked criteria for Sở Nội vụ to accept or reject, beside the manual link.
+        "suggestions": task_suggestions(task, linkable) if linkable else [],
         "can_restore": withdrawn and can_restore_task(user=request.user, task=task),
     }
     return render(request, "plans/task_detail.html", context, status=status)

@@ -437,7 +437,7 @@ def test_pages_make_a_fixed_number_of_queries_with_extensions(
     # The same budgets as the pinned tests of each page (test_task_pages, test_dashboard).
     with django_assert_max_num_queries(8):
         assert client.get(reverse("plans:task_list")).status_code == 200
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("plans:task_detail", args=[t1.pk]))
     assert response.text.count("Gia hạn đến") == 1 + extended
     with django_assert_max_num_queries(16):

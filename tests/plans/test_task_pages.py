@@ -472,9 +472,10 @@ def test_task_page_makes_a_fixed_number_of_queries(
         ProgressUpdate.objects.create(assignment=extra, status="done", note="x", author=author)
     client.force_login(reviewer)
     # session, user, membership, agency, merged provinces, task, assignments, updates,
-    # evidence, criteria; for a reviewer, the plan's indices and the criteria it may link:
-    # the same for 2 assignments or 27.
-    with django_assert_max_num_queries(12):
+    # evidence, criteria; for a reviewer, the plan's indices, the criteria it may link and,
+    # when any criterion is suggested, those rejected for the task: the same for 2
+    # assignments or 27.
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("plans:task_detail", args=[task.pk]))
     assert response.status_code == 200
     assert response.text.count("Xác nhận hoàn thành") == more
