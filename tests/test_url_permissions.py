@@ -509,11 +509,11 @@ EXPECTED.update(
         # The schema and its documentation page describe the interface, no data: public.
         "api:schema": Expect(get=each(200), post=each(405), others=each(405)),
         "api:docs": Expect(get=each(200), post=each(405), others=each(405)),
-        # One's own tokens: made by POST (the page shows the new one once: 200), revoked by
+        # One's own tokens: made by POST (then the page shows the new one once), revoked by
         # their owner only; someone else's token is not found.
         "api_tokens": Expect(
             get=logged_in(200),
-            post=logged_in(API_DONE),
+            post=logged_in(DONE),
             payload=lambda w: {"name": "Hệ thống văn bản"},
         ),
         "api_token_revoke": Expect(

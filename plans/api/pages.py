@@ -20,12 +20,16 @@ class ApiTokenForm(forms.Form):
     )
 
 
+# The new token waits in the session between the POST and the page it redirects to, and is
+# taken out by that page: a reload neither shows it again nor makes a second token.
+SHOWN_ONCE = "api_token_shown_once"
+
+
 @login_required
 def api_token_list(request):
-    """GET: the user's tokens. POST: a new token, shown on the response once and never again
-    (it is not kept anywhere the page could show it from later)."""
+    """GET: the user's tokens, and a token just made, shown this once. POST: make a token, then
+    redirect here (a reload of the result must not make another one)."""
     form = ApiTokenForm(request.POST or None)
-    created = None
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -33,13 +37,16 @@ def api_token_list(request):
                 token, raw = api_token_create(user=request.user, name=form.cleaned_data["name"])
             except ValidationError as error:
                 form.add_error(None, error)
-                status = 400
             else:
-                created = {"token": token, "raw": raw}
-                form = ApiTokenForm()
-        else:
-            status = 400
+                request.session[SHOWN_ONCE] = {"pk": token.pk, "raw": raw}
+                return redirect("api_tokens")
+        status = 400
     tokens = ApiToken.objects.filter(user=request.user)
+    created = None
+    shown = request.session.pop(SHOWN_ONCE, None) if request.method == "GET" else None
+    if shown:
+        token = next((t for t in tokens if t.pk == shown["pk"]), None)
+        created = {"token": token, "raw": shown["raw"]} if token else None
     response = render(
         request,
         "api/token_list.html",

@@ -28,15 +28,20 @@ def world(bac_kan):
 
 def test_a_token_is_shown_once_and_kept_only_as_its_hash(client, staff_tuphap, world):
     client.force_login(staff_tuphap)
-    response = client.post(reverse("api_tokens"), {"name": "Hệ thống văn bản"})
-    assert response.status_code == 200
+    made = client.post(reverse("api_tokens"), {"name": "Hệ thống văn bản"})
+    # Post/redirect/get: reloading the page that shows the token makes no second one.
+    assert made.status_code == 302 and made["Location"] == reverse("api_tokens")
+    response = client.get(reverse("api_tokens"))
     raw = response.context["created"]["raw"]
     assert raw in response.content.decode()
     assert response["Cache-Control"] == "no-store"
     token = ApiToken.objects.get(user=staff_tuphap)
     assert token.key_hash == token_hash(raw) and raw not in token.key_hash
-    # The page shows it no more.
-    assert raw not in client.get(reverse("api_tokens")).content.decode()
+    # The page shows it no more, and the session keeps no copy.
+    again = client.get(reverse("api_tokens"))
+    assert raw not in again.content.decode()
+    assert raw not in str(dict(client.session))
+    assert ApiToken.objects.filter(user=staff_tuphap).count() == 1
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert ids(api.get(URL)) == sorted(a.pk for k, a in world.rows.items() if k[1] == "tp")
     token.refresh_from_db()
@@ -51,7 +56,8 @@ def test_the_request_log_names_the_tokens_owner(staff_tuphap, world, caplog):
 
 def test_a_revoked_token_is_refused(client, staff_tuphap, world):
     client.force_login(staff_tuphap)
-    raw = client.post(reverse("api_tokens"), {"name": "Cũ"}).context["created"]["raw"]
+    made = client.post(reverse("api_tokens"), {"name": "Cũ"}, follow=True)
+    raw = made.context["created"]["raw"]
     token = ApiToken.objects.get(user=staff_tuphap)
     assert client.get(reverse("api_token_revoke", args=[token.pk])).status_code == 405
     response = client.post(reverse("api_token_revoke", args=[token.pk]))
