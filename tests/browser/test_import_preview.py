@@ -29,7 +29,7 @@ UNCHANGED_REIMPORT_MAX_PX = 3_500
 
 def preview(page: Page, path: Path, *, plan_number: str = "", year: str = "") -> None:
     page.goto("/imports/new/")
-    page.get_by_label("Tệp phụ lục (.xlsx, .xls)").set_input_files(str(path))
+    page.get_by_label("Tệp phụ lục (.docx, .xlsx, .xls)").set_input_files(str(path))
     page.locator("input[name=plan_number]").fill(plan_number)
     page.locator("input[name=year]").fill(year)
     page.get_by_role("button", name="Đọc thử và xem trước").click()
