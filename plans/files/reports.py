@@ -30,7 +30,6 @@ from plans.files.documents import (
     xlsx_heading,
 )
 from plans.files.export import agency_text, safe_cell, xml_text
-from plans.files.sheet_rows import workbook_bytes
 from plans.models import Assignment, Plan, ProgressUpdate, Task
 from plans.periods import period_label
 from plans.timeliness import (
@@ -280,7 +279,9 @@ def report_xlsx(subject: ReportSubject, fields: ReportDocument | None = None) ->
                 start_row=row, start_column=2, end_row=row, end_column=len(REPORT_HEADER)
             )
         sheet.row_dimensions[row].height = 18 if kind == "section" else _row_height(values)
-    return workbook_bytes(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def report_summary_sentences(totals: dict) -> list[str]:
