@@ -62,7 +62,7 @@ run: setup
 	@# reminders; it runs beside runserver (at nice 10, no autoreload: restart `make run` after
 	@# changing a task) and stops with it. Housekeeping first: jobs a killed worker left running.
 	$(PY) manage.py file_jobs_housekeeping
-	@nice -n 10 $(PY) manage.py db_worker --no-reload & jobs=$$!; trap 'kill $$jobs 2>/dev/null; wait $$jobs' EXIT INT TERM; \
+	@nice -n 10 $(PY) manage.py db_worker --no-reload --interval 0.2 & jobs=$$!; trap 'kill $$jobs 2>/dev/null; wait $$jobs' EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000
 
 # Debian's Chromium, for the browser tests; installed once with apt-get (as root, else via sudo).

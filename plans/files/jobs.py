@@ -1,7 +1,8 @@
 """Files built off the request: asked for by POST, built by a django-tasks task.
 
-A report of a province-year takes one to two seconds of CPU, the export of ~38,000 rows six;
-built inside a request, each held a web worker that long. The request only checks the user
+A report of a province-year took one to two seconds of CPU, the export of ~38,000 rows six
+(about half a second and one since `sheet_rows`); built inside a request, each held a web
+worker that long. The request only checks the user
 may have the file (403/404/400 at once) and records a `FileJob` with a task
 (`file_job_build`, below) that `manage.py db_worker` runs; the task builds the file
 with the kind's `render`, as the requester, and the user downloads it from the job's page.

@@ -208,11 +208,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+# How often an idle worker looks for a task, as deploy/parindex-jobs.service and `make run` start it.
+WORKER_INTERVAL = 0.2
+
+
 @contextmanager
 def jobs_worker(*, env: dict, log):
     """`manage.py db_worker` with the server's environment (same database, same MEDIA_ROOT),
     as `parindex-jobs.service` runs it: after `file_jobs_housekeeping`, at nice 10 (below the
-    web workers), no autoreload; stopped (SIGTERM: it finishes its task) on exit."""
+    web workers), no autoreload, looking for tasks every `WORKER_INTERVAL` seconds; stopped
+    (SIGTERM: it finishes its task) on exit."""
     subprocess.run(
         [sys.executable, "manage.py", "file_jobs_housekeeping"],
         cwd=settings.BASE_DIR,
@@ -222,7 +227,10 @@ def jobs_worker(*, env: dict, log):
         check=True,
     )
     process = subprocess.Popen(
-        ["nice", "-n", "10", sys.executable, "manage.py", "db_worker", "--no-reload"],
+        [
+            *("nice", "-n", "10", sys.executable, "manage.py", "db_worker", "--no-reload"),
+            *("--interval", str(WORKER_INTERVAL)),
+        ],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=log,

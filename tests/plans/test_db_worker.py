@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from plans.tooling.benchmarking import jobs_worker
+from plans.tooling.benchmarking import WORKER_INTERVAL, jobs_worker
 
 ASK = """
 from django.contrib.auth import get_user_model
@@ -106,3 +106,14 @@ def test_a_job_a_killed_worker_left_running_is_built_when_a_worker_starts(tmp_pa
     text = log.read_text()
     assert "file jobs: 1 queued again, 0 expired deleted" in text
     assert f"file job {job_id}: run lost (worker " in text
+
+
+def test_the_worker_looks_for_tasks_as_often_in_production_as_in_the_benchmark():
+    # A file waits on average half the interval before a worker takes it: the benchmark's
+    # "until downloaded" holds for the unit and `make run` only if they start it alike.
+    flag = f"--interval {WORKER_INTERVAL}"
+    unit = (Path(settings.BASE_DIR) / "deploy" / "parindex-jobs.service").read_text()
+    [start] = re.findall(r"^ExecStart=.*db_worker.*$", unit, re.MULTILINE)
+    assert start.endswith(flag)
+    make = (Path(settings.BASE_DIR) / "Makefile").read_text()
+    assert f"manage.py db_worker --no-reload {flag} &" in make
