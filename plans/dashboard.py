@@ -17,18 +17,19 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlencode
 
-from django.db import connection
-from django.db.models import Case, F, IntegerField, Max, When
+from django.db.models import Case, Count, F, IntegerField, Max, Sum, When
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.urls import reverse
 
-from plans.models import Assignment, Plan, ProgressUpdate, Section
+from plans.models import Assignment, AssignmentTally, PeriodReportTally, Plan, Section
 from plans.periods import period_bounds
 from plans.selectors import tasks_due_within
 from plans.staleness import stale_q
 from plans.timeliness import Timeliness, due_expression, timeliness_case, timeliness_q
 
 GROUPS = [group.value for group in Timeliness]
+# The group under which the reported and stale rows of `_grouped_counts` add no assignments.
+NO_GROUP = Timeliness.NO_DEADLINE.value
 
 
 @dataclass
@@ -106,64 +107,72 @@ def _with_links(scope: DashboardScope, row: dict, **params) -> dict:
     return row
 
 
-def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
-    """(each key's value, group, month completed within the period's window as yyyymm or None,
-    assignments, of which reported in the period, of which "lâu chưa cập nhật"), grouped by
-    all of them, in one query.
+def _tallies(scope: DashboardScope, model):
+    """The scope's rows of a tally table (`plans.tallies`)."""
+    rows = model.objects.all()
+    if scope.year:
+        rows = rows.filter(year=scope.year)
+    if scope.province_id:
+        rows = rows.filter(province_id=scope.province_id)
+    if scope.plan_id:
+        rows = rows.filter(plan_id=scope.plan_id)
+    if scope.index:
+        rows = rows.filter(plan__indices__code=scope.index)
+    return rows.order_by()
 
-    The period's reports are a hash-joined set of assignment ids rather than an EXISTS per row:
-    on a national plan year that is 176,514 index probes (~600 ms) against one scan of the
-    period's entries in `update_period_idx` (~150 ms), measured with EXPLAIN ANALYZE. The groups
-    still come from `timeliness_case`, the one definition of the rules; the SQL around it only
-    joins and counts. The stale flag (`plans.staleness.stale_q`) is summed, not grouped by, so
-    it adds no rows; its EXISTS probe runs only for the open rows without a due date (the
-    CASE's earlier conditions fail first for the others).
+
+# A key of the assignments' rows and the same key in the tallies.
+_TALLY_KEY = {"task__section_id": "section_id"}
+
+
+def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
+    """Rows of (each key's value, group, month completed within the period's window as yyyymm
+    or None, assignments, of which reported in the period, of which "lâu chưa cập nhật"),
+    in three queries whatever the size of the scope.
+
+    The assignments per group and month come from `AssignmentTally` (the counters kept by
+    `plans.tallies`): the groups from `timeliness_case` applied to each counter's due and
+    completion dates as of the reading day, the one definition of the rules. Being reported
+    in the period and being stale are not per group ("chưa báo cáo" is a row's assignments
+    minus its reported ones), so they come as rows of their own with no assignments, under
+    a group they add nothing to: the reported ones from `PeriodReportTally`, the stale ones
+    from the scope's open assignments without a due date (`plans.staleness.stale_q`, which
+    depends on the reading day and on the last report, so it is not counted ahead).
     """
-    names = [f"row_key{n}" for n in range(len(keys))]
-    rows = (
-        scope.assignments()
+    tally_keys = [_TALLY_KEY.get(key, key) for key in keys]
+    counts = (
+        _tallies(scope, AssignmentTally)
         .annotate(
-            row_id=F("pk"),
-            **{name: F(key) for name, key in zip(names, keys, strict=True)},
-            row_group=timeliness_case(scope.as_of),
+            row_group=timeliness_case(scope.as_of, due=F("due_on"), done_on="done_on"),
             row_month=Case(
                 When(
-                    status=Assignment.Status.DONE,
-                    completed_on__gte=scope.period_start,
-                    completed_on__lte=scope.as_of,
-                    then=ExtractYear("completed_on") * 100 + ExtractMonth("completed_on"),
+                    done_on__gte=scope.period_start,
+                    done_on__lte=scope.as_of,
+                    then=ExtractYear("done_on") * 100 + ExtractMonth("done_on"),
                 ),
                 output_field=IntegerField(),
             ),
-            row_stale=Case(
-                When(stale_q(scope.as_of), then=1), default=0, output_field=IntegerField()
-            ),
         )
-        .values("row_id", *names, "row_group", "row_month", "row_stale")
-        .order_by()
+        .values_list(*tally_keys, "row_group", "row_month")
+        .annotate(row_n=Sum("n"))
     )
-    reported = ProgressUpdate.objects.filter(period=scope.period)
-    if scope.province_id:
-        # A province's reports are a few percent of the period's: reach them from its own
-        # assignments (~300 → ~90 ms); the whole country reads the period's entries at once.
-        reported = reported.filter(assignment_id__in=scope.assignments().values("pk"))
+    rows = [(*row, 0, 0) for row in counts]
     reported = (
-        reported.annotate(reported_id=F("assignment_id"))
-        .values("reported_id")
-        .distinct()
+        _tallies(scope, PeriodReportTally)
+        .filter(period=scope.period)
+        .values_list(*tally_keys)
+        .annotate(row_n=Sum("n"))
+    )
+    rows.extend((*key, NO_GROUP, None, 0, n, 0) for *key, n in reported)
+    stale = (
+        scope.assignments()
+        .filter(stale_q(scope.as_of))
+        .values_list(*keys)
+        .annotate(row_n=Count("pk"))
         .order_by()
     )
-    rows_sql, rows_params = rows.query.sql_with_params()
-    reported_sql, reported_params = reported.query.sql_with_params()
-    columns = ", ".join(f"a.{name}" for name in [*names, "row_group", "row_month"])
-    sql = (
-        f"SELECT {columns}, COUNT(*), COUNT(r.reported_id), SUM(a.row_stale) "
-        f"FROM ({rows_sql}) a LEFT JOIN ({reported_sql}) r ON r.reported_id = a.row_id "
-        f"GROUP BY {columns}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*rows_params, *reported_params))
-        return cursor.fetchall()
+    rows.extend((*key, NO_GROUP, None, 0, 0, n) for *key, n in stale)
+    return rows
 
 
 def _empty_row(**fields) -> dict:

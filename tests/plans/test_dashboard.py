@@ -131,10 +131,11 @@ def test_dashboard_makes_a_fixed_number_of_queries(
         )
     client.force_login(reviewer)
     # session, user, membership, agency, merged provinces, form (provinces, latest year, plan
-    # choices, chosen province); one grouped pass for the totals, plans, sections, indices,
-    # completions per month and agencies, with the sections' labels and the plans' indices;
-    # the agencies' last updates; upcoming, overdue.
-    with django_assert_max_num_queries(16):
+    # choices, chosen province); one grouped pass over the counters (plans.tallies) for the
+    # totals, plans, sections, indices, completions per month and agencies, the period's
+    # reported counters, the stale open assignments, with the sections' labels and the plans'
+    # indices; the agencies' last updates; upcoming, overdue.
+    with django_assert_max_num_queries(18):
         client.get(
             reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
         )
