@@ -6,10 +6,11 @@ fixed number of queries, and every count has the task-list parameters that show 
 rows (`DashboardScope.link`).
 
 The totals and the tables per plan, section, province and index (and, for a province, per
-agency) come from ONE grouped pass over the scope's assignments (`dashboard_tables`): counts
-per (section[, agency, role], group, reported or not), rolled up in Python. A national plan
-year is ~176,000 assignments; three separate conditional aggregations took ~480 ms each, the
-single pass ~250 ms (see README, Performance).
+agency) come from the counters kept by `plans.tallies` (`dashboard_tables`): counts per
+(section[, agency, role], group, month), the period's reported ones and the stale ones, rolled
+up in Python. The counters replace a grouped pass over every assignment of the scope on every
+request (~880 ms for a national plan year of ~176,000 assignments; see README, Performance);
+that pass is still the recount they are checked against (`plans.tallies.tally_rows`).
 """
 
 import datetime
@@ -21,7 +22,14 @@ from django.db.models import Case, Count, F, IntegerField, Max, Sum, When
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.urls import reverse
 
-from plans.models import Assignment, AssignmentTally, PeriodReportTally, Plan, Section
+from plans.models import (
+    Assignment,
+    AssignmentTally,
+    PeriodReportTally,
+    Plan,
+    Section,
+    SectionTally,
+)
 from plans.periods import period_bounds
 from plans.selectors import tasks_due_within
 from plans.staleness import stale_q
@@ -140,8 +148,10 @@ def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
     depends on the reading day and on the last report, so it is not counted ahead).
     """
     tally_keys = [_TALLY_KEY.get(key, key) for key in keys]
+    # Per section only (the national view): the smaller counters without the agencies.
+    model = SectionTally if tally_keys == ["section_id"] else AssignmentTally
     counts = (
-        _tallies(scope, AssignmentTally)
+        _tallies(scope, model)
         .annotate(
             row_group=timeliness_case(scope.as_of, due=F("due_on"), done_on="done_on"),
             row_month=Case(
@@ -221,15 +231,13 @@ AGENCY_KEYS = ("agency_id", "agency__name", "role")
 
 def dashboard_tables(scope: DashboardScope, *, agencies: bool = False) -> DashboardTables:
     """The totals, the rows per plan, section, province and index, the completions per month
-    and, with `agencies`, the rows per agency, in three queries whatever the size (four with
-    the agencies' last updates): the grouped pass, the sections' plans and provinces, the
-    plans' indices.
+    and, with `agencies`, the rows per agency, in five queries whatever the size (six with
+    the agencies' last updates): the three of `_grouped_counts`, the sections' plans and
+    provinces, the plans' indices.
 
-    With `agencies` the one grouped pass is keyed by section AND agency and role (~5,600 rows
-    for a province-year of 8,761 assignments on the national dataset) and folded both ways
-    here in Python (15 ms under cProfile), instead of a second pass over the same assignments
-    (~45 ms). The national view never asks for it: every agency times every section would not
-    fold cheaply.
+    With `agencies` the counts are keyed by section AND agency and role and folded both ways
+    here in Python, instead of a second read of the same counters. The national view never
+    asks for it: every agency times every section would not fold cheaply.
     """
     counts: dict[tuple, list[int]] = {}  # (section, group, month) → [assignments, reported]
     agency_counts: dict[tuple, list[int]] = {}  # (agency, name, role, group) → the same

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, When
 
-from plans.models import Assignment, AssignmentTally, PeriodReportTally, Section
+from plans.models import Assignment, AssignmentTally, PeriodReportTally, Section, SectionTally
 from plans.timeliness import due_expression
 
 # Refreshing a whole plan or the whole country: sections per statement pair.
@@ -32,6 +32,7 @@ TALLY_COLUMNS = [
     "due_on",
     "done_on",
 ]
+SECTION_COLUMNS = ["section_id", "plan_id", "province_id", "year", "due_on", "done_on"]
 PERIOD_COLUMNS = [
     "section_id",
     "plan_id",
@@ -61,13 +62,16 @@ def _counted(section_ids: list[int] | None):
     return rows.order_by()
 
 
-def tally_rows(section_ids: list[int] | None = None):
-    """The recount of `AssignmentTally`: one row per key with its assignments (`t_n`)."""
+def tally_rows(section_ids: list[int] | None = None, *, agencies: bool = True):
+    """The recount of `AssignmentTally` (without `agencies`: of `SectionTally`): one row per
+    key with its assignments (`t_n`)."""
     keys = {
         **_keys(),
         "t_due_on": due_expression(),
         "t_done_on": Case(When(status=Assignment.Status.DONE, then=F("completed_on"))),
     }
+    if not agencies:
+        del keys["t_agency_id"], keys["t_role"]
     return (
         _counted(section_ids)
         .annotate(**keys)
@@ -106,6 +110,12 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + CHUNK]
 
 
+def _insert_all(section_ids: list[int]) -> None:
+    _insert_select(AssignmentTally, TALLY_COLUMNS, tally_rows(section_ids))
+    _insert_select(SectionTally, SECTION_COLUMNS, tally_rows(section_ids, agencies=False))
+    _insert_select(PeriodReportTally, PERIOD_COLUMNS, period_rows(section_ids))
+
+
 def tallies_refresh(*, section_ids: Iterable[int]) -> None:
     """Recount the tallies of these sections, in the caller's transaction.
 
@@ -124,21 +134,19 @@ def tallies_refresh(*, section_ids: Iterable[int]) -> None:
                 .select_for_update()
                 .values_list("pk", flat=True)
             )
-            AssignmentTally.objects.filter(section_id__in=chunk).delete()
-            PeriodReportTally.objects.filter(section_id__in=chunk).delete()
-            _insert_select(AssignmentTally, TALLY_COLUMNS, tally_rows(chunk))
-            _insert_select(PeriodReportTally, PERIOD_COLUMNS, period_rows(chunk))
+            for model in (AssignmentTally, SectionTally, PeriodReportTally):
+                model.objects.filter(section_id__in=chunk).delete()
+            _insert_all(chunk)
 
 
 def tallies_refresh_all() -> int:
     """Recount every section's tallies (after a bulk load); returns the sections counted."""
     ids = list(Section.objects.order_by("pk").values_list("pk", flat=True))
     with transaction.atomic():
-        AssignmentTally.objects.all().delete()
-        PeriodReportTally.objects.all().delete()
+        for model in (AssignmentTally, SectionTally, PeriodReportTally):
+            model.objects.all().delete()
         for chunk in _chunks(ids):
-            _insert_select(AssignmentTally, TALLY_COLUMNS, tally_rows(chunk))
-            _insert_select(PeriodReportTally, PERIOD_COLUMNS, period_rows(chunk))
+            _insert_all(chunk)
     return len(ids)
 
 
@@ -160,15 +168,22 @@ def _per_section(rows: Iterable[tuple]) -> dict[int, Counter]:
 
 def tallies_differences() -> list[int]:
     """The sections whose stored tallies differ from a recount of their assignments."""
-    fresh_keys = [f"t_{c}" for c in TALLY_COLUMNS]
-    period_keys = [f"t_{c}" for c in PERIOD_COLUMNS]
+
+    def keys(columns):
+        return [f"t_{c}" for c in columns]
+
     expected = (
-        _per_section(tally_rows().values_list(*fresh_keys, "t_n")),
-        _per_section(period_rows().values_list(*period_keys, "t_n")),
+        _per_section(tally_rows().values_list(*keys(TALLY_COLUMNS), "t_n")),
+        _per_section(tally_rows(agencies=False).values_list(*keys(SECTION_COLUMNS), "t_n")),
+        _per_section(period_rows().values_list(*keys(PERIOD_COLUMNS), "t_n")),
     )
-    stored = (
-        _per_section(AssignmentTally.objects.values_list(*TALLY_COLUMNS, "n").order_by()),
-        _per_section(PeriodReportTally.objects.values_list(*PERIOD_COLUMNS, "n").order_by()),
+    stored = tuple(
+        _per_section(model.objects.values_list(*columns, "n").order_by())
+        for model, columns in (
+            (AssignmentTally, TALLY_COLUMNS),
+            (SectionTally, SECTION_COLUMNS),
+            (PeriodReportTally, PERIOD_COLUMNS),
+        )
     )
     differing = set()
     for want, have in zip(expected, stored, strict=True):
