@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from django.db.models import Case, Count, F, IntegerField, Max, Sum, When
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.urls import reverse
+from django.utils import timezone
 
 from plans.models import (
     Assignment,
@@ -32,7 +33,7 @@ from plans.models import (
 )
 from plans.periods import period_bounds
 from plans.selectors import tasks_due_within
-from plans.staleness import stale_q
+from plans.staleness import stale_q, stale_tally_q
 from plans.timeliness import Timeliness, due_expression, timeliness_case, timeliness_q
 
 GROUPS = [group.value for group in Timeliness]
@@ -174,13 +175,23 @@ def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
         .annotate(row_n=Sum("n"))
     )
     rows.extend((*key, NO_GROUP, None, 0, n, 0) for *key, n in reported)
-    stale = (
-        scope.assignments()
-        .filter(stale_q(scope.as_of))
-        .values_list(*keys)
-        .annotate(row_n=Count("pk"))
-        .order_by()
-    )
+    if scope.as_of >= timezone.localtime().date():
+        # As of today no report is newer than the reading day: the counters' last report
+        # days say it (~290 → ~? ms on a national plan year).
+        stale = (
+            _tallies(scope, model)
+            .filter(stale_tally_q(scope.as_of))
+            .values_list(*tally_keys)
+            .annotate(row_n=Sum("n"))
+        )
+    else:  # a past day: only the reports written by then count
+        stale = (
+            scope.assignments()
+            .filter(stale_q(scope.as_of))
+            .values_list(*keys)
+            .annotate(row_n=Count("pk"))
+            .order_by()
+        )
     rows.extend((*key, NO_GROUP, None, 0, 0, n) for *key, n in stale)
     return rows
 

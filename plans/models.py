@@ -675,6 +675,9 @@ class AssignmentTally(models.Model):
     due_on = models.DateField(_("hạn"), null=True, blank=True)
     # The completion date of done work; none while the work is open.
     done_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    # Work with no due date only: the day of the agency's last progress report, what
+    # "lâu chưa cập nhật" is read from as of today (plans.staleness).
+    last_report_on = models.DateField(_("báo cáo gần nhất"), null=True, blank=True)
     n = models.PositiveIntegerField(_("số phân công"))
 
     class Meta:
@@ -714,6 +717,7 @@ class SectionTally(models.Model):
     year = models.PositiveSmallIntegerField(_("năm"))
     due_on = models.DateField(_("hạn"), null=True, blank=True)
     done_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    last_report_on = models.DateField(_("báo cáo gần nhất"), null=True, blank=True)
     n = models.PositiveIntegerField(_("số phân công"))
 
     class Meta:

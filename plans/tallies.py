@@ -14,9 +14,18 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, When
+from django.db.models import Case, Count, DateField, F, OuterRef, Subquery, When
+from django.db.models.functions import TruncDate
+from django.db.models.lookups import IsNull
 
-from plans.models import Assignment, AssignmentTally, PeriodReportTally, Section, SectionTally
+from plans.models import (
+    Assignment,
+    AssignmentTally,
+    PeriodReportTally,
+    ProgressUpdate,
+    Section,
+    SectionTally,
+)
 from plans.timeliness import due_expression
 
 # Refreshing a whole plan or the whole country: sections per statement pair.
@@ -31,8 +40,17 @@ TALLY_COLUMNS = [
     "role",
     "due_on",
     "done_on",
+    "last_report_on",
 ]
-SECTION_COLUMNS = ["section_id", "plan_id", "province_id", "year", "due_on", "done_on"]
+SECTION_COLUMNS = [
+    "section_id",
+    "plan_id",
+    "province_id",
+    "year",
+    "due_on",
+    "done_on",
+    "last_report_on",
+]
 PERIOD_COLUMNS = [
     "section_id",
     "plan_id",
@@ -69,6 +87,22 @@ def tally_rows(section_ids: list[int] | None = None, *, agencies: bool = True):
         **_keys(),
         "t_due_on": due_expression(),
         "t_done_on": Case(When(status=Assignment.Status.DONE, then=F("completed_on"))),
+        # Only where staleness can apply (no due date): elsewhere it would split the counters.
+        "t_last_report_on": Case(
+            When(
+                IsNull(due_expression(), True),
+                then=TruncDate(
+                    Subquery(
+                        ProgressUpdate.objects.filter(
+                            assignment_id=OuterRef("pk"), kind=ProgressUpdate.Kind.REPORT
+                        )
+                        .order_by("-created_at")
+                        .values("created_at")[:1]
+                    ),
+                ),
+            ),
+            output_field=DateField(),
+        ),
     }
     if not agencies:
         del keys["t_agency_id"], keys["t_role"]
