@@ -160,7 +160,8 @@ def tallies_refresh(*, section_ids: Iterable[int]) -> None:
     ids = sorted({pk for pk in section_ids if pk is not None})
     if not ids:
         return
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: two statements less per progress report.
+    with transaction.atomic(savepoint=False):
         for chunk in _chunks(ids):
             list(
                 Section.objects.filter(pk__in=chunk)
