@@ -61,22 +61,30 @@ class CriterionNode:
         return [lead for task in self.tasks for lead in task.leads]
 
     @property
+    def lead_count(self) -> int:
+        """The lead assignments of the linked tasks: the work the shares are counted on."""
+        return len(self._leads())
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for lead in self._leads() if lead.status == Assignment.Status.DONE)
+
+    @property
+    def confirmed_count(self) -> int:
+        """Completions Sở Nội vụ confirmed (the task list's "Đã xác nhận": done and confirmed)."""
+        return sum(1 for lead in self._leads() if _confirmed(lead))
+
+    @property
     def done_share(self) -> Decimal | None:
         """The share of the lead assignments of the linked tasks reported done (None: no task)."""
-        leads = self._leads()
-        if not leads:
-            return None
-        done = sum(1 for lead in leads if lead.status == Assignment.Status.DONE)
-        return Decimal(done) / len(leads)
+        leads = self.lead_count
+        return Decimal(self.done_count) / leads if leads else None
 
     @property
     def confirmed_share(self) -> Decimal | None:
         """The share of those Sở Nội vụ confirmed."""
-        leads = self._leads()
-        if not leads:
-            return None
-        confirmed = sum(1 for lead in leads if lead.review == Assignment.Review.CONFIRMED)
-        return Decimal(confirmed) / len(leads)
+        leads = self.lead_count
+        return Decimal(self.confirmed_count) / leads if leads else None
 
     @property
     def expected_gain(self) -> Decimal | None:
@@ -86,11 +94,52 @@ class CriterionNode:
             return None
         return (self.lost * self.confirmed_share).quantize(GAIN_PLACES)
 
+    @property
+    def next_change(self) -> Decimal | None:
+        """Points achieved in the next year's result minus this year's (None: either missing)."""
+        if self.achieved is None or self.next_achieved is None:
+            return None
+        return self.next_achieved - self.achieved
+
+
+def _confirmed(lead: Assignment) -> bool:
+    return lead.status == Assignment.Status.DONE and lead.review == Assignment.Review.CONFIRMED
+
 
 def _sort_key(node: CriterionNode):
     # Most points lost first; a missing score after every known one; then the edition's order.
     lost = node.lost
     return (lost is None, -(lost or 0), node.criterion.position, node.criterion.code)
+
+
+def _remedies(*, province_id: int, plan_year: int | None = None) -> Prefetch:
+    """The province's tasks in force (of one plan year, if given) with their lead assignments,
+    to prefetch on criteria as `remedies`: two queries."""
+    leads = (
+        Assignment.objects.filter(role=Assignment.Role.LEAD, unassigned_at__isnull=True)
+        .select_related("agency")
+        .order_by("agency__name")
+    )
+    tasks = Task.objects.filter(plan__province_id=province_id, withdrawn_at__isnull=True)
+    if plan_year is not None:
+        tasks = tasks.filter(plan__year=plan_year)
+    tasks = (
+        tasks.select_related("plan")
+        .prefetch_related(Prefetch("assignments", queryset=leads, to_attr="leads"))
+        .order_by("plan__year", "plan_id", "position")
+    )
+    return Prefetch("tasks", queryset=tasks, to_attr="remedies")
+
+
+def _scores(result_ids) -> dict[int, dict[int, tuple]]:
+    """result id → criterion id → (achieved, maximum): one query for any number of results."""
+    out: dict[int, dict[int, tuple]] = defaultdict(dict)
+    if result_ids:
+        for result_id, criterion_id, achieved, maximum in CriterionScore.objects.filter(
+            result_id__in=result_ids
+        ).values_list("result_id", "criterion_id", "achieved", "maximum"):
+            out[result_id][criterion_id] = (achieved, maximum)
+    return out
 
 
 def criteria_tree(
@@ -101,41 +150,25 @@ def criteria_tree(
     address it and their lead assignments.
 
     Four queries whatever the size of the tree: the criteria, the tasks linked to them, the
-    tasks' lead assignments with their agencies, and the result's scores; a fifth for the next
-    year's scores when `next_result` (the following year's result, same edition) is given.
+    tasks' lead assignments with their agencies, and the scores of the result (and of the next
+    year's, when `next_result`, the following year's result on the same edition, is given).
     """
-    leads = (
-        Assignment.objects.filter(role=Assignment.Role.LEAD, unassigned_at__isnull=True)
-        .select_related("agency")
-        .order_by("agency__name")
-    )
-    tasks = (
-        Task.objects.filter(plan__province_id=province_id, withdrawn_at__isnull=True)
-        .select_related("plan")
-        .prefetch_related(Prefetch("assignments", queryset=leads, to_attr="leads"))
-        .order_by("plan__year", "plan_id", "position")
-    )
     criteria = list(
         Criterion.objects.filter(edition=edition).prefetch_related(
-            Prefetch("tasks", queryset=tasks, to_attr="remedies")
+            _remedies(province_id=province_id)
         )
     )
-    scores = {}
-    if result is not None:
-        scores = {
-            criterion_id: (achieved, maximum)
-            for criterion_id, achieved, maximum in CriterionScore.objects.filter(
-                result=result
-            ).values_list("criterion_id", "achieved", "maximum")
-        }
-    following = {}
-    if next_result is not None:
-        following = {
-            criterion_id: (achieved, maximum)
-            for criterion_id, achieved, maximum in CriterionScore.objects.filter(
-                result=next_result
-            ).values_list("criterion_id", "achieved", "maximum")
-        }
+    results = [r.pk for r in (result, next_result) if r is not None]
+    scores = _scores(results)
+    return _tree(
+        criteria,
+        scores=scores.get(result.pk, {}) if result else {},
+        following=scores.get(next_result.pk, {}) if next_result else {},
+    )
+
+
+def _tree(criteria: list[Criterion], *, scores: dict, following: dict) -> list[CriterionNode]:
+    """Criteria (with their prefetched `remedies`) and their scores as the flat, sorted tree."""
     nodes = {c.pk: CriterionNode(criterion=c, tasks=c.remedies) for c in criteria}
     for pk, (achieved, maximum) in following.items():
         if pk in nodes:
@@ -183,6 +216,7 @@ class AgencyStake:
     lost: Decimal
     criteria: int
     expected_gain: Decimal
+    agency_id: int | None = None
 
 
 def points_at_stake_by_agency(tree: list[CriterionNode]) -> list[AgencyStake]:
@@ -190,31 +224,150 @@ def points_at_stake_by_agency(tree: list[CriterionNode]) -> list[AgencyStake]:
     criteria, and the expected gain (each criterion's lost points times the share of the
     agency's lead assignments on its tasks that Sở Nội vụ confirmed); largest loss first. A
     criterion counts once per agency, and not at all when the agency also addresses one of its
-    ancestors (the ancestor's lost points already include it)."""
+    ancestors (the ancestor's lost points already include it). A criterion several agencies
+    address is counted in full for each of them."""
+    rows = _stakes(tree, lambda lead: (lead.agency_id, lead.agency.name))
+    return sorted(rows, key=lambda row: (-row.lost, row.name))
+
+
+def points_at_stake_total(tree: list[CriterionNode]) -> AgencyStake | None:
+    """The same over all lead agencies together: each criterion once, however many agencies
+    address it (so not the sum of the agencies' rows); None when no task addresses a lost
+    point."""
+    rows = _stakes(tree, lambda lead: (None, ""))
+    return rows[0] if rows else None
+
+
+def _stakes(tree: list[CriterionNode], group) -> list[AgencyStake]:
     by_id = {node.criterion.pk: node for node in tree}
-    leads_by_agency: dict[str, dict[int, list[Assignment]]] = defaultdict(lambda: defaultdict(list))
+    leads_by_group: dict[tuple, dict[int, list[Assignment]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for node in tree:
         if not node.lost:
             continue
         for task in node.tasks:
             for assignment in task.leads:
-                leads_by_agency[assignment.agency.name][node.criterion.pk].append(assignment)
+                leads_by_group[group(assignment)][node.criterion.pk].append(assignment)
     rows = []
-    for name, by_criterion in leads_by_agency.items():
+    for (agency_id, name), by_criterion in leads_by_group.items():
         ids = set(by_criterion)
         kept = [pk for pk in ids if not _has_ancestor_in(by_id, pk, ids)]
         gain = Decimal(0)
         for pk in kept:
             leads = by_criterion[pk]
-            confirmed = sum(1 for a in leads if a.review == Assignment.Review.CONFIRMED)
+            confirmed = sum(1 for a in leads if _confirmed(a))
             gain += by_id[pk].lost * confirmed / len(leads)
         lost = sum((by_id[pk].lost for pk in kept), Decimal(0))
         rows.append(
             AgencyStake(
-                name=name, lost=lost, criteria=len(kept), expected_gain=gain.quantize(GAIN_PLACES)
+                name=name,
+                lost=lost,
+                criteria=len(kept),
+                expected_gain=gain.quantize(GAIN_PLACES),
+                agency_id=agency_id,
             )
         )
-    return sorted(rows, key=lambda row: (-row.lost, row.name))
+    return rows
+
+
+@dataclass
+class IndexStake:
+    """One index on the dashboard of a plan year: the result the year's plans answer (the
+    latest before the plan year), its criteria with the plan year's linked tasks, the points
+    at stake per lead agency, and the next year's result once it is imported."""
+
+    index: Index
+    edition: Edition
+    result: Result
+    following: Result | None
+    tree: list[CriterionNode]
+    agencies: list[AgencyStake]
+    total: AgencyStake | None
+
+    @property
+    def rows(self) -> list[CriterionNode]:
+        """The criteria that lost points or that a task of the plan year addresses."""
+        return [node for node in self.tree if node.lost or node.tasks]
+
+    @property
+    def addressed(self) -> list[CriterionNode]:
+        """The criteria a task of the plan year addresses: the year after's rows."""
+        return [node for node in self.tree if node.tasks]
+
+
+def points_at_stake(
+    *, province_id: int, plan_year: int, index_code: str | None = None
+) -> list[IndexStake]:
+    """For the dashboard of a province and a plan year, per index (or the one index asked for)
+    with a result before the plan year: the nodes of `criteria_tree` restricted to the plan
+    year's tasks, the agencies' stakes and the total (`points_at_stake_by_agency`,
+    `points_at_stake_total`), and the following year's result on the same edition.
+
+    Six queries whatever the number of indices, criteria and tasks: the results, the editions,
+    the criteria, their tasks, the tasks' leads, the scores; one when no result is imported.
+    """
+    results = Result.objects.filter(province_id=province_id, year__lte=plan_year)
+    if index_code:
+        results = results.filter(index__code=index_code)
+    results = list(results.select_related("index").order_by("index_id", "year"))
+    if not results:
+        return []
+    editions = list(Edition.objects.filter(index_id__in={r.index_id for r in results}))
+    by_index: dict[int, list[Result]] = defaultdict(list)
+    for result in results:
+        by_index[result.index_id].append(result)
+    chosen = []
+    for index_id, own in by_index.items():
+        before = [r for r in own if r.year < plan_year]
+        edition = _edition_for(editions, index_id, before[-1].year) if before else None
+        if edition is None:
+            continue
+        result = before[-1]
+        following = next((r for r in own if r.year == result.year + 1), None)
+        if following and _edition_for(editions, index_id, following.year) != edition:
+            following = None
+        chosen.append((result, edition, following))
+    if not chosen:
+        return []
+    criteria = Criterion.objects.filter(edition__in=[e for _, e, _ in chosen]).prefetch_related(
+        _remedies(province_id=province_id, plan_year=plan_year)
+    )
+    of_edition: dict[int, list[Criterion]] = defaultdict(list)
+    for criterion in criteria:
+        of_edition[criterion.edition_id].append(criterion)
+    scores = _scores([r.pk for result, _, following in chosen for r in (result, following) if r])
+    stakes = []
+    for result, edition, following in chosen:
+        tree = _tree(
+            of_edition[edition.pk],
+            scores=scores.get(result.pk, {}),
+            following=scores.get(following.pk, {}) if following else {},
+        )
+        stakes.append(
+            IndexStake(
+                index=result.index,
+                edition=edition,
+                result=result,
+                following=following,
+                tree=tree,
+                agencies=points_at_stake_by_agency(tree),
+                total=points_at_stake_total(tree),
+            )
+        )
+    return stakes
+
+
+def _edition_for(editions: list[Edition], index_id: int, year: int) -> Edition | None:
+    """`Index.edition_for` over editions already read."""
+    valid = [
+        e
+        for e in editions
+        if e.index_id == index_id
+        and e.first_year <= year
+        and (e.last_year is None or e.last_year >= year)
+    ]
+    return max(valid, key=lambda e: e.first_year, default=None)
 
 
 def _has_ancestor_in(by_id: dict, pk: int, ids: set[int]) -> bool:

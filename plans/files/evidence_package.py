@@ -9,15 +9,22 @@ assignment confirmed by Sở Nội vụ has "da-xac-nhan" in its folder's name a
 the workbook; a completion not yet confirmed is included and said so.
 
 Three queries whatever the size: the links, the assignments with their agencies, the evidence.
-The files are read from storage one by one and streamed into the zip.
+The zip is written to a temporary file, each evidence file copied into it from storage in
+chunks and the index workbook saved beside it on disk, so the worker's memory stays flat
+whatever the package's size (a province-year may hold gigabytes of scans).
 """
 
 from __future__ import annotations
 
-import io
+import os
+import shutil
+import tempfile
+import time
 import zipfile
 from collections import defaultdict
+from pathlib import Path
 
+from django.conf import settings
 from openpyxl import Workbook
 
 from parindex.core.text import fold
@@ -44,8 +51,29 @@ def _slug(text: str, limit: int = 40) -> str:
     return "-".join(part for part in out.split("-") if part)[:limit] or "x"
 
 
-def evidence_package_zip(*, province_ids, index, year: int) -> bytes:
-    """The zip's bytes (see the module's docstring)."""
+# What is read from storage (and written to the zip) at a time.
+CHUNK = 1024 * 1024
+
+
+def evidence_package_build(*, province_ids, index, year: int) -> Path:
+    """The zip (see the module's docstring) as a new temporary file, for the caller to move
+    or delete; nothing is left behind when the build fails."""
+    handle, name = tempfile.mkstemp(
+        prefix="evidence-package-", suffix=".zip", dir=settings.FILE_UPLOAD_TEMP_DIR
+    )
+    path = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            evidence_package_write(province_ids=province_ids, index=index, year=year, out=out)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def evidence_package_write(*, province_ids, index, year: int, out) -> None:
+    """Write the zip to `out`, a binary file open for writing (seekable: the sizes of each
+    stored file are written back into its header)."""
     links = (
         Task.criteria.through.objects.filter(
             task__plan__province_id__in=province_ids,
@@ -80,11 +108,10 @@ def evidence_package_zip(*, province_ids, index, year: int) -> bytes:
     statuses = {value: str(label) for value, label in Assignment.Status.choices}
     reviews = {value: str(label) for value, label in Assignment.Review.choices}
 
-    buffer = io.BytesIO()
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Danh mục")
     sheet.append(HEADER)
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         written: set[str] = set()
         for link in links:
             criterion, task = link.criterion, link.task
@@ -107,10 +134,7 @@ def evidence_package_zip(*, province_ids, index, year: int) -> bytes:
                             path = f"{where}/{number}-{name}"
                             number += 1
                         written.add(path)
-                        # Stored as they are: scans and PDFs are compressed already, and
-                        # deflating them again cost most of the build's time.
-                        with evidence.file.open("rb") as stored:
-                            archive.writestr(path, stored.read(), zipfile.ZIP_STORED)
+                        _copy_into(archive, path, evidence)
                         paths.append(path)
                 sheet.append(
                     [
@@ -126,7 +150,23 @@ def evidence_package_zip(*, province_ids, index, year: int) -> bytes:
                         "\n".join(paths) if paths else ("(chưa có tệp)" if done else ""),
                     ]
                 )
-        workbook = io.BytesIO()
-        book.save(workbook)
-        archive.writestr(INDEX_NAME, workbook.getvalue())
-    return buffer.getvalue()
+        with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as folder:
+            workbook = Path(folder) / INDEX_NAME
+            book.save(workbook)
+            archive.write(workbook, INDEX_NAME)
+
+
+def _copy_into(archive: zipfile.ZipFile, path: str, evidence: Evidence) -> None:
+    """One evidence file copied from storage into the zip a chunk at a time. Stored as it is:
+    scans and PDFs are compressed already, and deflating them again cost most of the build's
+    time."""
+    entry = zipfile.ZipInfo(path, date_time=time.localtime()[:6])
+    entry.compress_type = zipfile.ZIP_STORED
+    entry.external_attr = 0o600 << 16  # as ZipFile.writestr gives a file
+    # A file over 2 GiB needs its zip64 header before its size is known.
+    large = (evidence.size or 0) > 2**31 - 1
+    with (
+        evidence.file.open("rb") as stored,
+        archive.open(entry, "w", force_zip64=large) as target,
+    ):
+        shutil.copyfileobj(stored, target, CHUNK)

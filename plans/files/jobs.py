@@ -30,7 +30,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
@@ -183,10 +183,13 @@ def file_job_run(job: FileJob) -> FileJob:
         logger.exception("file job %s (%s, %s) failed", job.pk, job.kind, job.params)
         _finish(job, status=FileJob.Status.FAILED, error=BROKEN)
     else:
-        job.file.save(built.name, ContentFile(built.content), save=False)
+        try:
+            job.size = _store(job, built)
+        finally:
+            if built.path is not None:
+                built.path.unlink(missing_ok=True)  # moved into the storage, or not wanted
         job.file_name = built.name
         job.content_type = built.content_type
-        job.size = len(built.content)
         if not _finish(job, status=FileJob.Status.DONE):
             job.file.delete(save=False)  # another run has the job now; keep no stray file
     seconds = (timezone.now() - started).total_seconds()
@@ -200,6 +203,25 @@ def file_job_run(job: FileJob) -> FileJob:
         job.file_name or job.error,
     )
     return job
+
+
+class _TemporaryBuiltFile(File):
+    """A built file on disk, offered to the storage as an upload's temporary file: the file
+    system storage moves it in place (no copy), another storage reads it in chunks."""
+
+    def temporary_file_path(self) -> str:
+        return self.name
+
+
+def _store(job: FileJob, built) -> int:
+    """Save the built file as the job's file: its size in bytes."""
+    if built.path is None:
+        job.file.save(built.name, ContentFile(built.content), save=False)
+        return len(built.content)
+    size = built.path.stat().st_size
+    with open(built.path, "rb") as handle:
+        job.file.save(built.name, _TemporaryBuiltFile(handle, name=str(built.path)), save=False)
+    return size
 
 
 def _finish(job: FileJob, *, status: str, error: str = "") -> bool:

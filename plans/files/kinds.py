@@ -5,7 +5,8 @@ frozen dataclass, stored as JSON on the job and read back into the dataclass), a
 who may ask (PermissionDenied, Http404 or FileRequestInvalid: the 403/404/400 answered when
 the file is asked for, and checked again when it is built, since roles change in between) and
 `render`, which builds the file as the requester sees the data: `BuiltFile(name,
-content_type, content)`.
+content_type, content)`, or, for a file too large to hold in memory, `BuiltFile(name,
+content_type, path=...)`: a temporary file the job's storage takes over.
 
     ReportKind       the periodic report of a plan or a province's plans (.xlsx or .docx)
     TaskExportKind   the task list, with the list's filters (.xlsx)
@@ -17,6 +18,7 @@ import dataclasses
 import datetime
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from django.core.exceptions import PermissionDenied
@@ -29,7 +31,7 @@ from agencies.roles import can_see_dashboard, dashboard_provinces, predecessor_i
 from parindex.core.text import fold
 from parindex.indices.models import Index
 from plans.files.documents import document_fields_error
-from plans.files.evidence_package import evidence_package_zip
+from plans.files.evidence_package import evidence_package_build
 from plans.files.export import assignments_export_xlsx, plan_export_xlsx
 from plans.files.reports import ReportDocument, report_docx, report_subject, report_xlsx
 from plans.filters import assignments_filtered
@@ -50,7 +52,10 @@ class FileRequestInvalid(Exception):
 class BuiltFile:
     name: str
     content_type: str
-    content: bytes
+    content: bytes = b""
+    # A temporary file holding the content instead (the evidence package): moved into the
+    # job's storage, or deleted, by whoever stores the job (plans.files.jobs).
+    path: Path | None = None
 
 
 def file_name_part(text: str) -> str:
@@ -288,12 +293,12 @@ class EvidencePackageKind(FileKind):
     def render(self, *, user, params: EvidencePackageParams, today) -> BuiltFile:
         province, index = self._subject(user=user, params=params)
         province_ids = {province.pk} | predecessor_ids(Province, province.pk, link="merged_into")
-        content = evidence_package_zip(province_ids=province_ids, index=index, year=params.year)
+        path = evidence_package_build(province_ids=province_ids, index=index, year=params.year)
         name = (
             f"tai-lieu-kiem-chung-{file_name_part(index.name)}-{params.year}-"
             f"{file_name_part(province.name)}.zip"
         )
-        return BuiltFile(name, ZIP, content)
+        return BuiltFile(name, ZIP, path=path)
 
     def title(self, params: EvidencePackageParams) -> str:
         return f"Hồ sơ tài liệu kiểm chứng {params.index} năm {params.year} (.zip)"

@@ -14,6 +14,7 @@ from agencies.roles import (
     dashboard_provinces,
     is_administrator,
 )
+from plans.criteria.selectors import points_at_stake
 from plans.dashboard import (
     DashboardScope,
     dashboard_by_agency,
@@ -76,6 +77,12 @@ def dashboard(request):
         "deadlines": dashboard_deadlines(scope),
         "period_label": period_label(scope.period),
         "stale_days": settings.PARINDEX_STALE_DAYS,
+        # A province's plan year: the points its plans may win back (none for the country).
+        "at_stake": points_at_stake(
+            province_id=province.pk, plan_year=scope.year, index_code=scope.index
+        )
+        if province and scope.year
+        else None,
         # A province's report covers the plans of its period's year (plans.files.reports): it
         # is offered only when that is the plan year shown.
         "report_subject": f"plan-{scope.plan_id}"

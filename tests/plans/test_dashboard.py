@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from parindex.indices.models import Criterion
 from plans.models import Assignment, ProgressUpdate
 from tests.conftest import agency
 from tests.factories import day, make_assignment, make_plan, make_task
@@ -124,10 +125,15 @@ def test_who_may_open_the_dashboard(
 def test_dashboard_makes_a_fixed_number_of_queries(
     client, reviewer, bac_kan, province, extra, django_assert_max_num_queries
 ):
+    # Linked to the SIPAS criteria, so the points at stake read the tasks' leads too.
+    criteria = list(
+        Criterion.objects.filter(edition__index__code="SIPAS", edition__first_year=2017)
+    )
     for i in range(extra):
+        task = make_task(province["plan"], number=f"x{i}", due_on=day("01/05/2024"))
+        task.criteria.add(criteria[i % len(criteria)])
         make_assignment(
-            make_task(province["plan"], number=f"x{i}", due_on=day("01/05/2024")),
-            bac_kan.agencies.exclude(name__in=["Sở Tư pháp", "Sở Tài chính"])[i % 15],
+            task, bac_kan.agencies.exclude(name__in=["Sở Tư pháp", "Sở Tài chính"])[i % 15]
         )
     client.force_login(reviewer)
     # session, user, membership, agency, merged provinces, form (provinces, latest year, plan
@@ -135,7 +141,10 @@ def test_dashboard_makes_a_fixed_number_of_queries(
     # totals, plans, sections, indices, completions per month and agencies, the period's
     # reported counters, the stale open assignments, with the sections' labels and the plans'
     # indices; the agencies' last updates; upcoming, overdue.
-    with django_assert_max_num_queries(18):
+    # Points at stake (plans.criteria.selectors.points_at_stake): the results before the plan
+    # year, their editions, the editions' criteria, the plan year's tasks linked to them, the
+    # tasks' leads, the scores.
+    with django_assert_max_num_queries(18 + 6):
         client.get(
             reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
         )

@@ -3,9 +3,13 @@ worker, downloaded, opened: one folder per criterion code with the evidence of t
 reported done (marked when confirmed), and the index workbook."""
 
 import datetime
+import gc
+import hashlib
 import io
 import json
+import os
 import time
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -15,9 +19,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from parindex.indices.models import Criterion, Result
+from plans.files.jobs import file_job_run
 from plans.models import Assignment, FileJob, Plan
 from plans.services import assignment_record_progress, assignment_review
+from tests.conftest import agency
 from tests.downloads import fetch_file
+from tests.factories import make_assignment, make_plan, make_task
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +124,76 @@ def test_the_index_page_offers_the_package_to_those_who_see_the_dashboard(
     client.force_login(other_reviewer)
     assert client.post(url).status_code == 404
     assert FileJob.objects.count() == 1
+
+
+def test_the_package_is_written_to_disk_with_flat_memory_and_no_file_left_behind(
+    bac_kan, settings, tmp_path, reviewer, staff_tuphap
+):
+    """20 files of 5 MB: the zip holds each byte for byte, the index workbook lists them, the
+    build's peak of Python memory stays far under their 100 MB, and the temporary zip is moved
+    into the job's storage (nothing left in the temporary folder)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
+    settings.PARINDEX_UPLOAD_MAX_BYTES = max(settings.PARINDEX_UPLOAD_MAX_BYTES, 6 * 2**20)
+    edition = Result.objects.get(province=bac_kan, index__code="PAPI", year=2016)
+    edition = edition.scores.first().criterion.edition
+    one = Criterion.objects.get(edition=edition, code="1")
+    plan = make_plan(bac_kan, number="22/KH-UBND", year=2018)
+    tuphap = agency(bac_kan, "Sở Tư pháp")
+    contents = {}
+    for t in range(4):
+        task = make_task(plan, number=f"1.{t + 1}")
+        task.criteria.add(one)
+        assignment = make_assignment(task, tuphap)
+        files = []
+        for f in range(5):
+            data = PDF + os.urandom(5 * 2**20)
+            name = f"bang-chung-{t}-{f}.pdf"
+            contents[f"nv-1-{t + 1}-so-tu-phap/{name}"] = hashlib.sha256(data).hexdigest()
+            files.append(SimpleUploadedFile(name, data, content_type="application/pdf"))
+        assignment_record_progress(
+            assignment=assignment,
+            author=staff_tuphap,
+            status=Assignment.Status.DONE,
+            completed_on=datetime.date(2018, 6, 30),
+            files=files,
+        )
+        del files
+    job = FileJob.objects.create(
+        kind=FileJob.Kind.EVIDENCE_PACKAGE,
+        params={"province_id": bac_kan.pk, "index": "PAPI", "year": 2018},
+        requested_by=reviewer,
+        status=FileJob.Status.RUNNING,
+        task_result_id="measured",
+    )
+    gc.collect()
+    tracemalloc.start()
+    try:
+        file_job_run(job)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    job.refresh_from_db()
+    assert job.status == FileJob.Status.DONE, job.error
+    total = 20 * 5 * 2**20
+    print(f"evidence package of {total / 2**20:.0f} MB: peak {peak / 2**20:.1f} MB")
+    assert peak < total / 10
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert job.size == job.file.size > total
+    with job.file.open("rb") as stored, zipfile.ZipFile(stored) as archive:
+        folder = "1-tham-gia-cua-nguoi-dan-o-cap-co-so/"
+        found = {
+            name.removeprefix(folder): hashlib.sha256(archive.read(name)).hexdigest()
+            for name in archive.namelist()
+            if name != "danh-muc-tai-lieu-kiem-chung.xlsx"
+        }
+        assert found == contents
+        assert all(i.compress_type == zipfile.ZIP_STORED for i in archive.infolist()[:-1])
+        sheet = openpyxl.load_workbook(
+            io.BytesIO(archive.read("danh-muc-tai-lieu-kiem-chung.xlsx"))
+        ).active
+        listed = [row[9] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        assert sorted(p for cell in listed for p in cell.splitlines()) == sorted(
+            folder + name for name in contents
+        )
