@@ -30,6 +30,8 @@ from plans.timeliness import due_expression
 
 # Refreshing a whole plan or the whole country: sections per statement pair.
 CHUNK = 2000
+# Sections compared at a time by the recount (a national section: ~350 assignments).
+COMPARED = 200
 
 TALLY_COLUMNS = [
     "section_id",
@@ -139,9 +141,9 @@ def _insert_select(model, columns: list[str], queryset) -> None:
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {aliases} FROM ({sql}) s", params)
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+def _chunks(ids: list[int], size: int = CHUNK) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _insert_all(section_ids: list[int]) -> None:
@@ -202,27 +204,35 @@ def _per_section(rows: Iterable[tuple]) -> dict[int, Counter]:
 
 
 def tallies_differences() -> list[int]:
-    """The sections whose stored tallies differ from a recount of their assignments."""
+    """The sections whose stored tallies differ from a recount of their assignments, compared
+    a few hundred sections at a time (the whole country at once held ~1.9 GB)."""
 
     def keys(columns):
         return [f"t_{c}" for c in columns]
 
-    expected = (
-        _per_section(tally_rows().values_list(*keys(TALLY_COLUMNS), "t_n")),
-        _per_section(tally_rows(agencies=False).values_list(*keys(SECTION_COLUMNS), "t_n")),
-        _per_section(period_rows().values_list(*keys(PERIOD_COLUMNS), "t_n")),
-    )
-    stored = tuple(
-        _per_section(model.objects.values_list(*columns, "n").order_by())
-        for model, columns in (
-            (AssignmentTally, TALLY_COLUMNS),
-            (SectionTally, SECTION_COLUMNS),
-            (PeriodReportTally, PERIOD_COLUMNS),
-        )
-    )
+    ids = list(Section.objects.order_by("pk").values_list("pk", flat=True))
     differing = set()
-    for want, have in zip(expected, stored, strict=True):
-        for section_id in want.keys() | have.keys():
-            if want.get(section_id, Counter()) != have.get(section_id, Counter()):
-                differing.add(section_id)
+    for chunk in _chunks(ids, COMPARED):
+        expected = (
+            _per_section(tally_rows(chunk).values_list(*keys(TALLY_COLUMNS), "t_n")),
+            _per_section(
+                tally_rows(chunk, agencies=False).values_list(*keys(SECTION_COLUMNS), "t_n")
+            ),
+            _per_section(period_rows(chunk).values_list(*keys(PERIOD_COLUMNS), "t_n")),
+        )
+        stored = tuple(
+            _per_section(
+                model.objects.filter(section_id__in=chunk).values_list(*columns, "n").order_by()
+            )
+            for model, columns in (
+                (AssignmentTally, TALLY_COLUMNS),
+                (SectionTally, SECTION_COLUMNS),
+                (PeriodReportTally, PERIOD_COLUMNS),
+            )
+        )
+        for want, have in zip(expected, stored, strict=True):
+            for section_id in want.keys() | have.keys():
+                if want.get(section_id, Counter()) != have.get(section_id, Counter()):
+                    differing.add(section_id)
+    # Rows of a section deleted meanwhile are gone with it (CASCADE): nothing else to compare.
     return sorted(differing)
