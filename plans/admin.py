@@ -18,6 +18,7 @@ from plans.models import (
     Section,
     Task,
 )
+from plans.tallies import tallies_refresh
 
 # How a row reaches the progress reported under it, for the refusal below.
 _UPDATES_UNDER = {
@@ -78,6 +79,49 @@ class TaskInline(admin.TabularInline):
         return super().get_queryset(request).select_related("section")
 
 
+# How a row reaches the sections whose dashboard counters it is part of.
+_SECTION_OF = {
+    Plan: "sections__pk",
+    Section: "pk",
+    Task: "section_id",
+    Assignment: "task__section_id",
+}
+
+
+def _sections_of(model, pk) -> set[int]:
+    if pk is None:
+        return set()
+    return set(model.objects.filter(pk=pk).values_list(_SECTION_OF[model], flat=True)) - {None}
+
+
+class RefreshesTallies:
+    """An admin edit or delete changes what the dashboard counts (a status, a due date, a
+    withdrawal, a task moved to another section): the sections it touched, before and after,
+    are recounted (`plans.tallies`) in the admin's own transaction."""
+
+    def save_model(self, request, obj, form, change):
+        request._tally_sections = _sections_of(type(obj), obj.pk)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        before = getattr(request, "_tally_sections", set())
+        tallies_refresh(section_ids=before | _sections_of(type(obj), obj.pk))
+
+    def delete_model(self, request, obj):
+        sections = _sections_of(type(obj), obj.pk)
+        super().delete_model(request, obj)
+        tallies_refresh(section_ids=sections)
+
+    def delete_queryset(self, request, queryset):
+        sections = set(queryset.values_list(_SECTION_OF[queryset.model], flat=True).order_by()) - {
+            None
+        }
+        super().delete_queryset(request, queryset)
+        tallies_refresh(section_ids=sections)
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """An admin page that lists and shows rows, and never adds, changes or deletes one."""
 
@@ -92,7 +136,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Plan)
-class PlanAdmin(AuditedAdmin, admin.ModelAdmin):
+class PlanAdmin(RefreshesTallies, AuditedAdmin, admin.ModelAdmin):
     list_display = ["number", "year", "province", "title", "issued_on", "base_year", "target_year"]
     list_filter = ["year", "indices", "province"]
     search_fields = ["number", "title", "province__name"]
@@ -103,7 +147,7 @@ class PlanAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(AuditedAdmin, admin.ModelAdmin):
+class SectionAdmin(RefreshesTallies, AuditedAdmin, admin.ModelAdmin):
     list_display = ["__str__", "plan", "annex", "sheet", "position"]
     list_filter = ["plan__year"]
     search_fields = ["title", "number", "plan__number"]
@@ -123,7 +167,7 @@ class AssignmentInline(LabelledChoicesMixin, admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(AuditedAdmin, admin.ModelAdmin):
+class TaskAdmin(RefreshesTallies, AuditedAdmin, admin.ModelAdmin):
     list_display = [
         "number",
         "description_short",
@@ -163,7 +207,7 @@ class ProgressUpdateInline(admin.TabularInline):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(LabelledChoicesMixin, AuditedAdmin, admin.ModelAdmin):
+class AssignmentAdmin(RefreshesTallies, LabelledChoicesMixin, AuditedAdmin, admin.ModelAdmin):
     list_display = ["task", "agency", "role", "status", "completed_on", "review", "updated_at"]
     list_filter = ["role", "status", "review", "task__plan__year"]
     search_fields = ["task__description", "task__number", "agency__name"]

@@ -6,29 +6,40 @@ fixed number of queries, and every count has the task-list parameters that show 
 rows (`DashboardScope.link`).
 
 The totals and the tables per plan, section, province and index (and, for a province, per
-agency) come from ONE grouped pass over the scope's assignments (`dashboard_tables`): counts
-per (section[, agency, role], group, reported or not), rolled up in Python. A national plan
-year is ~176,000 assignments; three separate conditional aggregations took ~480 ms each, the
-single pass ~250 ms (see README, Performance).
+agency) come from the counters kept by `plans.tallies` (`dashboard_tables`): counts per
+(section[, agency, role], group, month), the period's reported ones and the stale ones, rolled
+up in Python. The counters replace a grouped pass over every assignment of the scope on every
+request (~880 ms for a national plan year of ~176,000 assignments; see README, Performance);
+that pass is still the recount they are checked against (`plans.tallies.tally_rows`).
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlencode
 
-from django.db import connection
-from django.db.models import Case, F, IntegerField, Max, When
+from django.db.models import Case, Count, F, IntegerField, Max, Sum, When
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.urls import reverse
+from django.utils import timezone
 
-from plans.models import Assignment, Plan, ProgressUpdate, Section
+from plans.models import (
+    Assignment,
+    AssignmentTally,
+    PeriodReportTally,
+    Plan,
+    Section,
+    SectionTally,
+)
 from plans.periods import period_bounds
 from plans.selectors import tasks_due_within
-from plans.staleness import stale_q
+from plans.staleness import stale_q, stale_tally_q
 from plans.timeliness import Timeliness, due_expression, timeliness_case, timeliness_q
 
 GROUPS = [group.value for group in Timeliness]
+# The group under which the reported and stale rows of `_grouped_counts` add no assignments.
+NO_GROUP = Timeliness.NO_DEADLINE.value
 
 
 @dataclass
@@ -106,64 +117,84 @@ def _with_links(scope: DashboardScope, row: dict, **params) -> dict:
     return row
 
 
-def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
-    """(each key's value, group, month completed within the period's window as yyyymm or None,
-    assignments, of which reported in the period, of which "lâu chưa cập nhật"), grouped by
-    all of them, in one query.
+def _tallies(scope: DashboardScope, model):
+    """The scope's rows of a tally table (`plans.tallies`)."""
+    rows = model.objects.all()
+    if scope.year:
+        rows = rows.filter(year=scope.year)
+    if scope.province_id:
+        rows = rows.filter(province_id=scope.province_id)
+    if scope.plan_id:
+        rows = rows.filter(plan_id=scope.plan_id)
+    if scope.index:
+        rows = rows.filter(plan__indices__code=scope.index)
+    return rows.order_by()
 
-    The period's reports are a hash-joined set of assignment ids rather than an EXISTS per row:
-    on a national plan year that is 176,514 index probes (~600 ms) against one scan of the
-    period's entries in `update_period_idx` (~150 ms), measured with EXPLAIN ANALYZE. The groups
-    still come from `timeliness_case`, the one definition of the rules; the SQL around it only
-    joins and counts. The stale flag (`plans.staleness.stale_q`) is summed, not grouped by, so
-    it adds no rows; its EXISTS probe runs only for the open rows without a due date (the
-    CASE's earlier conditions fail first for the others).
+
+# A key of the assignments' rows and the same key in the tallies.
+_TALLY_KEY = {"task__section_id": "section_id"}
+
+
+def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
+    """Rows of (each key's value, group, month completed within the period's window as yyyymm
+    or None, assignments, of which reported in the period, of which "lâu chưa cập nhật"),
+    in three queries whatever the size of the scope.
+
+    The assignments per group and month come from `AssignmentTally` (the counters kept by
+    `plans.tallies`): the groups from `timeliness_case` applied to each counter's due and
+    completion dates as of the reading day, the one definition of the rules. Being reported
+    in the period and being stale are not per group ("chưa báo cáo" is a row's assignments
+    minus its reported ones), so they come as rows of their own with no assignments, under
+    a group they add nothing to: the reported ones from `PeriodReportTally`, the stale ones
+    from the scope's open assignments without a due date (`plans.staleness.stale_q`, which
+    depends on the reading day and on the last report, so it is not counted ahead).
     """
-    names = [f"row_key{n}" for n in range(len(keys))]
-    rows = (
-        scope.assignments()
+    tally_keys = [_TALLY_KEY.get(key, key) for key in keys]
+    # Per section only (the national view): the smaller counters without the agencies.
+    model = SectionTally if tally_keys == ["section_id"] else AssignmentTally
+    counts = (
+        _tallies(scope, model)
         .annotate(
-            row_id=F("pk"),
-            **{name: F(key) for name, key in zip(names, keys, strict=True)},
-            row_group=timeliness_case(scope.as_of),
+            row_group=timeliness_case(scope.as_of, due=F("due_on"), done_on="done_on"),
             row_month=Case(
                 When(
-                    status=Assignment.Status.DONE,
-                    completed_on__gte=scope.period_start,
-                    completed_on__lte=scope.as_of,
-                    then=ExtractYear("completed_on") * 100 + ExtractMonth("completed_on"),
+                    done_on__gte=scope.period_start,
+                    done_on__lte=scope.as_of,
+                    then=ExtractYear("done_on") * 100 + ExtractMonth("done_on"),
                 ),
                 output_field=IntegerField(),
             ),
-            row_stale=Case(
-                When(stale_q(scope.as_of), then=1), default=0, output_field=IntegerField()
-            ),
         )
-        .values("row_id", *names, "row_group", "row_month", "row_stale")
-        .order_by()
+        .values_list(*tally_keys, "row_group", "row_month")
+        .annotate(row_n=Sum("n"))
     )
-    reported = ProgressUpdate.objects.filter(period=scope.period)
-    if scope.province_id:
-        # A province's reports are a few percent of the period's: reach them from its own
-        # assignments (~300 → ~90 ms); the whole country reads the period's entries at once.
-        reported = reported.filter(assignment_id__in=scope.assignments().values("pk"))
+    rows = [(*row, 0, 0) for row in counts]
     reported = (
-        reported.annotate(reported_id=F("assignment_id"))
-        .values("reported_id")
-        .distinct()
-        .order_by()
+        _tallies(scope, PeriodReportTally)
+        .filter(period=scope.period)
+        .values_list(*tally_keys)
+        .annotate(row_n=Sum("n"))
     )
-    rows_sql, rows_params = rows.query.sql_with_params()
-    reported_sql, reported_params = reported.query.sql_with_params()
-    columns = ", ".join(f"a.{name}" for name in [*names, "row_group", "row_month"])
-    sql = (
-        f"SELECT {columns}, COUNT(*), COUNT(r.reported_id), SUM(a.row_stale) "
-        f"FROM ({rows_sql}) a LEFT JOIN ({reported_sql}) r ON r.reported_id = a.row_id "
-        f"GROUP BY {columns}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*rows_params, *reported_params))
-        return cursor.fetchall()
+    rows.extend((*key, NO_GROUP, None, 0, n, 0) for *key, n in reported)
+    if scope.as_of >= timezone.localtime().date():
+        # As of today no report is newer than the reading day: the counters' last report
+        # days say it (~290 → ~? ms on a national plan year).
+        stale = (
+            _tallies(scope, model)
+            .filter(stale_tally_q(scope.as_of))
+            .values_list(*tally_keys)
+            .annotate(row_n=Sum("n"))
+        )
+    else:  # a past day: only the reports written by then count
+        stale = (
+            scope.assignments()
+            .filter(stale_q(scope.as_of))
+            .values_list(*keys)
+            .annotate(row_n=Count("pk"))
+            .order_by()
+        )
+    rows.extend((*key, NO_GROUP, None, 0, 0, n) for *key, n in stale)
+    return rows
 
 
 def _empty_row(**fields) -> dict:
@@ -199,12 +230,21 @@ def dashboard_totals(scope: DashboardScope) -> dict:
 @dataclass
 class DashboardTables:
     totals: dict
-    by_plan: list[dict]
-    by_section: list[dict]
     by_province: list[dict]
     by_index: list[dict]
     completions: list[dict]  # per month within the period's window, for the chart
     by_agency: list[dict]  # only when asked for (a province's view): see `dashboard_by_agency`
+    # Builds the rows per plan and per section when they are read: the national view shows
+    # neither, and their ~700 rows of links were a third of its time.
+    _table: Callable[[str], list[dict]] = field(repr=False)
+
+    @cached_property
+    def by_plan(self) -> list[dict]:
+        return self._table("plan")
+
+    @cached_property
+    def by_section(self) -> list[dict]:
+        return self._table("section")
 
 
 AGENCY_KEYS = ("agency_id", "agency__name", "role")
@@ -212,15 +252,13 @@ AGENCY_KEYS = ("agency_id", "agency__name", "role")
 
 def dashboard_tables(scope: DashboardScope, *, agencies: bool = False) -> DashboardTables:
     """The totals, the rows per plan, section, province and index, the completions per month
-    and, with `agencies`, the rows per agency, in three queries whatever the size (four with
-    the agencies' last updates): the grouped pass, the sections' plans and provinces, the
-    plans' indices.
+    and, with `agencies`, the rows per agency, in five queries whatever the size (six with
+    the agencies' last updates): the three of `_grouped_counts`, the sections' plans and
+    provinces, the plans' indices.
 
-    With `agencies` the one grouped pass is keyed by section AND agency and role (~5,600 rows
-    for a province-year of 8,761 assignments on the national dataset) and folded both ways
-    here in Python (15 ms under cProfile), instead of a second pass over the same assignments
-    (~45 ms). The national view never asks for it: every agency times every section would not
-    fold cheaply.
+    With `agencies` the counts are keyed by section AND agency and role and folded both ways
+    here in Python, instead of a second read of the same counters. The national view never
+    asks for it: every agency times every section would not fold cheaply.
     """
     counts: dict[tuple, list[int]] = {}  # (section, group, month) → [assignments, reported]
     agency_counts: dict[tuple, list[int]] = {}  # (agency, name, role, group) → the same
@@ -269,8 +307,6 @@ def dashboard_tables(scope: DashboardScope, *, agencies: bool = False) -> Dashbo
 
     return DashboardTables(
         totals=_with_links(scope, totals),
-        by_plan=table("plan"),
-        by_section=table("section"),
         by_province=table("province"),
         by_index=table("index"),
         completions=[
@@ -278,6 +314,7 @@ def dashboard_tables(scope: DashboardScope, *, agencies: bool = False) -> Dashbo
             for month in sorted(months)
         ],
         by_agency=_agency_rows(scope, agency_counts) if agencies else [],
+        _table=table,
     )
 
 

@@ -635,3 +635,142 @@ class FileJob(models.Model):
     @property
     def pending(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class AssignmentTally(models.Model):
+    """How many in-force assignments of a section share an agency, a role, a due date and a
+    completion date: what the dashboard counts, kept by `plans.tallies.tallies_refresh` in the
+    same transaction as every write that changes it, and checked against a recount daily
+    (`manage.py recount_tallies`).
+
+    No timeliness group is stored: the groups depend on the reading day (a past cut-off, or
+    today as days pass), so a row keeps what a group is computed from (`due_on`, `done_on`)
+    and the dashboard applies `plans.timeliness` to it when it reads.
+    """
+
+    section = models.ForeignKey(
+        Section, verbose_name=_("mục"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The section's plan, its province and year, copied so the dashboard filters without joins.
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
+    )
+    province = models.ForeignKey(
+        "agencies.Province",
+        verbose_name=_("tỉnh"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # tally_province_year_idx
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # read through the scope's filters, never by agency alone
+    )
+    role = models.CharField(_("vai trò"), max_length=10, choices=Assignment.Role.choices)
+    # The assignment's own due date (the granted extension, else the task's); none: no deadline.
+    due_on = models.DateField(_("hạn"), null=True, blank=True)
+    # The completion date of done work; none while the work is open.
+    done_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    # Work with no due date only: the day of the agency's last progress report, what
+    # "lâu chưa cập nhật" is read from as of today (plans.staleness).
+    last_report_on = models.DateField(_("báo cáo gần nhất"), null=True, blank=True)
+    n = models.PositiveIntegerField(_("số phân công"))
+
+    class Meta:
+        verbose_name = _("số đếm phân công")
+        verbose_name_plural = _("số đếm phân công")
+        indexes = [
+            # A province's dashboard (province and plan year) and the home page (province).
+            models.Index(fields=["province", "year"], name="tally_province_year_idx"),
+            # The national dashboard: every province's plans of a year.
+            models.Index(fields=["year"], name="tally_year_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section_id} – {self.agency_id} – {self.role}: {self.n}"
+
+
+class SectionTally(models.Model):
+    """`AssignmentTally` without the agency and role: what the totals and the tables per
+    section, plan, province and index read. Per agency, a section's assignments are nearly
+    all distinct (943,745 assignments gave 901,273 agency-level rows on the national dataset);
+    per section they share a due date task by task (a national plan year: ~70,000 rows for
+    ~199,000 assignments)."""
+
+    section = models.ForeignKey(
+        Section, verbose_name=_("mục"), on_delete=models.CASCADE, related_name="+"
+    )
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
+    )
+    province = models.ForeignKey(
+        "agencies.Province",
+        verbose_name=_("tỉnh"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # section_tally_province_idx
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    due_on = models.DateField(_("hạn"), null=True, blank=True)
+    done_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    last_report_on = models.DateField(_("báo cáo gần nhất"), null=True, blank=True)
+    n = models.PositiveIntegerField(_("số phân công"))
+
+    class Meta:
+        verbose_name = _("số đếm phân công theo mục")
+        verbose_name_plural = _("số đếm phân công theo mục")
+        indexes = [
+            # A province's dashboard (province and plan year) and the home page (province).
+            models.Index(fields=["province", "year"], name="section_tally_province_idx"),
+            # The national dashboard: every province's plans of a year.
+            models.Index(fields=["year"], name="section_tally_year_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section_id} – {self.due_on} – {self.done_on}: {self.n}"
+
+
+class PeriodReportTally(models.Model):
+    """How many in-force assignments of a section, agency and role have at least one progress
+    update of a reporting period (the complement of "chưa báo cáo"), kept with
+    `AssignmentTally` by the same refresh."""
+
+    section = models.ForeignKey(
+        Section, verbose_name=_("mục"), on_delete=models.CASCADE, related_name="+"
+    )
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
+    )
+    province = models.ForeignKey(
+        "agencies.Province",
+        verbose_name=_("tỉnh"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # period_tally_period_idx
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    role = models.CharField(_("vai trò"), max_length=10, choices=Assignment.Role.choices)
+    period = models.CharField(_("kỳ báo cáo"), max_length=10)
+    n = models.PositiveIntegerField(_("số phân công đã báo cáo"))
+
+    class Meta:
+        verbose_name = _("số đếm báo cáo theo kỳ")
+        verbose_name_plural = _("số đếm báo cáo theo kỳ")
+        indexes = [
+            # The dashboard's "chưa báo cáo": one period, a plan year, a province or all.
+            models.Index(fields=["period", "year", "province"], name="period_tally_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section_id} – {self.agency_id} – {self.period}: {self.n}"

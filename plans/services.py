@@ -27,6 +27,7 @@ from plans.models import (
     Task,
 )
 from plans.selectors import assignment_awaits_review, with_work_flag
+from plans.tallies import section_ids_of_tasks, tallies_refresh
 
 
 def _upload_path(sha256: str) -> str:
@@ -289,6 +290,7 @@ def assignment_record_progress(
         item.update = update
         item.file.save(item.sha256, item._content, save=False)
         item.save()
+    tallies_refresh(section_ids=[assignment.task.section_id])
     return update
 
 
@@ -332,6 +334,7 @@ def assignment_review(
         version=assignment.version,
     )
     update.save()
+    tallies_refresh(section_ids=[assignment.task.section_id])
     return update
 
 
@@ -349,6 +352,7 @@ def task_restore(*, task: Task, actor) -> bool:
     Task.objects.filter(pk=task.pk).update(withdrawn_at=None)
     current.withdrawn_at = task.withdrawn_at = None
     audit_updates([(before, current)], actor=actor)
+    tallies_refresh(section_ids=[current.section_id])
     return True
 
 
@@ -532,6 +536,7 @@ def agency_settle_as_alias(*, agency: Agency, target: Agency, actor) -> SettleRe
         Assignment.objects.bulk_update(
             changed, ["agency", "role", "source_text", "unassigned_at", "version", "updated_at"]
         )
+        tallies_refresh(section_ids=section_ids_of_tasks(a.task_id for a in own))
         changes += _move_references(unknown, target)
         changes.append(deleted(unknown))
         unknown_name = unknown.name
@@ -698,6 +703,7 @@ def agency_settle_as_collective(
         # department shares): each copies a valid row's role and text to a member checked above,
         # on a task it did not have; the constraints still hold in the database.
         Assignment.objects.bulk_create(new, batch_size=2000)
+        tallies_refresh(section_ids=section_ids_of_tasks(a.task_id for a in own))
         changes += [created(a) for a in new]
         result.created = len(new)
         name = unknown.name
@@ -819,4 +825,5 @@ def deadline_extension_decide(
     if grant:
         moved["extended_to"] = extension.requested_due
     _set_extension_fields(assignment, moved, actor=reviewer)
+    tallies_refresh(section_ids=[assignment.task.section_id])
     return extension

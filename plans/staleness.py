@@ -41,6 +41,13 @@ def stale_window(
     return as_of - datetime.timedelta(days=days - 1), as_of
 
 
+def _running_q(first: datetime.date, plan: str) -> Q:
+    """The plan (reached by the path `plan`) has been running since before `first`."""
+    return Q(**{f"{plan}__issued_on__lt": first}) | Q(
+        **{f"{plan}__issued_on__isnull": True, f"{plan}__created_at__lt": _start_of(first)}
+    )
+
+
 def stale_q(as_of: datetime.date, *, days: int | None = None) -> Q:
     """Assignments flagged "lâu chưa cập nhật" as of `as_of` (a filter on Assignment)."""
     first, last = stale_window(as_of, days)
@@ -50,7 +57,15 @@ def stale_q(as_of: datetime.date, *, days: int | None = None) -> Q:
         created_at__gte=_start_of(first),
         created_at__lt=_start_of(last + datetime.timedelta(days=1)),
     )
-    running = Q(task__plan__issued_on__lt=first) | Q(
-        task__plan__issued_on__isnull=True, task__plan__created_at__lt=_start_of(first)
-    )
+    running = _running_q(first, "task__plan")
     return timeliness_q(Timeliness.NO_DEADLINE, as_of) & running & ~Exists(recent)
+
+
+def stale_tally_q(as_of: datetime.date, *, days: int | None = None) -> Q:
+    """The same flag on the dashboard's counters (plans.tallies), which keep the day of each
+    no-deadline assignment's last report. Exact only when no report can be newer than
+    `as_of`, i.e. when reading as of today; a past day needs `stale_q`."""
+    first, _last = stale_window(as_of, days)
+    not_since = Q(last_report_on__isnull=True) | Q(last_report_on__lt=first)
+    open_work = timeliness_q(Timeliness.NO_DEADLINE, as_of, due="due_on", done_on="done_on")
+    return open_work & _running_q(first, "plan") & not_since

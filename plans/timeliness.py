@@ -80,18 +80,32 @@ def due_expression(prefix: str = ""):
     return Coalesce(F(f"{prefix}extended_to"), F(f"{prefix}task__due_on"))
 
 
-def timeliness_q(group: str, today: datetime.date, *, due=None, soon_days: int | None = None) -> Q:
+def timeliness_q(
+    group: str,
+    today: datetime.date,
+    *,
+    due=None,
+    done_on: str | None = None,
+    soon_days: int | None = None,
+) -> Q:
     """Rows of `group`, for a queryset of assignments (`due`: the due date, a path or an
-    expression; by default the assignment's own, `due_expression()`)."""
+    expression; by default the assignment's own, `due_expression()`). `done_on`: for rows
+    that keep the completion date only when the work is done (`plans.tallies`), that column's
+    name instead of the assignment's status and `completed_on`."""
     soon_days = _soon_days() if soon_days is None else soon_days
     soon = today + datetime.timedelta(days=soon_days)
     due = due_expression() if due is None else due
     due = F(due) if isinstance(due, str) else due
-    done = Q(status=DONE, completed_on__lte=today)
+    if done_on is None:
+        done = Q(status=DONE, completed_on__lte=today)
+        completed = F("completed_on")
+    else:
+        done = Q(**{f"{done_on}__lte": today})
+        completed = F(done_on)
     no_due = Q(IsNull(due, True))
     conditions = {
-        Timeliness.DONE_ON_TIME: done & (no_due | Q(LessThanOrEqual(F("completed_on"), due))),
-        Timeliness.DONE_LATE: done & Q(GreaterThan(F("completed_on"), due)),
+        Timeliness.DONE_ON_TIME: done & (no_due | Q(LessThanOrEqual(completed, due))),
+        Timeliness.DONE_LATE: done & Q(GreaterThan(completed, due)),
         Timeliness.NO_DEADLINE: ~done & no_due,
         Timeliness.OVERDUE: ~done & Q(LessThan(due, today)),
         Timeliness.DUE_SOON: ~done
@@ -102,11 +116,16 @@ def timeliness_q(group: str, today: datetime.date, *, due=None, soon_days: int |
     return conditions[Timeliness(group)]
 
 
-def timeliness_case(today: datetime.date, *, due=None, soon_days: int | None = None) -> Case:
+def timeliness_case(
+    today: datetime.date, *, due=None, done_on: str | None = None, soon_days: int | None = None
+) -> Case:
     """Each row's group as an expression: `.annotate(timeliness=timeliness_case(today))`."""
     return Case(
         *(
-            When(timeliness_q(group, today, due=due, soon_days=soon_days), then=Value(group.value))
+            When(
+                timeliness_q(group, today, due=due, done_on=done_on, soon_days=soon_days),
+                then=Value(group.value),
+            )
             for group in Timeliness
         ),
         output_field=models.CharField(),

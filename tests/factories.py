@@ -3,6 +3,7 @@
 import datetime
 
 from plans.models import Assignment, Plan, Section, Task
+from plans.tallies import tallies_refresh
 
 
 def make_plan(province, *, number="22/KH-UBND", year=2022, **extra) -> Plan:
@@ -30,9 +31,12 @@ def make_task(plan, *, due_on=None, kind=None, number="1", position=None, sectio
 
 def make_assignment(task, agency, *, role=Assignment.Role.LEAD, status=None, completed_on=None):
     status = status or (Assignment.Status.DONE if completed_on else Assignment.Status.NOT_STARTED)
-    return Assignment.objects.create(
+    made = Assignment.objects.create(
         task=task, agency=agency, role=role, status=status, completed_on=completed_on
     )
+    # What the services do after a write: the dashboard's counters follow the new row.
+    tallies_refresh(section_ids=[task.section_id])
+    return made
 
 
 def day(text: str) -> datetime.date:

@@ -40,6 +40,7 @@ from plans.importing.title import TitleDetails, details_from_body, details_from_
 from plans.importing.walk import SheetWalk, walk_sheet
 from plans.importing.workbook import WorkbookError
 from plans.models import ImportRun, Plan
+from plans.tallies import tallies_refresh
 
 
 class ImportRefused(Exception):
@@ -484,6 +485,8 @@ def _save(
         )
     except StalePlan:
         raise ImportRefused(STALE_MESSAGE) from None
+    if not dry_run:  # a dry run is rolled back: nothing to count
+        tallies_refresh(section_ids=plan.sections.values_list("pk", flat=True))
     report.tasks.update(result.counts)
     report.criteria_linked = plan_link_sections(plan)
     report.withdrawn = result.withdrawn

@@ -3,6 +3,7 @@
 import pytest
 
 from plans.models import Assignment, ProgressUpdate
+from plans.tallies import tallies_refresh
 from tests.conftest import agency
 from tests.factories import day, make_assignment, make_plan, make_task
 
@@ -49,6 +50,7 @@ def province(bac_kan):
         ProgressUpdate.objects.create(
             assignment=made[key], status=DONE, period="2024-H1", note="Báo cáo"
         )
+    tallies_refresh(section_ids=[tasks["A"].section_id])  # as the progress service would
     return {"plan": plan, "tp": tp, "tc": tc}
 
 

@@ -137,13 +137,14 @@ def test_dashboard_makes_a_fixed_number_of_queries(
         )
     client.force_login(reviewer)
     # session, user, membership, agency, merged provinces, form (provinces, latest year, plan
-    # choices, chosen province); one grouped pass for the totals, plans, sections, indices,
-    # completions per month and agencies, with the sections' labels and the plans' indices;
-    # the agencies' last updates; upcoming, overdue.
+    # choices, chosen province); one grouped pass over the counters (plans.tallies) for the
+    # totals, plans, sections, indices, completions per month and agencies, the period's
+    # reported counters, the stale open assignments, with the sections' labels and the plans'
+    # indices; the agencies' last updates; upcoming, overdue.
     # Points at stake (plans.criteria.selectors.points_at_stake): the results before the plan
     # year, their editions, the editions' criteria, the plan year's tasks linked to them, the
     # tasks' leads, the scores.
-    with django_assert_max_num_queries(16 + 6):
+    with django_assert_max_num_queries(18 + 6):
         client.get(
             reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
         )

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from plans.models import Assignment, ProgressUpdate, ReportingPeriod
 from plans.reminders import reminders_collect
+from plans.tallies import tallies_refresh
 from tests.downloads import fetch_file, run_worker_once
 from tests.factories import day
 
@@ -74,12 +75,14 @@ def withdraw_task(province):
     task = province["plan"].tasks.get(number="D")
     task.withdrawn_at = timezone.now()
     task.save(update_fields=["withdrawn_at"])
+    tallies_refresh(section_ids=[task.section_id])  # as the admin and the import do
 
 
 def unassign_agency(province):
     Assignment.objects.filter(task__number="D", agency=province["tc"]).update(
         unassigned_at=UNASSIGNED_AT
     )
+    tallies_refresh(section_ids=province["plan"].sections.values_list("pk", flat=True))
 
 
 @pytest.mark.parametrize("leave", [withdraw_task, unassign_agency], ids=["withdrawn", "unassigned"])
@@ -120,6 +123,7 @@ def test_an_agency_no_longer_named_on_a_shared_task_leaves_its_report_row(
     Assignment.objects.filter(task__number="A", agency=province["tc"]).update(
         unassigned_at=UNASSIGNED_AT
     )
+    tallies_refresh(section_ids=province["plan"].sections.values_list("pk", flat=True))
     after = what_users_see(client, people, bac_kan, province["plan"])
     assert after["report"]["A"] == ("Sở Tư pháp", None)
     assert after["staff list"] == before["staff list"] - {("A", "Sở Tài chính")}

@@ -1,0 +1,444 @@
+"""The dashboard's counters (plans.tallies) stay equal to a recount of the assignments through
+random sequences of imports, progress reports, reviews, extensions, withdrawals and
+reinstatements, all made through the real services; the dashboard read from them gives the
+numbers an assignment-by-assignment count gives, for several reading days; the daily recount
+finds and fixes a corrupted counter; and the time-dependent groups move as days pass with no
+write at all."""
+
+import datetime
+import io
+import random
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from openpyxl import Workbook
+
+from agencies.models import Agency
+from plans.dashboard import GROUPS, DashboardScope, dashboard_tables
+from plans.files.export import HEADER
+from plans.importing.pipeline import annex_import
+from plans.models import (
+    Assignment,
+    AssignmentTally,
+    DeadlineExtension,
+    PeriodReportTally,
+    Plan,
+    ProgressUpdate,
+    SectionTally,
+    Task,
+)
+from plans.periods import current_period
+from plans.selectors import assignment_awaits_review
+from plans.services import (
+    assignment_record_progress,
+    assignment_review,
+    deadline_extension_decide,
+    deadline_extension_request,
+    task_restore,
+)
+from plans.staleness import stale_q
+from plans.tallies import tallies_differences
+from tests.conftest import agency
+from tests.factories import day, make_assignment, make_plan, make_task
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+TODAY = datetime.date(2026, 6, 1)
+ISSUED = datetime.date(2026, 1, 15)
+AGENCIES = [
+    "Sở Nội vụ",
+    "Sở Tư pháp",
+    "Sở Tài chính",
+    "Sở Y tế",
+    "Sở Xây dựng",
+    "Sở Giáo dục và Đào tạo",
+]
+WORDS = [
+    "rà",
+    "soát",
+    "công",
+    "khai",
+    "thủ",
+    "tục",
+    "đôn",
+    "đốc",
+    "kiểm",
+    "tra",
+    "số",
+    "hóa",
+    "hồ",
+    "sơ",
+    "cải",
+    "cách",
+    "tuyên",
+    "truyền",
+]
+# (reading day, period): the current period as of today, a closed one read at its cut-off,
+# and the same plan year 40 days later (due soon becomes overdue with no write).
+READINGS = [
+    (TODAY, "2026-H1"),
+    (TODAY, "2026-Q1"),
+    (TODAY + datetime.timedelta(days=40), "2026-9M"),
+]
+
+
+def _readings() -> list[tuple[datetime.date, str]]:
+    # And the real today, the only reading day whose stale flags come from the counters'
+    # last report days (a report can be newer than any earlier day).
+    now = timezone.localtime().date()
+    return [*READINGS, (now, current_period(now))]
+
+
+# The annex, as the test keeps it --------------------------------------------------------------
+
+
+def _deadline(rng: random.Random) -> str:
+    if rng.random() < 0.25:
+        return "Thường xuyên"
+    due = TODAY + datetime.timedelta(days=rng.randint(-120, 90))
+    return f"trước ngày {due.day}/{due.month}/{due.year}"
+
+
+def _new_task(rng: random.Random, serial: int) -> dict:
+    supports = rng.sample(AGENCIES, rng.randint(0, 2))
+    lead = rng.choice([a for a in AGENCIES if a not in supports])
+    return {
+        # Unique words: the import matches a revised row to its task with certainty.
+        "description": f"Nhiệm vụ {serial} {' '.join(rng.sample(WORDS, 4))} số {serial * 7919}",
+        "lead": lead,
+        "supports": supports,
+        "deadline": _deadline(rng),
+    }
+
+
+def _workbook(sections: list[list[dict]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Phụ lục"
+    sheet.append(["PHỤ LỤC"])
+    sheet.append(
+        ["(Kèm theo Kế hoạch số 77/KH-UBND ngày 15 tháng 01 năm 2026 của UBND tỉnh Bắc Kạn)"]
+    )
+    sheet.append([])
+    sheet.append(HEADER)
+    row = 4
+    for number, tasks in enumerate(sections, start=1):
+        row += 1
+        sheet.append([str(number), f"Nhóm giải pháp {number}"])
+        sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
+        for index, task in enumerate(tasks, start=1):
+            row += 1
+            sheet.append(
+                [
+                    f"{number}.{index}",
+                    task["description"],
+                    "Báo cáo",
+                    task["lead"],
+                    "; ".join(task["supports"]),
+                    task["deadline"],
+                ]
+            )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _import(province, sections) -> Plan:
+    report = annex_import(
+        data=_workbook(sections),
+        file_name="phu-luc.xlsx",
+        province=province,
+        plan_number="77/KH-UBND",
+        year=2026,
+        acknowledge=True,
+    )
+    assert not report.errors, report.errors
+    return Plan.objects.get(pk=report.plan_id)
+
+
+def _revise(rng: random.Random, sections: list[list[dict]], serial: int) -> int:
+    """Edit the kept annex in place as a revision does; returns the next serial."""
+    for _ in range(rng.randint(1, 3)):
+        edit = rng.choice(["withdraw", "add", "move", "agencies", "deadline"])
+        section = rng.choice(sections)
+        if edit == "add" or not section:
+            section.insert(rng.randint(0, len(section)), _new_task(rng, serial))
+            serial += 1
+        elif edit == "withdraw":
+            section.pop(rng.randrange(len(section)))
+        elif edit == "move":
+            task = section.pop(rng.randrange(len(section)))
+            target = rng.choice(sections)
+            target.insert(rng.randint(0, len(target)), task)
+        elif edit == "agencies":
+            task = rng.choice(section)
+            others = [a for a in AGENCIES if a != task["lead"]]
+            task["supports"] = rng.sample(others, rng.randint(0, 2))  # drops and adds
+        else:
+            rng.choice(section)["deadline"] = _deadline(rng)
+    return serial
+
+
+# Steps through the services -------------------------------------------------------------------
+
+
+def _in_force(plan) -> list[Assignment]:
+    return list(
+        Assignment.objects.in_force().filter(task__plan=plan).select_related("task").order_by("pk")
+    )
+
+
+def _report(rng, plan, users) -> None:
+    assignment = rng.choice(_in_force(plan))
+    status = rng.choice(Assignment.Status.values)
+    completed = None
+    if status == Assignment.Status.DONE:
+        completed = ISSUED + datetime.timedelta(days=rng.randint(0, (TODAY - ISSUED).days))
+    assignment_record_progress(
+        assignment=assignment,
+        author=users["staff"],
+        status=status,
+        completed_on=completed,
+        note=f"Báo cáo {rng.random():.6f}",  # never "nothing changed"
+        period=rng.choice(["2026-Q1", "2026-H1", ""]),
+        today=TODAY,
+    )
+
+
+def _review(rng, plan, users) -> None:
+    waiting = [a for a in _in_force(plan) if assignment_awaits_review(a)]
+    if not waiting:
+        return _report(rng, plan, users)
+    confirm = rng.random() < 0.5
+    assignment_review(
+        assignment=rng.choice(waiting),
+        reviewer=users["reviewer"],
+        confirm=confirm,
+        note="" if confirm else "Chưa đủ tài liệu kiểm chứng",
+    )
+
+
+def _extension(rng, plan, users) -> None:
+    open_with_due = [
+        a
+        for a in _in_force(plan)
+        if a.status != Assignment.Status.DONE
+        and a.due_on is not None
+        and a.extension_status != "pending"
+    ]
+    if not open_with_due:
+        return _report(rng, plan, users)
+    assignment = rng.choice(open_with_due)
+    requested = max(assignment.due_on, TODAY) + datetime.timedelta(days=rng.randint(1, 60))
+    extension = deadline_extension_request(
+        assignment=assignment,
+        author=users["staff"],
+        requested_due=requested,
+        reason="Chờ hướng dẫn",
+        today=TODAY,
+    )
+    grant = rng.random() < 0.6
+    deadline_extension_decide(
+        extension=extension, reviewer=users["reviewer"], grant=grant, note="" if grant else "Không"
+    )
+
+
+def _restore(rng, plan, users) -> None:
+    withdrawn = list(plan.tasks.filter(withdrawn_at__isnull=False).order_by("pk"))
+    if not withdrawn:
+        return _report(rng, plan, users)
+    task_restore(task=rng.choice(withdrawn), actor=users["reviewer"])
+
+
+# What the dashboard must say: counted assignment by assignment ---------------------------------
+
+
+def _expected(scope: DashboardScope) -> dict:
+    """{"totals" | ("section", id) | ("agency", id): {group: n, total, not_reported, stale}},
+    from each in-force assignment's own `timeliness` (the Python rule), its updates and
+    `stale_q`: no counters involved."""
+    rows = list(scope.assignments().select_related("task"))
+    reported = set(
+        ProgressUpdate.objects.filter(period=scope.period).values_list("assignment_id", flat=True)
+    )
+    stale = set(scope.assignments().filter(stale_q(scope.as_of)).values_list("pk", flat=True))
+    expected: dict = {}
+    for assignment in rows:
+        for key in (
+            "totals",
+            ("section", assignment.task.section_id),
+            ("agency", assignment.agency_id),
+        ):
+            row = expected.setdefault(
+                key, dict.fromkeys([*GROUPS, "total", "not_reported", "stale"], 0)
+            )
+            row[assignment.timeliness(scope.as_of)] += 1
+            row["total"] += 1
+            row["not_reported"] += assignment.pk not in reported
+            row["stale"] += assignment.pk in stale
+    return expected
+
+
+def _shown(scope: DashboardScope) -> dict:
+    tables = dashboard_tables(scope, agencies=True)
+    keys = [*GROUPS, "total", "not_reported", "stale"]
+    shown = {"totals": {k: tables.totals[k] for k in keys}} if tables.totals["total"] else {}
+    for row in tables.by_section:
+        shown[("section", row["key"])] = {k: row[k] for k in keys}
+    for row in tables.by_agency:
+        shown[("agency", row["agency_id"])] = {k: row[k] for k in keys}
+    return shown
+
+
+def _check(province) -> None:
+    assert tallies_differences() == []
+    for today, period in _readings():
+        scope = DashboardScope(province_id=province.pk, year=2026, period=period, today=today)
+        assert _shown(scope) == _expected(scope), (today, period)
+
+
+STEPS = [_report, _report, _review, _extension, _restore, "import"]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_sequences_keep_the_counters_equal_to_a_recount(
+    seed, bac_kan, reviewer, staff_tuphap, settings
+):
+    settings.PARINDEX_STALE_DAYS = 30  # long enough since the plan's issue for some to be stale
+    rng = random.Random(seed)
+    users = {"staff": staff_tuphap, "reviewer": reviewer}
+    serial = 1
+    sections = []
+    for _ in range(rng.randint(2, 3)):
+        sections.append([_new_task(rng, serial + i) for i in range(rng.randint(2, 4))])
+        serial += 4
+    plan = _import(bac_kan, sections)
+    _check(bac_kan)
+    for _step in range(25):
+        step = rng.choice(STEPS)
+        if step == "import":
+            serial = _revise(rng, sections, serial)
+            plan = _import(bac_kan, sections)
+        else:
+            step(rng, plan, users)
+        _check(bac_kan)
+    # The sequence did what it is meant to exercise.
+    assert ProgressUpdate.objects.filter(assignment__task__plan=plan).exists()
+
+
+def test_the_random_sequences_cover_every_kind_of_change(bac_kan, reviewer, staff_tuphap):
+    """Not a fixed walk that never withdraws or moves: across the seeds above, tasks are
+    withdrawn, moved and reinstated, extensions granted and completions returned."""
+    users = {"staff": staff_tuphap, "reviewer": reviewer}
+    rng = random.Random(99)
+    sections = [[_new_task(rng, i) for i in range(1, 5)], [_new_task(rng, i) for i in range(5, 9)]]
+    plan = _import(bac_kan, sections)
+    moved = sections[0].pop(0)
+    sections[1].append(moved)
+    withdrawn = sections[1].pop(0)
+    plan = _import(bac_kan, sections)
+    task = plan.tasks.get(description=moved["description"])
+    assert task.section.title.endswith("2")
+    gone = plan.tasks.filter(description=withdrawn["description"], withdrawn_at__isnull=False)
+    if not gone.exists():  # a task with no work is deleted, not withdrawn: give it work first
+        sections[1].insert(0, withdrawn)
+        plan = _import(bac_kan, sections)
+        lead = Assignment.objects.get(task__description=withdrawn["description"], role="lead")
+        assignment_record_progress(
+            assignment=lead, author=staff_tuphap, status="in_progress", note="x", today=TODAY
+        )
+        sections[1].pop(0)
+        plan = _import(bac_kan, sections)
+    assert tallies_differences() == []
+    task_restore(task=gone.get(), actor=reviewer)
+    assert tallies_differences() == []
+    for step in (_extension, _report, _review):
+        step(rng, plan, users)
+        assert tallies_differences() == []
+    assert DeadlineExtension.objects.exists()
+
+
+# The recount command -------------------------------------------------------------------------
+
+
+def test_recount_reports_and_fixes_a_corrupted_counter(bac_kan):
+    plan = make_plan(bac_kan, number="8/KH-UBND", year=2026)
+    task = make_task(plan, number="1", due_on=day("30/06/2026"))
+    make_assignment(task, agency(bac_kan, "Sở Tư pháp"))
+    make_assignment(task, agency(bac_kan, "Sở Tài chính"), completed_on=day("02/05/2026"))
+    out = io.StringIO()
+    call_command("recount_tallies", stdout=out)
+    assert "0 sections differ" in out.getvalue()
+    SectionTally.objects.filter(done_on__isnull=True).update(n=5)  # a drift
+    PeriodReportTally.objects.create(
+        section=task.section,
+        plan=plan,
+        province=bac_kan,
+        year=2026,
+        agency=agency(bac_kan, "Sở Tư pháp"),
+        role="lead",
+        period="2026-H1",
+        n=1,
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("recount_tallies", stdout=out)
+    assert refused.value.returncode == 1
+    assert f"1 sections differ from the recount: {task.section_id}" in out.getvalue()
+    scope = DashboardScope(province_id=bac_kan.pk, year=2026, period="2026-H1", today=TODAY)
+    assert dashboard_tables(scope).totals["total"] == 6  # what a drift would show
+    out = io.StringIO()
+    call_command("recount_tallies", "--fix", stdout=out)
+    assert "1 sections rewritten" in out.getvalue()
+    assert tallies_differences() == []
+    totals = dashboard_tables(scope).totals
+    assert (totals["total"], totals["not_reported"], totals["done_on_time"]) == (2, 2, 1)
+
+
+# Days pass --------------------------------------------------------------------------------------
+
+
+def test_the_groups_move_as_days_pass_with_no_write(bac_kan):
+    plan = make_plan(bac_kan, number="8/KH-UBND", year=2026)
+    make_assignment(
+        make_task(plan, number="1", due_on=day("10/06/2026")), agency(bac_kan, "Sở Tư pháp")
+    )
+    stored = list(AssignmentTally.objects.values_list("due_on", "done_on", "n"))
+
+    def groups(today):
+        scope = DashboardScope(province_id=bac_kan.pk, year=2026, period="2026-Y", today=today)
+        totals = dashboard_tables(scope).totals
+        return {g: totals[g] for g in GROUPS if totals[g]}
+
+    assert groups(day("01/05/2026")) == {"on_track": 1}
+    assert groups(day("09/06/2026")) == {"due_soon": 1}
+    assert groups(day("11/06/2026")) == {"overdue": 1}
+    # Nothing was written: the counter is the same row, read on another day.
+    assert list(AssignmentTally.objects.values_list("due_on", "done_on", "n")) == stored
+
+
+def test_an_import_counts_its_plan_in_its_own_transaction(bac_kan):
+    """A dry run counts nothing; the committed import counts exactly its in-force work."""
+    rng = random.Random(5)
+    sections = [[_new_task(rng, i) for i in range(1, 6)]]
+    annex_import(
+        data=_workbook(sections),
+        file_name="phu-luc.xlsx",
+        province=bac_kan,
+        plan_number="77/KH-UBND",
+        year=2026,
+        dry_run=True,
+    )
+    assert not AssignmentTally.objects.exists()
+    started = time.perf_counter()
+    plan = _import(bac_kan, sections)
+    assert time.perf_counter() - started < 10
+    assert (
+        sum(AssignmentTally.objects.values_list("n", flat=True))
+        == Assignment.objects.filter(task__plan=plan).count()
+        > 5
+    )
+    assert Agency.objects.filter(pk__in=AssignmentTally.objects.values("agency_id")).count() > 1
+    assert Task.objects.filter(plan=plan).count() == 5
