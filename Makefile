@@ -77,8 +77,15 @@ chromium:
 	fi
 	@test -x $(CHROMIUM) || { echo "parindex: không thấy $(CHROMIUM) sau khi cài (chromium installed but $(CHROMIUM) is missing)" >&2; exit 1; }
 
+# The suite on one process per core, at most 4 (`make test TEST_WORKERS=1` for one process):
+# pytest-xdist, each worker with its own test database. `--dist loadgroup` hands the tests out
+# one by one in pytest-django's order (database tests, then transactional ones, which flush the
+# database, then the rest; not by group size: --no-loadscope-reorder), keeping each `xdist_group`
+# on one worker (see README).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+
 test: setup chromium $(AXE)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 lint: setup
 	$(PY) -m ruff check .

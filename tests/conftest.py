@@ -18,6 +18,39 @@ from agencies.services import user_with_membership_upsert
 PASSWORD = "test-pass-123"
 
 
+def pytest_sessionfinish(session):
+    """On a pytest-xdist worker: send the import fuzz counts to the controller, which prints them."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from tests.plans.fuzz import STATS
+
+        workeroutput["import_fuzz"] = STATS
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """On the pytest-xdist controller: a worker finished; add its fuzz counts."""
+    from tests.plans.fuzz import merge
+
+    merge(getattr(node, "workeroutput", {}).get("import_fuzz", {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many cases the import fuzz tests ran (shown without -s, e.g. in make test)."""
+    from tests.plans.fuzz import STATS
+
+    if not STATS:
+        return
+    terminalreporter.section("import fuzz")
+    for name, stats in STATS.items():
+        slowest, label = stats["slowest"]
+        terminalreporter.write_line(
+            f"{name}: {stats['cases']} cases ({stats['refused']} refused with a message, "
+            f"{stats['imported']} imported) in {stats['seconds']:.1f} s; "
+            f"slowest {slowest:.1f} s ({label})"
+        )
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -2,8 +2,10 @@
 
 The live server answers from another thread, so it only sees committed data: these tests are
 transactional, and the database is flushed after each one, the session's reference data
-included. The `demo` fixture therefore loads what `make run` loads (reference data, then the
-demo users and plans of `seed_demo`) for every test, in about four seconds: keep these tests few.
+included. The `demo` fixture therefore gives every test what `make run` loads (reference data,
+then the demo users and plans of `seed_demo`): the first test of a process loads it (about four
+seconds) and keeps a copy of the database (`DemoSnapshot`); each later test gets that copy back,
+in a fraction of a second.
 
 Playwright's sync API keeps an asyncio loop running while it is started, and Django refuses
 ORM calls then (SynchronousOnlyOperation). So Playwright starts per test, after the data is
@@ -15,10 +17,14 @@ A missing /usr/bin/chromium fails these tests: it never skips them.
 
 import io
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
 from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,14 +63,82 @@ def chromium() -> Path:
     return CHROMIUM
 
 
+class DemoSnapshot:
+    """A copy of the test database as `seed_demo` left it, put back for each later test.
+
+    SQLite (the test database is in memory): the backup API copies the whole file, page by page.
+    PostgreSQL: every model table is copied into a schema of its own, then the tables are
+    emptied and filled from the copies, and the sequences set past the copied ids. What the
+    flush after a test leaves (content types and permissions created again) is replaced, so the
+    ids are the same for every test."""
+
+    SCHEMA = "browser_demo_snapshot"
+
+    def __init__(self):
+        self.sqlite: sqlite3.Connection | None = None
+        self.tables: list[str] = []
+
+    @property
+    def taken(self) -> bool:
+        return self.sqlite is not None or bool(self.tables)
+
+    def take(self) -> None:
+        connection.ensure_connection()
+        if connection.vendor == "sqlite":
+            self.sqlite = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(self.sqlite)
+            return
+        tables = connection.introspection.django_table_names(only_existing=True)
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {self.SCHEMA} CASCADE")
+            cursor.execute(f"CREATE SCHEMA {self.SCHEMA}")
+            for table in tables:
+                cursor.execute(f"CREATE TABLE {self.SCHEMA}.{quote(table)} AS TABLE {quote(table)}")
+        self.tables = tables
+
+    def restore(self) -> None:
+        connection.ensure_connection()
+        if connection.vendor == "sqlite":
+            self.sqlite.backup(connection.connection)
+        else:
+            quote = connection.ops.quote_name
+            with transaction.atomic(), connection.cursor() as cursor:
+                # The foreign keys are checked at the commit. DELETE, not TRUNCATE: the tables
+                # are nearly empty after the flush, and TRUNCATE costs seconds for ~60 tables.
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                for table in self.tables:
+                    cursor.execute(f"DELETE FROM {quote(table)}")
+                for table in self.tables:
+                    cursor.execute(
+                        f"INSERT INTO {quote(table)} SELECT * FROM {self.SCHEMA}.{quote(table)}"
+                    )
+                models = [
+                    model
+                    for model in connection.introspection.installed_models(self.tables)
+                    if model._meta.db_table in self.tables
+                ]
+                for sql in connection.ops.sequence_reset_sql(no_style(), models):
+                    cursor.execute(sql)
+        # Cached by id: the flush and this restore changed the ids.
+        ContentType.objects.clear_cache()
+
+
+_demo_snapshot = DemoSnapshot()
+
+
 @pytest.fixture
 def demo(chromium, transactional_db, live_server, settings, tmp_path) -> str:
     """The demo data of `make run`, served by the live server; returns the server's URL."""
     settings.MEDIA_ROOT = tmp_path / "media"  # evidence uploaded by the tests goes here
-    settings.DEBUG = True  # seed_demo refuses to create its public passwords otherwise
-    call_command("load_reference", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())
-    settings.DEBUG = False
+    if _demo_snapshot.taken:
+        _demo_snapshot.restore()
+    else:
+        settings.DEBUG = True  # seed_demo refuses to create its public passwords otherwise
+        call_command("load_reference", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())
+        settings.DEBUG = False
+        _demo_snapshot.take()
     return live_server.url
 
 

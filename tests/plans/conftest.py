@@ -52,19 +52,3 @@ def province(bac_kan):
         )
     tallies_refresh(section_ids=[tasks["A"].section_id])  # as the progress service would
     return {"plan": plan, "tp": tp, "tc": tc}
-
-
-def pytest_terminal_summary(terminalreporter):
-    """Print how many cases the import fuzz tests ran (shown without -s, e.g. in make test)."""
-    from tests.plans.fuzz import STATS
-
-    if not STATS:
-        return
-    terminalreporter.section("import fuzz")
-    for name, stats in STATS.items():
-        slowest, label = stats["slowest"]
-        terminalreporter.write_line(
-            f"{name}: {stats['cases']} cases ({stats['refused']} refused with a message, "
-            f"{stats['imported']} imported) in {stats['seconds']:.1f} s; "
-            f"slowest {slowest:.1f} s ({label})"
-        )

@@ -6,8 +6,8 @@ hostile file does (a dimension of the whole sheet, overlapping merged ranges, a 
 content-types part that names the wrong things) and still be a well-formed ZIP. The mutations
 work on the real annex files in fixtures/annexes/.
 
-`STATS` collects what the fuzz tests ran; tests/plans/conftest.py prints it at the end of the
-run (pytest's terminal summary, so it shows without -s).
+`STATS` collects what the fuzz tests ran; tests/conftest.py prints it at the end of the run
+(pytest's terminal summary, so it shows without -s), gathered from the pytest-xdist workers.
 """
 
 from __future__ import annotations
@@ -638,15 +638,30 @@ def mangle_attributes(body: bytes, rng: random.Random) -> bytes:
     return body
 
 
-def record(name: str, outcome: str, seconds: float, label: str) -> None:
-    stats = STATS.setdefault(
+def _stats(name: str) -> dict:
+    return STATS.setdefault(
         name, {"cases": 0, "refused": 0, "imported": 0, "seconds": 0.0, "slowest": (0.0, "")}
     )
+
+
+def record(name: str, outcome: str, seconds: float, label: str) -> None:
+    stats = _stats(name)
     stats["cases"] += 1
     stats[outcome] += 1
     stats["seconds"] += seconds
     if seconds > stats["slowest"][0]:
         stats["slowest"] = (seconds, label)
+
+
+def merge(worker_stats: dict[str, dict]) -> None:
+    """Add the counts a pytest-xdist worker sent (tests/conftest.py) to this process's."""
+    for name, theirs in worker_stats.items():
+        stats = _stats(name)
+        for key in ("cases", "refused", "imported", "seconds"):
+            stats[key] += theirs[key]
+        slowest = tuple(theirs["slowest"])
+        if slowest[0] > stats["slowest"][0]:
+            stats["slowest"] = slowest
 
 
 # --- Word documents (.docx) ---------------------------------------------------------------------

@@ -13,6 +13,9 @@ import sys
 import pytest
 from django.conf import settings
 
+# One worker under pytest-xdist, so the tiny data set below is generated once.
+pytestmark = pytest.mark.xdist_group("benchmark")
+
 LIST_SCENARIOS = {"staff list", "reviewer list", "admin list page 1", "search"}
 
 

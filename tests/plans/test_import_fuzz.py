@@ -49,7 +49,9 @@ from plans.models import (
 )
 from tests.plans import fuzz
 
-pytestmark = pytest.mark.django_db
+# One worker under pytest-xdist: test_mutations_ran_enough_cases counts what the mutation test
+# ran in the same process.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("import_fuzz")]
 
 # Seconds each fuzz test spends taking new cases; with the million-row test, about a minute on
 # this 2-core machine when it is not shared.
