@@ -58,11 +58,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("import_fuzz")]
 FAMILY_BUDGET = 15.0
 MUTATION_BUDGET = 15.0
 # Fewest cases each test runs: on a busy machine it goes on past its budget until it has them,
-# and fails if even HARD_LIMIT seconds are not enough.
+# and fails if even HARD_LIMIT seconds are not enough. The limit is generous because `make test`
+# runs two workers on two cores: the fuzz worker shares its machine with the other worker's
+# browser and subprocess tests, and cases took 2–3 s each there under load (30–41 cases in 90 s).
 FAMILY_FLOOR = 80
 MUTATION_FLOOR = 50
 DOCX_FLOOR = 60
-HARD_LIMIT = 90.0
+HARD_LIMIT = 240.0
 # No single case may take longer than this (a million rows must not cost a million of anything).
 CASE_LIMIT = 60.0
 
