@@ -20,6 +20,11 @@ def test_every_model_of_the_apps_is_registered():
 
     for app in ("agencies", "parindex", "plans"):
         for model in apps.get_app_config(app).get_models():
+            if model.__name__.endswith("Tally"):
+                # The dashboard's counters (plans.tallies): derived from the assignments in the
+                # same transaction and checked by `recount_tallies`; nothing to read or edit
+                # by hand, and an edit would only make them wrong.
+                continue
             assert model in admin.site._registry, model
 
 
