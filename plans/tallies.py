@@ -78,14 +78,16 @@ def _keys() -> dict:
     }
 
 
-def _counted(section_ids: list[int] | None):
+def _counted(section_ids: list[int] | None, only: dict | None = None):
     rows = Assignment.objects.in_force()
     if section_ids is not None:
         rows = rows.filter(task__section_id__in=section_ids)
-    return rows.order_by()
+    return rows.filter(**(only or {})).order_by()
 
 
-def tally_rows(section_ids: list[int] | None = None, *, agencies: bool = True):
+def tally_rows(
+    section_ids: list[int] | None = None, *, agencies: bool = True, only: dict | None = None
+):
     """The recount of `AssignmentTally` (without `agencies`: of `SectionTally`): one row per
     key with its assignments (`t_n`)."""
     keys = {
@@ -112,7 +114,7 @@ def tally_rows(section_ids: list[int] | None = None, *, agencies: bool = True):
     if not agencies:
         del keys["t_agency_id"], keys["t_role"]
     return (
-        _counted(section_ids)
+        _counted(section_ids, only)
         .annotate(**keys)
         .values(*keys)
         .annotate(t_n=Count("pk"))
@@ -121,11 +123,11 @@ def tally_rows(section_ids: list[int] | None = None, *, agencies: bool = True):
     )
 
 
-def period_rows(section_ids: list[int] | None = None):
+def period_rows(section_ids: list[int] | None = None, *, only: dict | None = None):
     """The recount of `PeriodReportTally`: assignments with at least one update of a period."""
     keys = {**_keys(), "t_period": F("updates__period")}
     return (
-        _counted(section_ids)
+        _counted(section_ids, only)
         .filter(updates__period__gt="")
         .annotate(**keys)
         .values(*keys)
@@ -165,15 +167,23 @@ def _section_from_counted(source: str) -> str:
     )
 
 
-def _refresh_statements(ids: list[int]) -> list[tuple[str, list]]:
+def _refresh_statements(ids: list[int], only: dict | None = None) -> list[tuple[str, list]]:
     """What recounting these sections takes: on PostgreSQL one statement (the deletes and
     inserts as data-modifying CTEs, all reading one snapshot: the new rows are not seen by the
     deletes), elsewhere one DELETE and one INSERT per table. `SectionTally` is summed from the
     agency-level rows just counted, not recounted from the assignments: a second pass over
-    them and their last report cost as much as the first."""
+    them and their last report cost as much as the first.
+
+    With `only` ({"agency_id": …, "role": …}, one section): the agency-level tables are
+    recounted for that agency and role alone, and `SectionTally` summed from the section's
+    other stored rows and the ones just counted."""
     where, where_params = _in("section_id", ids)
-    tally_sql, tally_params = tally_rows(ids).query.sql_with_params()
-    period_sql, period_params = period_rows(ids).query.sql_with_params()
+    slice_where, slice_params = where, where_params
+    if only:
+        slice_where = f"{where} AND agency_id = %s AND role = %s"
+        slice_params = [*where_params, only["agency_id"], only["role"]]
+    tally_sql, tally_params = tally_rows(ids, only=only).query.sql_with_params()
+    period_sql, period_params = period_rows(ids, only=only).query.sql_with_params()
     tally_insert = (
         f"INSERT INTO {_table(AssignmentTally)} ({_names(TALLY_COLUMNS)}) "
         f"SELECT {_aliases(TALLY_COLUMNS)} FROM ({tally_sql}) s"
@@ -183,8 +193,9 @@ def _refresh_statements(ids: list[int]) -> list[tuple[str, list]]:
         f"SELECT {_aliases(PERIOD_COLUMNS)} FROM ({period_sql}) s"
     )
     deletes = [
-        (f"DELETE FROM {_table(model)} WHERE {where}", where_params)
-        for model in (AssignmentTally, SectionTally, PeriodReportTally)
+        (f"DELETE FROM {_table(AssignmentTally)} WHERE {slice_where}", slice_params),
+        (f"DELETE FROM {_table(SectionTally)} WHERE {where}", where_params),
+        (f"DELETE FROM {_table(PeriodReportTally)} WHERE {slice_where}", slice_params),
     ]
     if connection.vendor != "postgresql":
         return [
@@ -194,14 +205,26 @@ def _refresh_statements(ids: list[int]) -> list[tuple[str, list]]:
             (period_insert, period_params),
         ]
     names = ", ".join(connection.ops.quote_name(c) for c in [*TALLY_COLUMNS, "n"])
+    section_source, section_params = "counted", []
+    if only:  # the section's other agencies' rows, as stored (this statement's snapshot)
+        section_source = (
+            f"(SELECT {names} FROM {_table(AssignmentTally)} WHERE {where} "
+            f"AND NOT (agency_id = %s AND role = %s) UNION ALL SELECT {names} FROM counted) s"
+        )
+        section_params = slice_params
     parts = [f"d{i} AS ({sql})" for i, (sql, _) in enumerate(deletes)] + [
         f"counted ({names}) AS MATERIALIZED (SELECT {_aliases(TALLY_COLUMNS)} "
         f"FROM ({tally_sql}) s)",
         f"i0 AS (INSERT INTO {_table(AssignmentTally)} ({names}) SELECT {names} FROM counted)",
-        f"i1 AS ({_section_from_counted('counted')})",
+        f"i1 AS ({_section_from_counted(section_source)})",
         f"i2 AS ({period_insert})",
     ]
-    params = [*where_params * 3, *tally_params, *period_params]
+    params = [
+        *(p for _, delete_params in deletes for p in delete_params),
+        *tally_params,
+        *section_params,
+        *period_params,
+    ]
     return [("WITH " + ", ".join(parts) + " SELECT 1", params)]
 
 
@@ -219,9 +242,9 @@ def _lock(ids: list[int]) -> None:
         )
 
 
-def _recount(ids: list[int]) -> None:
+def _recount(ids: list[int], only: dict | None = None) -> None:
     with connection.cursor() as cursor:
-        for sql, params in _refresh_statements(ids):
+        for sql, params in _refresh_statements(ids, only):
             cursor.execute(sql, params)
 
 
@@ -236,6 +259,16 @@ def tallies_refresh(*, section_ids: Iterable[int]) -> None:
         for chunk in _chunks(ids):
             _lock(chunk)
             _recount(chunk)
+
+
+def tallies_refresh_assignment(*, assignment) -> None:
+    """Recount what a write to one assignment changed (its progress, review, extension; not
+    its role): its agency and role's rows of its section, and the section's `SectionTally`.
+    The same lock as `tallies_refresh`; a few rows rewritten instead of the whole section's."""
+    ids = [assignment.task.section_id]
+    with transaction.atomic(savepoint=False):
+        _lock(ids)
+        _recount(ids, {"agency_id": assignment.agency_id, "role": assignment.role})
 
 
 def tallies_refresh_all() -> int:

@@ -481,6 +481,20 @@ def test_a_progress_report_recounts_only_its_section_in_few_statements(
     # tables' rows; SQLite (no row locks, no data-modifying CTEs): a DELETE and an INSERT each.
     with django_assert_num_queries(2 if connection.vendor == "postgresql" else 6):
         tallies_refresh(section_ids=[first])
+    # The report's own refresh rewrote only its agency's rows of the agency-level tables.
+    others = AssignmentTally.objects.filter(section_id=first).exclude(agency=assignment.agency)
+    kept = set(others.values_list("pk", flat=True))
+    assignment_record_progress(
+        assignment=assignment,
+        author=staff_tuphap,
+        status="done",
+        completed_on=TODAY,
+        note="Xong",
+        period="2026-H1",
+        today=TODAY,
+    )
+    assert tallies_differences() == []
+    assert set(others.values_list("pk", flat=True)) == kept
 
 
 def test_an_unchanged_reimport_recounts_nothing_and_a_revision_only_what_it_changed(bac_kan):
