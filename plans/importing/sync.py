@@ -565,25 +565,30 @@ def plan_sync(
         at_risk=at_risk,
         sections_changed=_sections_changed(
             all_assignments,
-            stored_tasks,
+            [*stored_tasks, *(task for task, _ in new_tasks)],
             tasks=[*changed_tasks, *withdrawn, *(task for task, _ in new_tasks)],
-            assignments=[*new_assignments, *changed_assignments, *cleared_extensions],
+            task_ids=[
+                *(row[0] for row in new_assignments),  # (task id, agency id, role, source)
+                *(assignment.task_id for assignment in changed_assignments),
+                *(assignment.task_id for assignment in cleared_extensions),
+            ],
             removed=removed_assignments,
             moved_from=moved_from,
         ),
     )
 
 
-def _sections_changed(all_assignments, stored_tasks, *, tasks, assignments, removed, moved_from):
-    """The sections of the tasks and assignments written (a moved task: both sections): an
-    unchanged re-import changes none, a revision only the sections it touched. Renumbered
-    tasks are not among them: their number and position are not counted."""
-    section_of_task = {task.pk: task.section_id for task in stored_tasks}  # after the moves
+def _sections_changed(all_assignments, all_tasks, *, tasks, task_ids, removed, moved_from):
+    """The sections of the tasks written and of the tasks whose assignments were (`task_ids`,
+    and the deleted assignments `removed`); a moved task: both sections. An unchanged
+    re-import changes none, a revision only the sections it touched. Renumbered tasks are not
+    among them: their number and position are not counted."""
+    section_of_task = {task.pk: task.section_id for task in all_tasks}  # after the moves
     task_of = {assignment.pk: assignment.task_id for assignment in all_assignments}
     return (
         moved_from
         | {task.section_id for task in tasks}
-        | {assignment.task.section_id for assignment in assignments}
+        | {section_of_task[task_id] for task_id in task_ids}
         | {section_of_task[task_of[pk]] for pk in removed}
     )
 
