@@ -27,7 +27,7 @@ from plans.models import (
     Task,
 )
 from plans.selectors import assignment_awaits_review, with_work_flag
-from plans.tallies import section_ids_of_tasks, tallies_refresh
+from plans.tallies import section_ids_of_tasks, tallies_refresh, tallies_refresh_assignment
 
 
 def _upload_path(sha256: str) -> str:
@@ -290,7 +290,7 @@ def assignment_record_progress(
         item.update = update
         item.file.save(item.sha256, item._content, save=False)
         item.save()
-    tallies_refresh(section_ids=[assignment.task.section_id])
+    tallies_refresh_assignment(assignment=assignment)
     return update
 
 
@@ -334,7 +334,7 @@ def assignment_review(
         version=assignment.version,
     )
     update.save()
-    tallies_refresh(section_ids=[assignment.task.section_id])
+    tallies_refresh_assignment(assignment=assignment)
     return update
 
 
@@ -825,5 +825,5 @@ def deadline_extension_decide(
     if grant:
         moved["extended_to"] = extension.requested_due
     _set_extension_fields(assignment, moved, actor=reviewer)
-    tallies_refresh(section_ids=[assignment.task.section_id])
+    tallies_refresh_assignment(assignment=assignment)
     return extension

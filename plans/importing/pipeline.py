@@ -486,7 +486,7 @@ def _save(
     except StalePlan:
         raise ImportRefused(STALE_MESSAGE) from None
     if not dry_run:  # a dry run is rolled back: nothing to count
-        tallies_refresh(section_ids=plan.sections.values_list("pk", flat=True))
+        tallies_refresh(section_ids=result.sections_changed)
     report.tasks.update(result.counts)
     report.criteria_linked = plan_link_sections(plan)
     report.withdrawn = result.withdrawn

@@ -167,6 +167,8 @@ class SyncResult:
     plan_state: str
     withdrawn: list[dict] = field(default_factory=list)
     at_risk: list[dict] = field(default_factory=list)
+    # The sections whose dashboard counters the import changed (plans.tallies refreshes them).
+    sections_changed: set[int] = field(default_factory=set)
 
 
 def score_as_dict(score: ScoreStatement) -> dict:
@@ -366,6 +368,7 @@ def plan_sync(
     changed_assignments: list[Assignment] = []
     removed_assignments: list[int] = []
     cleared_extensions: list[Assignment] = []  # extensions a later annex date supersedes
+    moved_from: set[int] = set()  # the sections moved tasks left
     agency_names = _agency_names(assignments, tasks)
 
     for position, item in enumerate(tasks):
@@ -404,6 +407,8 @@ def plan_sync(
             key=list(CONTENT_FIELDS.values()).index,
         )
         moved = task.section_id != section.pk
+        if moved:
+            moved_from.add(task.section_id)
         restored = task.withdrawn_at is not None
         if task.description != values["description"]:
             item.diff = word_diff(task.description, values["description"])
@@ -554,7 +559,37 @@ def plan_sync(
         counts[item.outcome] += 1
     counts[WITHDRAWN] = len(withdrawn)
     return SyncResult(
-        counts=dict(counts), plan_state=state, withdrawn=withdrawn_rows, at_risk=at_risk
+        counts=dict(counts),
+        plan_state=state,
+        withdrawn=withdrawn_rows,
+        at_risk=at_risk,
+        sections_changed=_sections_changed(
+            all_assignments,
+            [*stored_tasks, *(task for task, _ in new_tasks)],
+            tasks=[*changed_tasks, *withdrawn, *(task for task, _ in new_tasks)],
+            task_ids=[
+                *(row[0] for row in new_assignments),  # (task id, agency id, role, source)
+                *(assignment.task_id for assignment in changed_assignments),
+                *(assignment.task_id for assignment in cleared_extensions),
+            ],
+            removed=removed_assignments,
+            moved_from=moved_from,
+        ),
+    )
+
+
+def _sections_changed(all_assignments, all_tasks, *, tasks, task_ids, removed, moved_from):
+    """The sections of the tasks written and of the tasks whose assignments were (`task_ids`,
+    and the deleted assignments `removed`); a moved task: both sections. An unchanged
+    re-import changes none, a revision only the sections it touched. Renumbered tasks are not
+    among them: their number and position are not counted."""
+    section_of_task = {task.pk: task.section_id for task in all_tasks}  # after the moves
+    task_of = {assignment.pk: assignment.task_id for assignment in all_assignments}
+    return (
+        moved_from
+        | {task.section_id for task in tasks}
+        | {section_of_task[task_id] for task_id in task_ids}
+        | {section_of_task[task_of[pk]] for pk in removed}
     )
 
 

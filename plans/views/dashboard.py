@@ -56,7 +56,7 @@ def dashboard(request):
         plan_id=data["plan"].pk if data.get("plan") else None,
         index=data.get("index") or None,
     )
-    counts = dashboard_tables(scope, agencies=bool(province))
+    counts = dashboard_tables(scope, agencies=bool(province), sections=bool(province))
     totals = counts.totals
     if province:
         agencies = counts.by_agency

@@ -12,6 +12,7 @@ import time
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -39,7 +40,7 @@ from plans.services import (
     task_restore,
 )
 from plans.staleness import stale_q
-from plans.tallies import tallies_differences
+from plans.tallies import tallies_differences, tallies_refresh
 from tests.conftest import agency
 from tests.factories import day, make_assignment, make_plan, make_task
 
@@ -442,3 +443,74 @@ def test_an_import_counts_its_plan_in_its_own_transaction(bac_kan):
     )
     assert Agency.objects.filter(pk__in=AssignmentTally.objects.values("agency_id")).count() > 1
     assert Task.objects.filter(plan=plan).count() == 5
+
+
+# What a write recounts ---------------------------------------------------------------------------
+
+
+def _rows_of(section_ids) -> set[tuple]:
+    """The stored counters' rows (by primary key) of these sections: a section recounted gets
+    new rows, one left alone keeps the same."""
+    return {
+        (model.__name__, pk)
+        for model in (AssignmentTally, SectionTally, PeriodReportTally)
+        for pk in model.objects.filter(section_id__in=section_ids).values_list("pk", flat=True)
+    }
+
+
+def test_a_progress_report_recounts_only_its_section_in_few_statements(
+    bac_kan, staff_tuphap, django_assert_num_queries
+):
+    rng = random.Random(3)
+    sections = [[_new_task(rng, i) for i in range(1, 4)], [_new_task(rng, i) for i in range(4, 7)]]
+    plan = _import(bac_kan, sections)
+    first, second = plan.sections.order_by("position").values_list("pk", flat=True)
+    untouched = _rows_of([second])
+    assignment = Assignment.objects.filter(task__section_id=first).first()
+    assignment_record_progress(
+        assignment=assignment,
+        author=staff_tuphap,
+        status="in_progress",
+        note="Đang làm",
+        period="2026-H1",
+        today=TODAY,
+    )
+    assert tallies_differences() == []
+    assert _rows_of([second]) == untouched
+    # PostgreSQL: the sections' lock, then one statement deleting and inserting the three
+    # tables' rows; SQLite (no row locks, no data-modifying CTEs): a DELETE and an INSERT each.
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 6):
+        tallies_refresh(section_ids=[first])
+    # The report's own refresh rewrote only its agency's rows of the agency-level tables.
+    others = AssignmentTally.objects.filter(section_id=first).exclude(agency=assignment.agency)
+    kept = set(others.values_list("pk", flat=True))
+    assignment_record_progress(
+        assignment=assignment,
+        author=staff_tuphap,
+        status="done",
+        completed_on=TODAY,
+        note="Xong",
+        period="2026-H1",
+        today=TODAY,
+    )
+    assert tallies_differences() == []
+    assert set(others.values_list("pk", flat=True)) == kept
+
+
+def test_an_unchanged_reimport_recounts_nothing_and_a_revision_only_what_it_changed(bac_kan):
+    rng = random.Random(4)
+    sections = [[_new_task(rng, i) for i in range(1, 4)] for _ in range(3)]
+    for i, section in enumerate(sections):
+        for j, task in enumerate(section):
+            task["description"] += f" mục {i} dòng {j}"
+    plan = _import(bac_kan, sections)
+    ids = list(plan.sections.order_by("position").values_list("pk", flat=True))
+    before, third = _rows_of(ids), _rows_of([ids[2]])
+    _import(bac_kan, sections)
+    assert _rows_of(ids) == before  # not one row rewritten
+    # A task moves from the first section to the second; the third is not touched.
+    sections[1].append(sections[0].pop(0))
+    _import(bac_kan, sections)
+    assert tallies_differences() == []
+    assert _rows_of([ids[2]]) == third
+    assert _rows_of(ids[:2]).isdisjoint(before)
