@@ -637,7 +637,30 @@ class FileJob(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
-class AssignmentTally(models.Model):
+class _SectionCount(models.Model):
+    """What every counter row is keyed by first: a section, and its plan, province and year
+    copied so the dashboard filters without joins (each table names the index on province)."""
+
+    section = models.ForeignKey(
+        Section, verbose_name=_("mục"), on_delete=models.CASCADE, related_name="+"
+    )
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
+    )
+    province = models.ForeignKey(
+        "agencies.Province",
+        verbose_name=_("tỉnh"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # each table's (province, …) index
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+
+    class Meta:
+        abstract = True
+
+
+class AssignmentTally(_SectionCount):
     """How many in-force assignments of a section share an agency, a role, a due date and a
     completion date: what the dashboard counts, kept by `plans.tallies.tallies_refresh` in the
     same transaction as every write that changes it, and checked against a recount daily
@@ -648,21 +671,6 @@ class AssignmentTally(models.Model):
     and the dashboard applies `plans.timeliness` to it when it reads.
     """
 
-    section = models.ForeignKey(
-        Section, verbose_name=_("mục"), on_delete=models.CASCADE, related_name="+"
-    )
-    # The section's plan, its province and year, copied so the dashboard filters without joins.
-    plan = models.ForeignKey(
-        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
-    )
-    province = models.ForeignKey(
-        "agencies.Province",
-        verbose_name=_("tỉnh"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,  # tally_province_year_idx
-    )
-    year = models.PositiveSmallIntegerField(_("năm"))
     agency = models.ForeignKey(
         "agencies.Agency",
         verbose_name=_("cơ quan"),
@@ -694,27 +702,13 @@ class AssignmentTally(models.Model):
         return f"{self.section_id} – {self.agency_id} – {self.role}: {self.n}"
 
 
-class SectionTally(models.Model):
+class SectionTally(_SectionCount):
     """`AssignmentTally` without the agency and role: what the totals and the tables per
     section, plan, province and index read. Per agency, a section's assignments are nearly
     all distinct (943,745 assignments gave 901,273 agency-level rows on the national dataset);
     per section they share a due date task by task (a national plan year: ~70,000 rows for
     ~199,000 assignments)."""
 
-    section = models.ForeignKey(
-        Section, verbose_name=_("mục"), on_delete=models.CASCADE, related_name="+"
-    )
-    plan = models.ForeignKey(
-        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
-    )
-    province = models.ForeignKey(
-        "agencies.Province",
-        verbose_name=_("tỉnh"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,  # section_tally_province_idx
-    )
-    year = models.PositiveSmallIntegerField(_("năm"))
     due_on = models.DateField(_("hạn"), null=True, blank=True)
     done_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
     last_report_on = models.DateField(_("báo cáo gần nhất"), null=True, blank=True)
@@ -734,25 +728,11 @@ class SectionTally(models.Model):
         return f"{self.section_id} – {self.due_on} – {self.done_on}: {self.n}"
 
 
-class PeriodReportTally(models.Model):
+class PeriodReportTally(_SectionCount):
     """How many in-force assignments of a section, agency and role have at least one progress
     update of a reporting period (the complement of "chưa báo cáo"), kept with
     `AssignmentTally` by the same refresh."""
 
-    section = models.ForeignKey(
-        Section, verbose_name=_("mục"), on_delete=models.CASCADE, related_name="+"
-    )
-    plan = models.ForeignKey(
-        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
-    )
-    province = models.ForeignKey(
-        "agencies.Province",
-        verbose_name=_("tỉnh"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,  # period_tally_period_idx
-    )
-    year = models.PositiveSmallIntegerField(_("năm"))
     agency = models.ForeignKey(
         "agencies.Agency",
         verbose_name=_("cơ quan"),
