@@ -10,6 +10,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parindex.core.constraints import not_after
@@ -248,7 +249,7 @@ class CollectiveName(models.Model):
 
     def expand(self, on: datetime.date | None = None) -> models.QuerySet:
         """The agencies this name stands for on a day (today when not given)."""
-        on = on or datetime.date.today()
+        on = on or timezone.localdate()  # the province's day, not the server's UTC one
         kinds = [kind for kind in self.member_kinds if kind != self.LOCAL]
         if self.LOCAL in self.member_kinds:
             local = Agency.Kind.DISTRICT if on < self.COMMUNES_REPORT_FROM else Agency.Kind.COMMUNE

@@ -288,7 +288,11 @@ def test_an_agency_with_nothing_stale_or_due_gets_no_reminder(today, bac_kan, st
     staff_tuphap.save()
     plan = make_plan(bac_kan, number="5/KH-UBND", year=2026, issued_on=day("10/01/2026"))
     fresh = make_assignment(make_task(plan, number="x"), agency(bac_kan, "Sở Tư pháp"))
-    ProgressUpdate.objects.create(assignment=fresh, status=Assignment.Status.IN_PROGRESS)
+    update = ProgressUpdate.objects.create(assignment=fresh, status=Assignment.Status.IN_PROGRESS)
+    # Reported on TODAY, not on the machine's real day: a report stamped after the reading day
+    # does not exist yet as of that day (it failed when CI ran past midnight in Vietnam).
+    at = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(9)))
+    ProgressUpdate.objects.filter(pk=update.pk).update(created_at=at)
     assert [r for r in reminders_collect(TODAY, 7) if r.agency.name == "Sở Tư pháp"] == []
 
 

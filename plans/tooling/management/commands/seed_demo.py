@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from agencies.models import Agency, Membership, Province
 from agencies.services import user_with_membership_upsert
@@ -104,7 +105,7 @@ class Command(BaseCommand):
 
     def _record_progress(self, province, users) -> None:
         """Some progress so the demo is not empty; only where nothing was recorded yet."""
-        today = datetime.date.today()
+        today = timezone.localdate()
         demo = [
             (
                 "tuphap",
