@@ -154,8 +154,11 @@ class Task(models.Model):
         indexes = [
             # Tasks of a plan in annex order (plan pages, export, re-import).
             models.Index(fields=["plan", "position"], name="task_plan_position_idx"),
-            # Due-date ranges, "due in the next 30 days", quarters.
-            models.Index(fields=["due_on"], name="task_due_on_idx"),
+            # The task list's default order (`plans.selectors.DUE_ORDER`: due date, plan, annex
+            # position), so PostgreSQL reads a page's tasks in order and stops: on the due date
+            # alone it sorted every task of the first date (page 1) or of the country (a deep
+            # page). Also due-date ranges, "due in the next 30 days", quarters.
+            models.Index(fields=["due_on", "plan", "position"], name="task_due_order_idx"),
         ]
 
     def __str__(self) -> str:

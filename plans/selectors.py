@@ -169,7 +169,7 @@ def evidence_visible_to(*, user):
 # The list's default order within open work, and within done work: by due date, so open work
 # reads overdue, due soon, on track, and then the tasks with no due date ("Thường xuyên", never
 # overdue) last, on SQLite as on PostgreSQL; then in annex order. The due date first lets
-# PostgreSQL walk `task_due_on_idx` and stop after a page.
+# PostgreSQL walk `task_due_order_idx` in this order and stop after a page.
 DUE_ORDER = (F("task__due_on").asc(nulls_last=True), "task__plan_id", "task__position", "pk")
 
 
