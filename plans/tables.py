@@ -54,6 +54,20 @@ class OpenWorkFirst(TableQuerysetData):
         self._length, self._open = counts["rows"], counts["open"]
         return self._length
 
+    def count_up_to(self, cap: int) -> int | None:
+        """The number of rows if it is at most `cap` (and then the page needs no other count),
+        else None, in one query that stops at the `cap + 1`-th row: a search's rows all
+        pass a text test, and counting every one costs as much as they are many."""
+        counts = self.data.order_by()[: cap + 1].aggregate(
+            rows=Count("pk"), open=Count("pk", filter=~self.done)
+        )
+        if counts["rows"] > cap:
+            return None
+        if self.parts is not None:
+            self._open = counts["open"]
+        self._length = counts["rows"]
+        return self._length
+
     def __iter__(self):
         if self.parts is None:
             return super().__iter__()

@@ -122,6 +122,10 @@ def home(request):
     )
 
 
+# How many rows a search counts before it says "more than" (40 pages of 25).
+SEARCH_COUNTED = 1000
+
+
 @login_required
 def task_list(request):
     if not ListPageForm(request.GET).is_valid():
@@ -131,16 +135,21 @@ def task_list(request):
     today = timezone.localdate()
     filterset, rows = assignments_filtered(user=request.user, params=request.GET, today=today)
     shows_agency = list_shows_agency(user=request.user)
-    table = AssignmentTable(
-        OpenWorkFirst(rows, today=filterset.today),
-        exclude=() if shows_agency else ("agency",),
-    )
+    data = OpenWorkFirst(rows, today=filterset.today)
+    table = AssignmentTable(data, exclude=() if shows_agency else ("agency",))
     # The whole country unfiltered is ~1,000,000 rows: counting them costs more than the page
     # itself (~500 ms), so that one list pages without a count and shows an estimate.
     whole = is_administrator(request.user) and not any(
         request.GET.get(name) for name in filterset.filters
     )
-    paginate = {"per_page": 25, **({"paginator_class": LazyPaginator} if whole else {})}
+    # A search tests the text of every row it counts: it counts up to SEARCH_COUNTED rows and
+    # says "more than" beyond, paging without a count like the whole country.
+    searched = not whole and filterset.is_valid() and filterset.form.cleaned_data.get("q")
+    more_than = None
+    if searched and data.count_up_to(SEARCH_COUNTED) is None:
+        more_than = SEARCH_COUNTED
+    lazy = whole or more_than is not None
+    paginate = {"per_page": 25, **({"paginator_class": LazyPaginator} if lazy else {})}
     RequestConfig(request, paginate=paginate).configure(table)
     cleaned = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
     chips = filter_chips(filterset)
@@ -160,8 +169,9 @@ def task_list(request):
             "shows_agency": shows_agency,
             "agency_name": agency_chip.value if agency_chip and cleaned.get("agency") else "",
             "query": request.GET.urlencode(),
-            "uncounted": whole,
+            "uncounted": lazy,
             "estimate": assignment_count_estimate() if whole else None,
+            "more_than": more_than,
             "withdrawn": cleaned.get("withdrawn", False),
         },
     )

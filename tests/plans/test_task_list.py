@@ -15,6 +15,7 @@ from django.utils import timezone
 from agencies.models import Membership
 from agencies.services import user_with_membership_upsert
 from plans.models import Assignment, Section, Task
+from plans.views import tasks as task_views
 from tests.conftest import PASSWORD, agency
 from tests.factories import make_assignment, make_plan, make_task
 
@@ -28,12 +29,12 @@ PLAN_2022 = (
 )
 
 
-def listed(client, **params) -> list:
+def listed(client, per_page=500, **params) -> list:
     """The rows the list shows, in order, across its pages."""
     rows, number = [], 1
     while True:
         response = client.get(
-            reverse("plans:task_list"), {**params, "per_page": 500, "page": number}
+            reverse("plans:task_list"), {**params, "per_page": per_page, "page": number}
         )
         assert response.status_code == 200
         table = response.context["table"]
@@ -114,6 +115,30 @@ def test_the_search_box_is_outside_the_collapsed_filters(as_reviewer, annex_2022
     search = page.index('id="id_q"')
     assert search < page.index("<details")
     assert 'type="search"' in page
+
+
+def test_a_search_finding_more_rows_than_it_counts_says_more_than_and_pages_them_all(
+    as_reviewer, annex_2022, monkeypatch
+):
+    """A search counts its rows up to `SEARCH_COUNTED` and says "Hơn N phân công" past it
+    (counting tests every row's text), and still pages through the same rows in the same
+    order, open work first, the page where open work ends included."""
+    found = annex_2022.filter(task__search_text__contains="cchc")
+    finished = [a.pk for a in found.order_by("pk")[::3]]
+    Assignment.objects.filter(pk__in=finished).update(status="done", completed_on=TODAY - DAY)
+    every = listed(as_reviewer, q="cchc")
+    assert len(every) > 100
+    page = as_reviewer.get(reverse("plans:task_list"), {"q": "cchc"}).text
+    assert f"{len(every)} phân công ·" in page and "Hơn" not in page
+
+    monkeypatch.setattr(task_views, "SEARCH_COUNTED", 30)
+    page = as_reviewer.get(reverse("plans:task_list"), {"q": "cchc"}).text
+    assert "Hơn 30 phân công · Trang 1 ·" in page
+    assert listed(as_reviewer, per_page=25, q="cchc") == every
+    # Up to the number counted, the count is exact.
+    monkeypatch.setattr(task_views, "SEARCH_COUNTED", len(every))
+    page = as_reviewer.get(reverse("plans:task_list"), {"q": "cchc"}).text
+    assert f"{len(every)} phân công ·" in page and "Hơn" not in page
 
 
 # Order and numbers ----------------------------------------------------------------------
