@@ -31,6 +31,7 @@ from plans.api.filters import (
     ValidatingFilterBackend,
     form_errors,
 )
+from plans.api.pagination import ProvinceCursorPagination
 from plans.files.responses import evidence_response
 from plans.filters import AssignmentFilter
 from plans.forms import ExtensionDecisionForm, ExtensionRequestForm, ProgressForm, ReviewForm
@@ -191,6 +192,7 @@ class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.AssignmentSerializer
     filterset_class = AssignmentFilter
     filter_backends = [TaskListFilterBackend]
+    pagination_class = ProvinceCursorPagination
 
     def get_queryset(self):
         return _assignment_rows(self.request.user)
