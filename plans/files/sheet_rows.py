@@ -20,17 +20,23 @@ widths, the workbook's parts) stays openpyxl's; the sheet's XML is byte for byte
 
 import datetime
 import io
+import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterable
+from copy import copy
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.compat import safe_string
 from openpyxl.styles import Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 # Text starting with these is a formula to a spreadsheet; such cells are written as text.
@@ -167,9 +173,201 @@ class SheetRows:
             self.batch = []
 
 
-def workbook_bytes(workbook) -> bytes:
+class AppendedRows:
+    """Rows after those openpyxl holds in a normal (not write-only) worksheet, written as XML
+    text with their styles, heights and merges: for a sheet that needs what a write-only one
+    cannot have (merged cells, a heading built cell by cell) above many rows.
+
+    A normal worksheet keeps a cell object per value, and `merge_cells` a merged-cell object
+    per covered cell after checking the new range against every earlier one: on a province's
+    year report at ten times the national data that was most of the time. These rows are
+    written as openpyxl writes such cells (text as `safe_cell` makes it: formula-like text
+    marked as text with quotePrefix), into a temporary file; `workbook_bytes(workbook,
+    appended=[rows])` puts them at the end of the sheet's sheetData, their ranges in its
+    mergeCells and the sheet's extent in its dimension: the file reads back as if openpyxl had
+    written every cell (tested against a sheet openpyxl wrote cell by cell).
+
+        rows = AppendedRows(sheet, first_row=9)     # after the rows openpyxl holds
+        rows.append(values, style=style_array, height=18, merge=(2, 8))
+        workbook_bytes(workbook, appended=[rows])
+    """
+
+    def __init__(self, sheet: Worksheet, *, first_row: int):
+        if not isinstance(sheet, Worksheet) or first_row <= sheet.max_row:
+            raise ValueError("AppendedRows goes after the rows of a normal worksheet")
+        self.sheet = sheet
+        self.first_row = first_row
+        self.row = first_row - 1
+        self.max_column = 0
+        self.merges: list[str] = []
+        self.batch: list[str] = []
+        self.cache: dict = {}
+        self.columns: list[str] = []
+        self.style_ids: dict = {}
+        self.spliced = False
+        # Closed by `splice`; unnamed, it is gone with this object if the workbook is not saved.
+        self.file = tempfile.TemporaryFile(prefix="parindex-rows-")  # noqa: SIM115
+        # The workbook numbers styles in the order cells are written: the sheet's own cells
+        # first, so that styles.xml lists them in the order openpyxl alone would.
+        for _, cell in sorted(sheet._cells.items()):
+            if cell.has_style:
+                cell.style_id  # noqa: B018 (registers the style)
+
+    def _style(self, style: StyleArray, quoted: bool) -> str:
+        """The ` s="n"` attribute of a style (with quotePrefix if `quoted`), registered with
+        the workbook on first use, as openpyxl does when it writes a cell."""
+        key = (tuple(style), quoted)
+        if key not in self.style_ids:
+            if quoted:
+                style = copy(style)
+                style.quotePrefix = 1
+            styled = any(style)
+            index = self.sheet.parent._cell_styles.add(style) if styled else None
+            self.style_ids[key] = f' s="{index}"' if styled else ""
+        return self.style_ids[key]
+
+    def append(
+        self,
+        values,
+        *,
+        style: StyleArray,
+        height: float | None = None,
+        merge: tuple[int, int] | None = None,
+    ) -> None:
+        """One row of `values` (text, numbers or None), each cell in `style`; `height` in
+        points; `merge`: the first and last column (from 1) of a range merged on the row."""
+        self.row += 1
+        row = str(self.row)
+        while len(self.columns) < len(values):
+            self.columns.append(get_column_letter(len(self.columns) + 1))
+        self.max_column = max(self.max_column, len(values))
+        attributes = f' ht="{safe_string(float(height))}" customHeight="1"' if height else ""
+        cells = [f'<row r="{row}"{attributes}>']
+        cache = self.cache
+        style_key = tuple(style)
+        for column, value in zip(self.columns, values, strict=False):
+            key = (type(value), value, style_key)
+            part = cache.get(key)
+            if part is None:
+                part = self._cell(value, style)
+                if len(cache) >= CACHE_LIMIT:
+                    cache.clear()
+                cache[key] = part
+            if part:
+                cells.append(f'<c r="{column}{row}"{part}')
+        cells.append("</row>")
+        self.batch.append("".join(cells))
+        if merge is not None:
+            first, last = merge
+            self.max_column = max(self.max_column, last)
+            self.merges.append(
+                f'<mergeCell ref="{get_column_letter(first)}{row}:{get_column_letter(last)}{row}"/>'
+            )
+        if len(self.batch) >= BATCH:
+            self._flush()
+
+    def _cell(self, value, style: StyleArray) -> str:
+        """The cell's XML after its reference, as openpyxl writes a cell of `value` in `style`
+        (nothing for an unstyled None: openpyxl skips it)."""
+        if isinstance(value, str):
+            value = xml_text(value)[:MAX_TEXT]
+            quoted = value.startswith(FORMULA_START)
+            attribute = self._style(style, quoted)
+            if not quoted and value in ERROR_CODES:
+                return f'{attribute} t="e"><v>{value}</v></c>'
+            if not value:
+                return f'{attribute} t="inlineStr"/>'
+            space = ' xml:space="preserve"' if value != value.strip() else ""
+            return f'{attribute} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
+        attribute = self._style(style, False)
+        if value is None:
+            return f'{attribute} t="n"/>' if attribute else ""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f'{attribute} t="n"><v>{safe_string(value)}</v></c>'
+        raise TypeError(f"{type(value).__name__} is not written by AppendedRows")
+
+    def _flush(self) -> None:
+        if self.batch:
+            self.file.write("".join(self.batch).encode())
+            self.batch = []
+
+    def splice(self, path: str) -> None:
+        """Put the rows, their merges and the sheet's new extent into the XML openpyxl wrote
+        at `path` for the sheet."""
+        self._flush()
+        with open(path, "rb") as sheet_file:
+            head, found, tail = sheet_file.read().partition(b"</sheetData>")
+        if not found:
+            raise RuntimeError(f"no sheetData in {path}")
+        if self.row >= self.first_row:
+            head = _DIMENSION.sub(self._dimension, head, count=1)
+        tail = self._merge_cells(tail)
+        self.file.seek(0)
+        with open(path, "wb") as sheet_file:
+            sheet_file.write(head)
+            shutil.copyfileobj(self.file, sheet_file, 1 << 20)
+            sheet_file.write(b"</sheetData>" + tail)
+        self.file.close()
+        self.spliced = True
+
+    def _dimension(self, match) -> bytes:
+        min_col, min_row, max_col, _ = range_boundaries(match.group(1).decode())
+        last = get_column_letter(max(max_col, self.max_column))
+        return f'<dimension ref="{get_column_letter(min_col)}{min_row}:{last}{self.row}"/>'.encode()
+
+    def _merge_cells(self, tail: bytes) -> bytes:
+        """openpyxl's mergeCells with these rows' ranges after its own. With none of its own,
+        a new one right after sheetData: the schema's place when the sheet has no protection,
+        scenarios or filter (refused: no sheet of ours has them)."""
+        if not self.merges:
+            return tail
+        ranges = "".join(self.merges).encode()
+        match = _MERGE_CELLS.match(tail)
+        if match is None:
+            if tail.startswith((b"<sheetProtection", b"<scenarios", b"<autoFilter")):
+                raise RuntimeError("merged rows on a protected or filtered sheet")
+            return (
+                f'<mergeCells count="{len(self.merges)}">'.encode()
+                + ranges
+                + b"</mergeCells>"
+                + tail
+            )
+        count = int(match.group(1)) + len(self.merges)
+        return (
+            f'<mergeCells count="{count}">'.encode()
+            + match.group(2)
+            + ranges
+            + b"</mergeCells>"
+            + tail[match.end() :]
+        )
+
+
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z0-9:]+)"/>')
+_MERGE_CELLS = re.compile(rb'<mergeCells count="(\d+)">(.*?)</mergeCells>', re.DOTALL)
+
+
+class _SplicingArchive:
+    """The zip file openpyxl writes the workbook into; a sheet with appended rows gets them
+    as its XML goes into the archive."""
+
+    def __init__(self, archive: zipfile.ZipFile, appended: list[AppendedRows]):
+        self.archive = archive
+        self.appended = appended
+
+    def write(self, filename, arcname=None, *args, **kwargs):
+        for rows in self.appended:
+            if arcname == rows.sheet.path[1:]:
+                rows.splice(filename)
+        return self.archive.write(filename, arcname, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.archive, name)
+
+
+def workbook_bytes(workbook, *, appended: Iterable[AppendedRows] = ()) -> bytes:
     """The workbook as openpyxl's `save` writes it (`save_workbook`), compressed at
-    `COMPRESS_LEVEL` instead of zlib's default."""
+    `COMPRESS_LEVEL` instead of zlib's default, with the `appended` rows in their sheets."""
+    appended = list(appended)
     if workbook.write_only and not workbook.worksheets:
         workbook.create_sheet()
     workbook.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
@@ -177,5 +375,7 @@ def workbook_bytes(workbook) -> bytes:
     with zipfile.ZipFile(
         buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=COMPRESS_LEVEL
     ) as archive:
-        ExcelWriter(workbook, archive).save()
+        ExcelWriter(workbook, _SplicingArchive(archive, appended) if appended else archive).save()
+    if not all(rows.spliced for rows in appended):  # openpyxl wrote the sheet some other way
+        raise RuntimeError("appended rows were not written into their sheet")
     return buffer.getvalue()
