@@ -12,7 +12,6 @@ number, signer and nơi nhận typed on the request form (`ReportDocument`).
 import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count
@@ -23,6 +22,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
 from openpyxl import Workbook
 
+from agencies.models import Agency
 from parindex.core.numbers import format_percent
 from plans.dashboard import GROUPS, DashboardScope, dashboard_by_agency, dashboard_totals
 from plans.files.documents import (
@@ -32,9 +32,9 @@ from plans.files.documents import (
     docx_page_setup,
     xlsx_heading,
 )
-from plans.files.export import agency_text, safe_cell, xml_text
+from plans.files.export import safe_cell, xml_text
 from plans.files.sheet_rows import AppendedRows, workbook_bytes
-from plans.models import Assignment, Plan, ProgressUpdate, Task
+from plans.models import Assignment, Evidence, Plan, ProgressUpdate, Task
 from plans.periods import period_label
 from plans.timeliness import (
     TIMELINESS_LABELS,
@@ -98,33 +98,17 @@ def report_subject(*, plan: Plan | None = None, province=None, period: str, toda
     return ReportSubject(scope, title, province.name, city=city)
 
 
-@dataclass(frozen=True, slots=True)
-class _Named:
-    name: str
+def report_rows(subject: ReportSubject):
+    """(kind, values) rows in the annex layout: "section" rows, then "task" rows.
 
-
-@dataclass(slots=True)
-class _ReportAssignment:
-    """What the report shows of an assignment, read as a tuple (a province-year is ~12,000
-    assignments: model instances were half the report's time)."""
-
-    role: str
-    source_text: str
-    agency: _Named
-    extended_to: object
-    timeliness: str
-    evidence_count: int
-    period_notes: list
-
-
-def _tasks(subject: ReportSubject) -> Iterator[tuple[tuple, list[_ReportAssignment]]]:
-    """The report's tasks in order, as (pk, section_id, section number, section title, number,
-    description, deadline text) tuples, each with its assignments (role, then agency name).
-
-    Three queries, each reading what it needs as tuples: the tasks, their assignments (the
-    scope's, not a list of ids: a province's year at ten times the data is ~5,000 tasks), and
-    the period's progress updates with their evidence counted (one aggregate over the updates
-    of the period, not over every update of every assignment)."""
+    Each query reads what it needs as tuples: the tasks; their assignments (the scope's, not
+    a list of task ids); the agencies' names, in the database's order; the evidence of the
+    period counted by assignment; the period's notes. The assignments are put in the tasks'
+    order, then role and agency name, here: by the agencies' rank in that list, as `ORDER BY
+    role, agency.name` would (the database's collation, not Python's); sorted with their
+    names in PostgreSQL they spilled to disk. Each task's texts are then made in one pass
+    over its assignments, with no object per assignment (a province's year at ten times the
+    national data is ~100,000 of them)."""
     scope = subject.scope
     # The agencies the annex names now: one no longer named is not reported on (its history
     # stays on the task page). The scope's assignments are exactly those of the tasks below.
@@ -142,86 +126,89 @@ def _tasks(subject: ReportSubject) -> Iterator[tuple[tuple, list[_ReportAssignme
             "deadline_text",
         )
     )
-    rows = (
+    rows = list(
         assignments.annotate(timeliness=timeliness_case(scope.as_of))
-        .order_by("role", "agency__name")
+        .order_by()
         .values_list(
-            "pk",
-            "task_id",
-            "role",
-            "source_text",
-            "agency__name",
-            "extended_to",
-            "timeliness",
+            "task_id", "role", "agency_id", "source_text", "extended_to", "timeliness", "pk"
         )
     )
-    agencies: dict[str, _Named] = {}
-    by_pk: dict[int, _ReportAssignment] = {}
-    by_task: dict[int, list[_ReportAssignment]] = defaultdict(list)
-    for pk, task_id, role, source_text, agency, extended_to, timeliness in rows:
-        named = agencies.get(agency) or agencies.setdefault(agency, _Named(agency))
-        row = _ReportAssignment(role, source_text, named, extended_to, timeliness, 0, [])
-        by_pk[pk] = row
-        by_task[task_id].append(row)
-    updates = (
-        ProgressUpdate.objects.filter(period=scope.period, assignment__in=assignments)
-        .annotate(evidence_count=Count("evidence"))
-        .order_by("created_at")
-        # With the update's pk, PostgreSQL groups by it alone (and no two updates merge).
-        .values_list("pk", "assignment_id", "note", "evidence_count")
+    names: dict[int, str] = {}
+    rank: dict[int, int] = {}
+    for pk, name in Agency.objects.order_by("name").values_list("pk", "name"):
+        rank[pk] = len(rank)
+        names[pk] = name
+    evidence = dict(
+        Evidence.objects.filter(update__period=scope.period, update__assignment__in=assignments)
+        .values_list("update__assignment_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    for _, assignment_id, note, evidence in updates:
-        row = by_pk[assignment_id]
-        row.evidence_count += evidence
-        if note:
-            row.period_notes.append(note)
-    for task in tasks:
-        yield task, by_task[task[0]]
+    notes: dict[int, list] = defaultdict(list)
+    for assignment_id, created_at, note in (
+        ProgressUpdate.objects.filter(period=scope.period, assignment__in=assignments)
+        .exclude(note="")
+        .order_by()
+        .values_list("assignment_id", "created_at", "note")
+    ):
+        notes[assignment_id].append((created_at, note))
 
-
-def _group_text(assignments: list[_ReportAssignment]) -> str:
-    """A task's status group from its lead agencies: one label, or a breakdown when they differ."""
-    leads = [a for a in assignments if a.role == Assignment.Role.LEAD] or assignments
-    counts = Counter(a.timeliness for a in leads)
-    if len(counts) == 1:
-        return str(TIMELINESS_LABELS[next(iter(counts))])
-    return "; ".join(f"{TIMELINESS_LABELS[g]}: {counts[g]}" for g in GROUPS if counts[g])
-
-
-def _deadline_text(deadline_text: str, assignments: list[_ReportAssignment]) -> str:
-    """The annex's wording, and the extensions granted (gia hạn): the groups count against them."""
-    extended = [
-        f"{a.agency.name} đã gia hạn đến {a.extended_to:%d/%m/%Y}"
-        for a in assignments
-        if a.extended_to
-    ]
-    if not extended:
-        return deadline_text
-    return "\n".join([deadline_text or "—", *extended])
-
-
-def report_rows(subject: ReportSubject):
-    """(kind, values) rows in the annex layout: "section" rows, then "task" rows."""
-    section = None
-    for task, assignments in _tasks(subject):
-        _, section_id, section_number, section_title, number, description, deadline = task
+    lead = Assignment.Role.LEAD.value
+    position = {task[0]: index for index, task in enumerate(tasks)}
+    agencies, roles = len(rank), 2 * len(rank)
+    rows.sort(key=lambda r: position[r[0]] * roles + (0 if r[1] == lead else agencies) + rank[r[2]])
+    labels = {group: str(label) for group, label in TIMELINESS_LABELS.items()}
+    section, at, end = None, 0, len(rows)
+    for task_id, section_id, section_number, section_title, number, description, deadline in tasks:
         if section_id != section:
             section = section_id
             yield "section", [section_number, section_title]
-        notes = [f"{a.agency.name}: {note}" for a in assignments for note in a.period_notes]
+        leads, supports, lead_groups, groups = {}, {}, [], []
+        extended, notes_text, evidence_count = [], [], 0
+        while at < end and rows[at][0] == task_id:
+            _, role, agency_id, source_text, extended_to, timeliness, pk = rows[at]
+            at += 1
+            agency = names[agency_id]
+            # As the annex named the agencies: a collective name once (`export.agency_text`).
+            if role == lead:
+                leads[source_text or agency] = None
+                lead_groups.append(timeliness)
+            else:
+                supports[source_text or agency] = None
+            groups.append(timeliness)
+            if extended_to:
+                extended.append(f"{agency} đã gia hạn đến {extended_to:%d/%m/%Y}")
+            if pk in notes:
+                notes_text.extend(f"{agency}: {note}" for _, note in sorted(notes[pk], key=_first))
+            evidence_count += evidence.get(pk, 0)
         yield (
             "task",
             [
                 number,
                 description,
-                agency_text(assignments, Assignment.Role.LEAD),
-                agency_text(assignments, Assignment.Role.SUPPORT),
-                _deadline_text(deadline, assignments),
-                _group_text(assignments),
-                "\n".join(notes),
-                sum(a.evidence_count for a in assignments),
+                "; ".join(leads),
+                "; ".join(supports),
+                # The annex's wording, and the extensions granted (gia hạn): the groups count
+                # against them.
+                "\n".join([deadline or "—", *extended]) if extended else deadline,
+                _group_text(lead_groups or groups, labels),
+                "\n".join(notes_text),
+                evidence_count,
             ],
         )
+
+
+def _first(pair):
+    return pair[0]
+
+
+def _group_text(groups: list[str], labels: dict[str, str]) -> str:
+    """A task's status group from its lead agencies' (or, with none, all its agencies'): one
+    label, or a breakdown when they differ."""
+    counts = Counter(groups)
+    if len(counts) == 1:
+        return labels[groups[0]]
+    return "; ".join(f"{labels[g]}: {counts[g]}" for g in GROUPS if counts[g])
 
 
 WIDTHS = [7, 60, 28, 28, 20, 24, 60, 12]
