@@ -33,9 +33,9 @@ from plans.models import (
     SectionTally,
 )
 from plans.periods import period_bounds
-from plans.selectors import tasks_due_within
+from plans.selectors import assignments_overdue, tasks_due_within
 from plans.staleness import stale_q, stale_tally_q
-from plans.timeliness import Timeliness, due_expression, timeliness_case, timeliness_q
+from plans.timeliness import Timeliness, timeliness_case, timeliness_q
 
 GROUPS = [group.value for group in Timeliness]
 # The group under which the reported and stale rows of `_grouped_counts` add no assignments.
@@ -69,6 +69,19 @@ class DashboardScope:
             rows = rows.filter(task__plan_id=self.plan_id)
         if self.index:
             rows = rows.filter(task__plan__indices__code=self.index)
+        return rows
+
+    def plans(self):
+        """The plans whose assignments `assignments` reads."""
+        rows = Plan.objects.all()
+        if self.year:
+            rows = rows.filter(year=self.year)
+        if self.province_id:
+            rows = rows.filter(province_id=self.province_id)
+        if self.plan_id:
+            rows = rows.filter(pk=self.plan_id)
+        if self.index:
+            rows = rows.filter(indices__code=self.index)
         return rows
 
     def link(self, **params) -> str:
@@ -373,7 +386,8 @@ def _agency_rows(scope: DashboardScope, agency_counts: dict[tuple, list[int]]) -
 
 def dashboard_deadlines(scope: DashboardScope, *, days: int = 30, limit: int = 50) -> dict:
     """Open work due in the next `days` after the reading day (one line per task), and overdue
-    work (one line per assignment, as counted), soonest first."""
+    work (one line per assignment, as counted), soonest first: each reads only the `limit`
+    soonest from the due-date indexes, not every assignment of the scope."""
     open_work = ~timeliness_q(Timeliness.DONE_ON_TIME, scope.as_of) & ~timeliness_q(
         Timeliness.DONE_LATE, scope.as_of
     )
@@ -385,13 +399,8 @@ def dashboard_deadlines(scope: DashboardScope, *, days: int = 30, limit: int = 5
             open_work=open_work,
             limit=limit,
         ),
-        "overdue": list(
-            scope.assignments()
-            .select_related("task", "agency")
-            .filter(timeliness_q(Timeliness.OVERDUE, scope.as_of))
-            # Each agency's own due date: the extension granted it, else the task's.
-            .alias(due=due_expression())
-            .order_by("due")[:limit]
+        "overdue": assignments_overdue(
+            scope.assignments(), today=scope.as_of, limit=limit, plans=scope.plans()
         ),
     }
 
