@@ -38,6 +38,7 @@ from plans.staleness import stale_q, stale_tally_q
 from plans.timeliness import Timeliness, timeliness_case, timeliness_q
 
 GROUPS = [group.value for group in Timeliness]
+_GROUP_PARAMS = [(g, urlencode({"timeliness": g})) for g in GROUPS]
 # The group under which the reported and stale rows of `_grouped_counts` add no assignments.
 NO_GROUP = Timeliness.NO_DEADLINE.value
 
@@ -94,6 +95,24 @@ class DashboardScope:
         # Same string as encoding base + params together: the scope's part is encoded once.
         return f"{self._base_link}&{urlencode(params)}"
 
+    def row_links(self, **params) -> dict[str, str]:
+        """A table row's links, `link` for each of its numbers: the total, each group, not
+        reported in the period, stale. A dashboard has ~1,000: the row's own parameters are
+        encoded once for all of them, each after its number's own (the same strings)."""
+        params = {k: v for k, v in params.items() if v not in (None, "")}
+        if params.keys() & self._base.keys():  # a row's key replacing the scope's: the slow way
+            links = {g: self.link(timeliness=g, **params) for g in GROUPS}
+            links["total"] = self.link(**params)
+            links["not_reported"] = self.link(not_reported=self.period, **params)
+            links["stale"] = self.link(stale=1, **params)
+            return links
+        base, tail = self._base_link, f"&{urlencode(params)}" if params else ""
+        links = {g: f"{base}&{pair}{tail}" for g, pair in _GROUP_PARAMS}
+        links["total"] = base + tail
+        links["not_reported"] = f"{base}&{urlencode({'not_reported': self.period})}{tail}"
+        links["stale"] = f"{base}&stale=1{tail}"
+        return links
+
     @cached_property
     def _base(self) -> dict:
         base = {"year": self.year} if self.year else {}
@@ -118,13 +137,7 @@ class DashboardScope:
 
 
 def _with_links(scope: DashboardScope, row: dict, **params) -> dict:
-    row["links"] = {g: scope.link(timeliness=g, **params) for g in GROUPS}
-    row["links"]["total"] = scope.link(**params)
-    row["links"]["not_reported"] = scope.link(not_reported=scope.period, **params)
-    row["links"]["stale"] = scope.link(stale=1, **params)
-    # (link, count) per group in the columns' order: the table renders ~700 of them, and a
-    # plain pair is far cheaper for the template engine than `row.links|get:code` per cell.
-    row["cells"] = [(row["links"][g], row[g]) for g in GROUPS]
+    row["links"] = scope.row_links(**params)
     done = row[Timeliness.DONE_ON_TIME] + row[Timeliness.DONE_LATE]
     row["completion_rate"] = round(100 * done / row["total"], 1) if row["total"] else None
     return row
@@ -259,6 +272,7 @@ class DashboardTables:
 
 
 AGENCY_KEYS = ("agency_id", "agency__name", "role")
+_ROLE_PARAMS = {role: urlencode({"role": role}) for role in Assignment.Role}
 
 
 def dashboard_tables(
@@ -375,11 +389,10 @@ def _agency_rows(scope: DashboardScope, agency_counts: dict[tuple, list[int]]) -
     )
     for row in rows:
         row["last_update"] = last.get(row["agency_id"])
-        _with_links(scope, row, agency=row["agency_id"])
-        row["links"]["led"] = scope.link(agency=row["agency_id"], role=Assignment.Role.LEAD)
-        row["links"]["supported"] = scope.link(
-            agency=row["agency_id"], role=Assignment.Role.SUPPORT
-        )
+        links = _with_links(scope, row, agency=row["agency_id"])["links"]
+        # `scope.link(agency=…, role=…)`: the agency's total, then its role.
+        links["led"] = f"{links['total']}&{_ROLE_PARAMS[Assignment.Role.LEAD]}"
+        links["supported"] = f"{links['total']}&{_ROLE_PARAMS[Assignment.Role.SUPPORT]}"
     rows.sort(key=lambda r: (-r[Timeliness.OVERDUE], -r["not_reported"], r["agency__name"]))
     return rows
 

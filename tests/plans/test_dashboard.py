@@ -2,6 +2,8 @@
 and every number linking to a task list of exactly that many rows."""
 
 import datetime
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -283,3 +285,31 @@ def test_deadline_lists_cut_at_the_soonest_whichever_date_is_the_agencys(bac_kan
         ("D", day("31/03/2024")),
         ("L", day("01/04/2024")),
     ]
+
+
+def test_every_number_of_the_page_tables_opens_its_rows(client, reviewer, bac_kan, province):
+    """What the user clicks: each number in the page's tables, as rendered, opens a list of
+    exactly that many rows; rates and dates read the Vietnamese way."""
+    client.force_login(reviewer)
+    response = client.get(
+        reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
+    )
+    tables = re.findall(r'<table class="list dashboard">.*?</table>', response.text, re.S)
+    assert len(tables) == 4  # agencies, indices, plans, sections
+    agencies = tables[0]
+    assert re.findall(r"<tr><td>([^<]+)</td>", agencies) == ["Sở Tài chính", "Sở Tư pháp"]
+    # Done by the cut-off: Sở Tài chính A and C of its 4, Sở Tư pháp C of its 5; each has
+    # reported once, today.
+    assert re.findall(r'<td class="num">([^<]+%)</td>', agencies) == ["50,0%", "20,0%"]
+    assert (
+        re.findall(r"<td>(\d\d/\d\d/\d{4})</td>", agencies)
+        == [timezone.localdate().strftime("%d/%m/%Y")] * 2
+    )
+    checked = 0
+    for table in tables:
+        for href, count in re.findall(r'<a href="([^"]+)">(\d+)</a>', table):
+            assert _list_count(client, html.unescape(href)) == int(count), href
+            checked += 1
+    # Two agencies (led, supported, six groups, not reported); one index ("—"), plan and
+    # section (six groups, not reported).
+    assert checked == 2 * 9 + 3 * 7
