@@ -33,7 +33,7 @@ from plans.models import (
     SectionTally,
 )
 from plans.periods import period_bounds
-from plans.selectors import assignments_overdue, tasks_due_within
+from plans.selectors import assignments_overdue, plans_earliest_due, tasks_due_within
 from plans.staleness import stale_q, stale_tally_q
 from plans.timeliness import Timeliness, timeliness_case, timeliness_q
 
@@ -401,6 +401,7 @@ def dashboard_deadlines(scope: DashboardScope, *, days: int = 30, limit: int = 5
     """Open work due in the next `days` after the reading day (one line per task), and overdue
     work (one line per assignment, as counted), soonest first: each reads only the `limit`
     soonest from the due-date indexes, not every assignment of the scope."""
+    plans = plans_earliest_due(scope.plans())
     open_work = ~timeliness_q(Timeliness.DONE_ON_TIME, scope.as_of) & ~timeliness_q(
         Timeliness.DONE_LATE, scope.as_of
     )
@@ -411,9 +412,10 @@ def dashboard_deadlines(scope: DashboardScope, *, days: int = 30, limit: int = 5
             end=scope.as_of + datetime.timedelta(days=days),
             open_work=open_work,
             limit=limit,
+            plans=list(plans),
         ),
         "overdue": assignments_overdue(
-            scope.assignments(), today=scope.as_of, limit=limit, plans=scope.plans()
+            scope.assignments(), today=scope.as_of, limit=limit, plans=plans
         ),
     }
 

@@ -294,7 +294,15 @@ def timeliness_counts(assignments, *, today) -> dict[str, int]:
     )
 
 
-def tasks_due_within(assignments, *, start: datetime.date, end: datetime.date, open_work, limit):
+def tasks_due_within(
+    assignments,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    open_work,
+    limit: int,
+    plans: list[int] | None = None,
+):
     """The tasks among `assignments` with open work due from `start` to `end`, soonest first,
     each ONCE however many agencies share it: a task of 29 agencies is one line, with how many
     of them have not finished (`open_agencies`) and, when only one has, its name. A dict per
@@ -306,7 +314,9 @@ def tasks_due_within(assignments, *, start: datetime.date, end: datetime.date, o
     from its own index: the tasks due in it (`task_due_order_idx`) for the agencies without an
     extension, and the extensions in it (`assignment_extended_to_idx`). Each half gives its
     `limit` soonest tasks (a task among the soonest overall is among the soonest of the half
-    its earliest date comes from), then the lines are counted over those tasks only (national
+    its earliest date comes from), then the lines are counted over those tasks only. `plans`,
+    the ids of the plans the assignments belong to, lets PostgreSQL read the window's tasks
+    of a few plans by plan instead of every province's (national
     plan year: ~230 ms → ~20 ms). Exact whatever the dates: it does not rely on an extension
     being later than its task's date (the services keep it so, but no database check can
     compare two tables' columns)."""
@@ -314,9 +324,11 @@ def tasks_due_within(assignments, *, start: datetime.date, end: datetime.date, o
     order = ("due", "task__plan_id", "task__position", "task_id")
     # The tasks due in the window in the index's order, each kept if one of its agencies
     # without an extension has open work: the walk stops at the `limit`-th.
+    tasks = Task.objects.filter(due_on__range=(start, end))
+    if plans is not None:
+        tasks = tasks.filter(plan_id__in=plans)
     by_task = (
-        Task.objects.filter(due_on__range=(start, end))
-        .filter(Exists(open_rows.filter(task_id=OuterRef("pk"), extended_to__isnull=True)))
+        tasks.filter(Exists(open_rows.filter(task_id=OuterRef("pk"), extended_to__isnull=True)))
         .order_by("due_on", "plan_id", "position", "pk")
         .values_list("due_on", "plan_id", "position", "pk")[:limit]
     )
@@ -365,8 +377,25 @@ def tasks_due_within(assignments, *, start: datetime.date, end: datetime.date, o
     return sorted(lines, key=lambda line: position[line["task_id"]])
 
 
+def plans_earliest_due(plans) -> dict[int, datetime.date | None]:
+    """Each plan's earliest task due date (None: no dated task), one probe per plan in
+    `task_plan_due_on_idx`: where the overdue list starts (`assignments_overdue`)."""
+    first_due = (
+        Task.objects.filter(plan=OuterRef("pk"), due_on__isnull=False)
+        .order_by("due_on")
+        .values("due_on")[:1]
+    )
+    return dict(
+        plans.annotate(first_due=Subquery(first_due)).order_by().values_list("pk", "first_due")
+    )
+
+
 def assignments_overdue(
-    assignments, *, today: datetime.date, limit: int, plans=None
+    assignments,
+    *,
+    today: datetime.date,
+    limit: int,
+    plans: dict[int, datetime.date | None] | None = None,
 ) -> list[Assignment]:
     """The `limit` assignments among `assignments` overdue as of `today` (one line per agency,
     as counted), the oldest due dates first, with their tasks and agencies, in two queries.
@@ -374,24 +403,18 @@ def assignments_overdue(
     As in `tasks_due_within`, the agency's own due date (its extension, else the task's) is
     read as two halves, each walked from its own index in date order and cut at `limit`
     (`task_due_order_idx`, `assignment_extended_to_idx`), then merged: the oldest `limit` overall
-    are among the oldest of their halves. `plans`, the plans the assignments belong to, starts
-    the walk of the tasks' dates at their earliest one (one probe per plan in
-    `task_plan_due_on_idx`) instead of at the oldest task of every year."""
+    are among the oldest of their halves. `plans`, the plans the assignments belong to with
+    their earliest due dates (`plans_earliest_due`), start the walk of the tasks' dates at the
+    earliest, not at the oldest task of every year, and let PostgreSQL read a few plans' tasks
+    by plan instead (both as plain values, which it can estimate)."""
     rows = assignments.select_related("task", "agency")
     by_task = rows.filter(extended_to__isnull=True)
     if plans is not None:
-        first_due = (
-            Task.objects.filter(plan=OuterRef("pk"), due_on__isnull=False)
-            .order_by("due_on")
-            .values("due_on")[:1]
-        )
-        earliest = (
-            plans.annotate(first_due=Subquery(first_due))
-            .filter(first_due__isnull=False)
-            .order_by("first_due")
-            .values("first_due")[:1]
-        )
-        by_task = by_task.filter(task__due_on__gte=Subquery(earliest))
+        earliest = min(filter(None, plans.values()), default=None)
+        if earliest is None:
+            by_task = by_task.none()
+        else:
+            by_task = by_task.filter(task__plan_id__in=list(plans), task__due_on__gte=earliest)
     # Ties in the index's order (then the agencies of a task by id): the walk stops early.
     halves = (
         by_task.filter(timeliness_q(Timeliness.OVERDUE, today, due=F("task__due_on"))).order_by(
