@@ -33,11 +33,12 @@ from plans.models import (
     SectionTally,
 )
 from plans.periods import period_bounds
-from plans.selectors import tasks_due_within
+from plans.selectors import assignments_overdue, plans_earliest_due, tasks_due_within
 from plans.staleness import stale_q, stale_tally_q
-from plans.timeliness import Timeliness, due_expression, timeliness_case, timeliness_q
+from plans.timeliness import Timeliness, timeliness_case, timeliness_q
 
 GROUPS = [group.value for group in Timeliness]
+_GROUP_PARAMS = [(g, urlencode({"timeliness": g})) for g in GROUPS]
 # The group under which the reported and stale rows of `_grouped_counts` add no assignments.
 NO_GROUP = Timeliness.NO_DEADLINE.value
 
@@ -71,6 +72,19 @@ class DashboardScope:
             rows = rows.filter(task__plan__indices__code=self.index)
         return rows
 
+    def plans(self):
+        """The plans whose assignments `assignments` reads."""
+        rows = Plan.objects.all()
+        if self.year:
+            rows = rows.filter(year=self.year)
+        if self.province_id:
+            rows = rows.filter(province_id=self.province_id)
+        if self.plan_id:
+            rows = rows.filter(pk=self.plan_id)
+        if self.index:
+            rows = rows.filter(indices__code=self.index)
+        return rows
+
     def link(self, **params) -> str:
         """The task list showing exactly the rows of a count."""
         params = {k: v for k, v in params.items() if v not in (None, "")}
@@ -80,6 +94,24 @@ class DashboardScope:
             return f"{self._list_url}?{urlencode({**self._base, **params})}"
         # Same string as encoding base + params together: the scope's part is encoded once.
         return f"{self._base_link}&{urlencode(params)}"
+
+    def row_links(self, **params) -> dict[str, str]:
+        """A table row's links, `link` for each of its numbers: the total, each group, not
+        reported in the period, stale. A dashboard has ~1,000: the row's own parameters are
+        encoded once for all of them, each after its number's own (the same strings)."""
+        params = {k: v for k, v in params.items() if v not in (None, "")}
+        if params.keys() & self._base.keys():  # a row's key replacing the scope's: the slow way
+            links = {g: self.link(timeliness=g, **params) for g in GROUPS}
+            links["total"] = self.link(**params)
+            links["not_reported"] = self.link(not_reported=self.period, **params)
+            links["stale"] = self.link(stale=1, **params)
+            return links
+        base, tail = self._base_link, f"&{urlencode(params)}" if params else ""
+        links = {g: f"{base}&{pair}{tail}" for g, pair in _GROUP_PARAMS}
+        links["total"] = base + tail
+        links["not_reported"] = f"{base}&{urlencode({'not_reported': self.period})}{tail}"
+        links["stale"] = f"{base}&stale=1{tail}"
+        return links
 
     @cached_property
     def _base(self) -> dict:
@@ -105,13 +137,7 @@ class DashboardScope:
 
 
 def _with_links(scope: DashboardScope, row: dict, **params) -> dict:
-    row["links"] = {g: scope.link(timeliness=g, **params) for g in GROUPS}
-    row["links"]["total"] = scope.link(**params)
-    row["links"]["not_reported"] = scope.link(not_reported=scope.period, **params)
-    row["links"]["stale"] = scope.link(stale=1, **params)
-    # (link, count) per group in the columns' order: the table renders ~700 of them, and a
-    # plain pair is far cheaper for the template engine than `row.links|get:code` per cell.
-    row["cells"] = [(row["links"][g], row[g]) for g in GROUPS]
+    row["links"] = scope.row_links(**params)
     done = row[Timeliness.DONE_ON_TIME] + row[Timeliness.DONE_LATE]
     row["completion_rate"] = round(100 * done / row["total"], 1) if row["total"] else None
     return row
@@ -246,6 +272,7 @@ class DashboardTables:
 
 
 AGENCY_KEYS = ("agency_id", "agency__name", "role")
+_ROLE_PARAMS = {role: urlencode({"role": role}) for role in Assignment.Role}
 
 
 def dashboard_tables(
@@ -362,18 +389,19 @@ def _agency_rows(scope: DashboardScope, agency_counts: dict[tuple, list[int]]) -
     )
     for row in rows:
         row["last_update"] = last.get(row["agency_id"])
-        _with_links(scope, row, agency=row["agency_id"])
-        row["links"]["led"] = scope.link(agency=row["agency_id"], role=Assignment.Role.LEAD)
-        row["links"]["supported"] = scope.link(
-            agency=row["agency_id"], role=Assignment.Role.SUPPORT
-        )
+        links = _with_links(scope, row, agency=row["agency_id"])["links"]
+        # `scope.link(agency=…, role=…)`: the agency's total, then its role.
+        links["led"] = f"{links['total']}&{_ROLE_PARAMS[Assignment.Role.LEAD]}"
+        links["supported"] = f"{links['total']}&{_ROLE_PARAMS[Assignment.Role.SUPPORT]}"
     rows.sort(key=lambda r: (-r[Timeliness.OVERDUE], -r["not_reported"], r["agency__name"]))
     return rows
 
 
 def dashboard_deadlines(scope: DashboardScope, *, days: int = 30, limit: int = 50) -> dict:
     """Open work due in the next `days` after the reading day (one line per task), and overdue
-    work (one line per assignment, as counted), soonest first."""
+    work (one line per assignment, as counted), soonest first: each reads only the `limit`
+    soonest from the due-date indexes, not every assignment of the scope."""
+    plans = plans_earliest_due(scope.plans())
     open_work = ~timeliness_q(Timeliness.DONE_ON_TIME, scope.as_of) & ~timeliness_q(
         Timeliness.DONE_LATE, scope.as_of
     )
@@ -384,14 +412,10 @@ def dashboard_deadlines(scope: DashboardScope, *, days: int = 30, limit: int = 5
             end=scope.as_of + datetime.timedelta(days=days),
             open_work=open_work,
             limit=limit,
+            plans=list(plans),
         ),
-        "overdue": list(
-            scope.assignments()
-            .select_related("task", "agency")
-            .filter(timeliness_q(Timeliness.OVERDUE, scope.as_of))
-            # Each agency's own due date: the extension granted it, else the task's.
-            .alias(due=due_expression())
-            .order_by("due")[:limit]
+        "overdue": assignments_overdue(
+            scope.assignments(), today=scope.as_of, limit=limit, plans=plans
         ),
     }
 

@@ -157,8 +157,12 @@ class Task(models.Model):
             # The task list's default order (`plans.selectors.DUE_ORDER`: due date, plan, annex
             # position), so PostgreSQL reads a page's tasks in order and stops: on the due date
             # alone it sorted every task of the first date (page 1) or of the country (a deep
-            # page). Also due-date ranges, "due in the next 30 days", quarters.
+            # page). Also due-date ranges, "due in the next 30 days", quarters, and the
+            # deadline lists' 50 soonest (plans.selectors.tasks_due_within, assignments_overdue).
             models.Index(fields=["due_on", "plan", "position"], name="task_due_order_idx"),
+            # A plan's earliest due date, one probe per plan: where the overdue list starts its
+            # walk of task_due_order_idx (plans.selectors.plans_earliest_due).
+            models.Index(fields=["plan", "due_on"], name="task_plan_due_on_idx"),
         ]
 
     def __str__(self) -> str:
@@ -287,6 +291,14 @@ class Assignment(models.Model):
         indexes = [
             # An agency's own list filtered by status (the staff home page and task list).
             models.Index(fields=["agency", "status"], name="assignment_agency_status_idx"),
+            # The deadline lists' half of the own due dates that are extensions (gia hạn), in
+            # date order (plans.selectors.tasks_due_within, assignments_overdue); only the few
+            # extended assignments are in it.
+            models.Index(
+                fields=["extended_to"],
+                condition=Q(extended_to__isnull=False),
+                name="assignment_extended_to_idx",
+            ),
         ]
 
     def __str__(self) -> str:

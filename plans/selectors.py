@@ -294,30 +294,139 @@ def timeliness_counts(assignments, *, today) -> dict[str, int]:
     )
 
 
-def tasks_due_within(assignments, *, start: datetime.date, end: datetime.date, open_work, limit):
+def tasks_due_within(
+    assignments,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    open_work,
+    limit: int,
+    plans: list[int] | None = None,
+):
     """The tasks among `assignments` with open work due from `start` to `end`, soonest first,
     each ONCE however many agencies share it: a task of 29 agencies is one line, with how many
-    of them have not finished (`open_agencies`) and, when only one has, its name. One query:
-    a dict per task."""
-    # Each agency's own due date: a granted extension (gia hạn) counts, not the task's; the
-    # line shows the earliest of its agencies' dates, marked when that one was extended.
-    return list(
-        assignments.alias(own_due=due_expression())
-        .filter(open_work, own_due__gte=start, own_due__lte=end)
-        .values(
-            "task_id",
-            "task__number",
-            "task__description",
-            "task__due_on",
-            "task__section__number",
-            "task__plan__number",
-            "task__plan__year",
-        )
-        .annotate(
-            open_agencies=Count("pk"), agency_name=Min("agency__name"), due=Min(due_expression())
-        )
-        .order_by("due", "task__plan_id", "task__position", "task_id")[:limit]
+    of them have not finished (`open_agencies`) and, when only one has, its name. A dict per
+    task, in three queries whatever the number of tasks.
+
+    Each agency's own due date is the extension granted it (gia hạn) where there is one, else
+    the task's; the line shows the earliest of its agencies' dates, marked when that one was
+    extended. That coalesced date has no index, so the window is read as its two halves, each
+    from its own index: the tasks due in it (`task_due_order_idx`) for the agencies without an
+    extension, and the extensions in it (`assignment_extended_to_idx`). Each half gives its
+    `limit` soonest tasks (a task among the soonest overall is among the soonest of the half
+    its earliest date comes from), then the lines are counted over those tasks only. `plans`,
+    the ids of the plans the assignments belong to, lets PostgreSQL read the window's tasks
+    of a few plans by plan instead of every province's (national
+    plan year: ~230 ms → ~20 ms). Exact whatever the dates: it does not rely on an extension
+    being later than its task's date (the services keep it so, but no database check can
+    compare two tables' columns)."""
+    open_rows = assignments.filter(open_work)
+    order = ("due", "task__plan_id", "task__position", "task_id")
+    # The tasks due in the window in the index's order, each kept if one of its agencies
+    # without an extension has open work: the walk stops at the `limit`-th.
+    tasks = Task.objects.filter(due_on__range=(start, end))
+    if plans is not None:
+        tasks = tasks.filter(plan_id__in=plans)
+    by_task = (
+        tasks.filter(Exists(open_rows.filter(task_id=OuterRef("pk"), extended_to__isnull=True)))
+        .order_by("due_on", "plan_id", "position", "pk")
+        .values_list("due_on", "plan_id", "position", "pk")[:limit]
     )
+    by_extension = (
+        open_rows.filter(extended_to__range=(start, end))
+        .values("task_id", "task__plan_id", "task__position")
+        .annotate(due=Min("extended_to"))
+        .order_by(*order)
+        .values_list(*order)[:limit]
+    )
+    candidates = {*by_task, *by_extension}
+    # A task in both halves comes twice: its earliest date places it.
+    soonest = list(dict.fromkeys(task_id for *_, task_id in sorted(candidates)))[:limit]
+    # Counted per task (a probe of its assignments each), not by joining the candidates to
+    # the scope: that join hashed every task of the plan year.
+    window = (
+        open_rows.alias(own_due=due_expression())
+        .filter(task_id=OuterRef("pk"), own_due__gte=start, own_due__lte=end)
+        .order_by()
+        .values("task_id")
+    )
+    fields = {
+        "task_id": "pk",
+        "task__number": "number",
+        "task__description": "description",
+        "task__due_on": "due_on",
+        "task__section__number": "section__number",
+        "task__plan__number": "plan__number",
+        "task__plan__year": "plan__year",
+        "open_agencies": "open_agencies",
+        "agency_name": "agency_name",
+        "due": "due",
+    }
+    lines = [
+        dict(zip(fields, row, strict=True))
+        for row in Task.objects.filter(pk__in=soonest)
+        .annotate(
+            open_agencies=Subquery(window.annotate(n=Count("pk")).values("n")),
+            agency_name=Subquery(window.annotate(name=Min("agency__name")).values("name")),
+            due=Subquery(window.annotate(first=Min("own_due")).values("first")),
+        )
+        .order_by()
+        .values_list(*fields.values())
+    ]
+    position = {task_id: i for i, task_id in enumerate(soonest)}
+    return sorted(lines, key=lambda line: position[line["task_id"]])
+
+
+def plans_earliest_due(plans) -> dict[int, datetime.date | None]:
+    """Each plan's earliest task due date (None: no dated task), one probe per plan in
+    `task_plan_due_on_idx`: where the overdue list starts (`assignments_overdue`)."""
+    first_due = (
+        Task.objects.filter(plan=OuterRef("pk"), due_on__isnull=False)
+        .order_by("due_on")
+        .values("due_on")[:1]
+    )
+    return dict(
+        plans.annotate(first_due=Subquery(first_due)).order_by().values_list("pk", "first_due")
+    )
+
+
+def assignments_overdue(
+    assignments,
+    *,
+    today: datetime.date,
+    limit: int,
+    plans: dict[int, datetime.date | None] | None = None,
+) -> list[Assignment]:
+    """The `limit` assignments among `assignments` overdue as of `today` (one line per agency,
+    as counted), the oldest due dates first, with their tasks and agencies, in two queries.
+
+    As in `tasks_due_within`, the agency's own due date (its extension, else the task's) is
+    read as two halves, each walked from its own index in date order and cut at `limit`
+    (`task_due_order_idx`, `assignment_extended_to_idx`), then merged: the oldest `limit` overall
+    are among the oldest of their halves. `plans`, the plans the assignments belong to with
+    their earliest due dates (`plans_earliest_due`), start the walk of the tasks' dates at the
+    earliest, not at the oldest task of every year, and let PostgreSQL read a few plans' tasks
+    by plan instead (both as plain values, which it can estimate)."""
+    rows = assignments.select_related("task", "agency")
+    by_task = rows.filter(extended_to__isnull=True)
+    if plans is not None:
+        earliest = min(filter(None, plans.values()), default=None)
+        if earliest is None:
+            by_task = by_task.none()
+        else:
+            by_task = by_task.filter(task__plan_id__in=list(plans), task__due_on__gte=earliest)
+    # Ties in the index's order (then the agencies of a task by id): the walk stops early.
+    halves = (
+        by_task.filter(timeliness_q(Timeliness.OVERDUE, today, due=F("task__due_on"))).order_by(
+            "task__due_on", "task__plan_id", "task__position", "task_id", "pk"
+        ),
+        rows.filter(extended_to__isnull=False)
+        .filter(timeliness_q(Timeliness.OVERDUE, today, due=F("extended_to")))
+        .order_by("extended_to", "task__plan_id", "task__position", "task_id", "pk"),
+    )
+    overdue = [assignment for half in halves for assignment in half[:limit]]
+    overdue.sort(key=lambda a: (a.due_on, a.task.plan_id, a.task.position, a.task_id, a.pk))
+    return overdue[:limit]
 
 
 def home_overview(*, user, today, limit: int = 10) -> dict:

@@ -3,9 +3,13 @@ import itertools
 import django_tables2 as tables
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.formats import date_format, localize
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 from django_tables2.data import TableQuerysetData
 
+from plans.dashboard import GROUPS
 from plans.models import Assignment
 from plans.selectors import DUE_ORDER, work_done_q
 from plans.timeliness import TIMELINESS_LABELS
@@ -216,3 +220,42 @@ class AssignmentTable(tables.Table):
 
     def render_plan(self, record):
         return f"{record.task.plan.number} ({record.task.plan.year})"
+
+
+_NO_RATE = '<td class="num">—</td>'
+
+
+def dashboard_table_rows(rows: list[dict], *, name_key: str, roles: bool = False) -> list[str]:
+    """The dashboard's table rows (`plans.dashboard`) as HTML, in one pass: the agency, plan,
+    section and index tables of a province are ~100 rows of ~10 linked numbers, and the
+    template engine spent ~15 ms resolving their ~2,500 variables. The cells are the ones
+    templates/plans/_dashboard_table.html heads: `roles` adds led, supported and the last
+    update (the agencies' table). Numbers, rates and dates are localized as the template did."""
+    texts: dict = {}  # most numbers repeat (0, 1...): each is localized once
+
+    def text(value) -> str:
+        key = (type(value), value)  # 100 and 100.0 are equal keys, not the same text
+        shown = texts.get(key)
+        if shown is None:
+            shown = texts[key] = str(localize(value))
+        return shown
+
+    linked = [*(("led", "supported") if roles else ()), *GROUPS, "not_reported"]
+    html = []
+    for row in rows:
+        links = row["links"]
+        cells = [format_html("<td>{}</td>", row.get(name_key) or "—")]
+        cells.extend(
+            format_html('<td class="num"><a href="{}">{}</a></td>', links[key], text(row[key]))
+            for key in linked
+        )
+        rate = row["completion_rate"]
+        cells.append(
+            format_html('<td class="num">{}%</td>', text(rate)) if rate is not None else _NO_RATE
+        )
+        if roles:
+            last = row["last_update"]
+            day = date_format(localtime(last), "d/m/Y") if last else "—"
+            cells.append(format_html("<td>{}</td>", day))
+        html.append(mark_safe(f"<tr>{''.join(cells)}</tr>"))
+    return html

@@ -28,6 +28,7 @@ from plans.periods import current_period, period_bounds, period_label
 from plans.reminders import period_reminder_outline
 from plans.selectors import reporting_period_list
 from plans.services import reporting_period_open
+from plans.tables import dashboard_table_rows
 from plans.tasks import period_reminder_outcome, period_reminder_send_task
 from plans.timeliness import Timeliness
 
@@ -64,6 +65,11 @@ def dashboard(request):
     else:  # national: one row per province instead of thousands of agencies and sections
         agencies = []
         tables = {"by_province": counts.by_province}
+    rows_html = {
+        name: dashboard_table_rows(rows, name_key="label")
+        for name, rows in {**tables, "by_index": counts.by_index}.items()
+    }
+    rows_html["agencies"] = dashboard_table_rows(agencies, name_key="agency__name", roles=True)
     context = {
         "form": form,
         "scope": scope,
@@ -73,6 +79,7 @@ def dashboard(request):
         "charts": dashboard_chart_data(counts, agencies),
         "by_index": counts.by_index,
         **tables,
+        "rows_html": rows_html,
         "groups": Timeliness.choices,
         "deadlines": dashboard_deadlines(scope),
         "period_label": period_label(scope.period),

@@ -2,11 +2,15 @@
 and every number linking to a task list of exactly that many rows."""
 
 import datetime
+import html
+import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from parindex.indices.models import Criterion
+from plans.dashboard import DashboardScope, dashboard_deadlines
 from plans.models import Assignment, ProgressUpdate
 from tests.conftest import agency
 from tests.factories import day, make_assignment, make_plan, make_task
@@ -140,11 +144,13 @@ def test_dashboard_makes_a_fixed_number_of_queries(
     # choices, chosen province); one grouped pass over the counters (plans.tallies) for the
     # totals, plans, sections, indices, completions per month and agencies, the period's
     # reported counters, the stale open assignments, with the sections' labels and the plans'
-    # indices; the agencies' last updates; upcoming, overdue.
+    # indices; the agencies' last updates; the scope's plans with their earliest due dates;
+    # upcoming (the soonest tasks due in the window, and with an extension in it, then their
+    # lines), overdue (without an extension, with one).
     # Points at stake (plans.criteria.selectors.points_at_stake): the results before the plan
     # year, their editions, the editions' criteria, the plan year's tasks linked to them, the
     # tasks' leads, the scores.
-    with django_assert_max_num_queries(18 + 6):
+    with django_assert_max_num_queries(22 + 6):
         client.get(
             reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
         )
@@ -227,3 +233,84 @@ def test_index_table_counts_a_plan_under_each_of_its_indices(client, reviewer, b
     for row in context["by_index"][:2]:
         for key, url in row["links"].items():
             assert _list_count(client, url) == row[key], (key, url)
+
+
+def test_deadline_lists_cut_at_the_soonest_whichever_date_is_the_agencys(bac_kan, province):
+    """The lists keep the soonest lines whether an agency's date is its task's or the
+    extension granted it, and a task's line counts every open agency due in the window, by
+    either date, even when the cut leaves out that agency's extension (as of 14/06/2024)."""
+    plan, tp, tc = province["plan"], province["tp"], province["tc"]
+
+    def task(number, due, extended=()):
+        made = make_task(plan, number=number, due_on=day(due))
+        for who, to in [(tp, None), *extended]:
+            assignment = make_assignment(made, who)
+            if to:
+                Assignment.objects.filter(pk=assignment.pk).update(extended_to=day(to))
+        return made
+
+    task("H", "10/06/2024", [(tc, "16/06/2024")])  # tp overdue; tc due 16/06 by its extension
+    task("K", "01/06/2024", [(tc, "18/06/2024")])
+    # Due on the cut-off day, like A but after it in the plan; tc's extension is the latest.
+    task("X", "14/06/2024", [(tc, "12/07/2024")])
+    task("L", "01/04/2024", [(tc, "01/05/2024")])  # tc's extension is past too: overdue
+    scope = DashboardScope(
+        province_id=bac_kan.pk, year=2024, period="2024-H1", today=timezone.localdate()
+    )
+
+    lines = dashboard_deadlines(scope, limit=50)
+    assert [(t["task__number"], t["due"], t["open_agencies"]) for t in lines["upcoming"]] == [
+        ("A", day("14/06/2024"), 1),
+        ("X", day("14/06/2024"), 2),
+        ("B", day("15/06/2024"), 1),
+        ("H", day("16/06/2024"), 1),
+        ("K", day("18/06/2024"), 1),
+        ("G", day("20/06/2024"), 1),
+    ]
+    # Oldest first, one line per agency, each by its own date.
+    assert [(a.task.number, a.agency.name, a.due_on) for a in lines["overdue"]] == [
+        ("D", "Sở Tài chính", day("31/03/2024")),
+        ("L", "Sở Tư pháp", day("01/04/2024")),
+        ("L", "Sở Tài chính", day("01/05/2024")),
+        ("K", "Sở Tư pháp", day("01/06/2024")),
+        ("H", "Sở Tư pháp", day("10/06/2024")),
+    ]
+
+    cut = dashboard_deadlines(scope, limit=2)
+    # X's extended agency is not among the two soonest extensions (H's, K's), yet it counts.
+    assert [(t["task__number"], t["open_agencies"]) for t in cut["upcoming"]] == [
+        ("A", 1),
+        ("X", 2),
+    ]
+    assert [(a.task.number, a.due_on) for a in cut["overdue"]] == [
+        ("D", day("31/03/2024")),
+        ("L", day("01/04/2024")),
+    ]
+
+
+def test_every_number_of_the_page_tables_opens_its_rows(client, reviewer, bac_kan, province):
+    """What the user clicks: each number in the page's tables, as rendered, opens a list of
+    exactly that many rows; rates and dates read the Vietnamese way."""
+    client.force_login(reviewer)
+    response = client.get(
+        reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
+    )
+    tables = re.findall(r'<table class="list dashboard">.*?</table>', response.text, re.S)
+    assert len(tables) == 4  # agencies, indices, plans, sections
+    agencies = tables[0]
+    assert re.findall(r"<tr><td>([^<]+)</td>", agencies) == ["Sở Tài chính", "Sở Tư pháp"]
+    # Done by the cut-off: Sở Tài chính A and C of its 4, Sở Tư pháp C of its 5; each has
+    # reported once, today.
+    assert re.findall(r'<td class="num">([^<]+%)</td>', agencies) == ["50,0%", "20,0%"]
+    assert (
+        re.findall(r"<td>(\d\d/\d\d/\d{4})</td>", agencies)
+        == [timezone.localdate().strftime("%d/%m/%Y")] * 2
+    )
+    checked = 0
+    for table in tables:
+        for href, count in re.findall(r'<a href="([^"]+)">(\d+)</a>', table):
+            assert _list_count(client, html.unescape(href)) == int(count), href
+            checked += 1
+    # Two agencies (led, supported, six groups, not reported); one index ("—"), plan and
+    # section (six groups, not reported).
+    assert checked == 2 * 9 + 3 * 7
