@@ -1,5 +1,9 @@
 """The dashboard's counters: in-force assignments counted per section, agency, role, due date
-and completion date (`AssignmentTally`), and per period reported in (`PeriodReportTally`).
+and completion date (`AssignmentTally`), and per period reported in (`PeriodReportTally`);
+the same with the completion and last report days as intervals (`AssignmentBucketTally`,
+`plans.buckets`) and per plan (`PlanBucketTally`, `PlanPeriodTally`), which is what the
+dashboard reads: their rows do not grow with the number of days. The exact tables are read
+only for the interval holding the reading day, and are what the others are summed from.
 
 They are kept by recounting, not by adding deltas: every service that changes what is counted
 calls `tallies_refresh(section_ids=...)` in its own transaction, which locks those sections,
@@ -383,7 +387,8 @@ def section_ids_of_tasks(task_ids: Iterable[int]) -> list[int]:
 
 
 def _per_section(rows: Iterable[tuple]) -> dict[int, Counter]:
-    """{section: Counter({key without the section: n})}, merging duplicate keys."""
+    """{first column (a section, a plan): Counter({the other columns: n})}, merging
+    duplicate keys."""
     sections: dict[int, Counter] = {}
     for section_id, *key, n in rows:
         sections.setdefault(section_id, Counter())[tuple(key)] += n

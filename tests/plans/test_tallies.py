@@ -27,6 +27,8 @@ from plans.models import (
     DeadlineExtension,
     PeriodReportTally,
     Plan,
+    PlanBucketTally,
+    PlanPeriodTally,
     ProgressUpdate,
     SectionTally,
     Task,
@@ -450,6 +452,25 @@ def test_recount_reports_and_fixes_a_corrupted_counter(bac_kan):
     assert "1 sections rewritten" in out.getvalue()
     assert tallies_differences() == []
     totals = dashboard_tables(scope).totals
+    assert (totals["total"], totals["not_reported"], totals["done_on_time"]) == (2, 2, 1)
+
+
+def test_recount_finds_a_drift_of_a_plans_counters_and_fixes_it(bac_kan):
+    """The national view's counters per plan are checked too: a drift is reported as the
+    plan's sections, and rewriting them sums the plan's rows again."""
+    plan = make_plan(bac_kan, number="9/KH-UBND", year=2026)
+    task = make_task(plan, number="1", due_on=day("30/06/2026"))
+    make_assignment(task, agency(bac_kan, "Sở Tư pháp"))
+    make_assignment(task, agency(bac_kan, "Sở Tài chính"), completed_on=day("02/05/2026"))
+    assert tallies_differences() == []
+    PlanBucketTally.objects.filter(plan=plan, done_in__isnull=True).update(n=7)
+    PlanPeriodTally.objects.create(plan=plan, province=bac_kan, year=2026, period="2026-H1", n=1)
+    national = DashboardScope(province_id=None, year=2026, period="2026-H1", today=TODAY)
+    assert dashboard_tables(national, sections=False).totals["total"] == 8  # the drift shows
+    assert tallies_differences() == [task.section_id]
+    call_command("recount_tallies", "--fix", stdout=io.StringIO())
+    assert tallies_differences() == []
+    totals = dashboard_tables(national, sections=False).totals
     assert (totals["total"], totals["not_reported"], totals["done_on_time"]) == (2, 2, 1)
 
 
