@@ -38,7 +38,7 @@ def autovacuum_default(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("agencies", "0001_initial"),
-        ("plans", "0009_tallies"),
+        ("plans", "0010_task_due_order_index"),
     ]
 
     operations = [
