@@ -14,27 +14,32 @@ that pass is still the recount they are checked against (`plans.tallies.tally_ro
 """
 
 import datetime
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, reduce
 from urllib.parse import urlencode
 
-from django.db.models import Case, Count, F, IntegerField, Max, Sum, When
+from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, When
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 
+from plans.buckets import before, bucket_bounds
 from plans.models import (
     Assignment,
+    AssignmentBucketTally,
     AssignmentTally,
     PeriodReportTally,
     Plan,
+    PlanBucketTally,
+    PlanPeriodTally,
     Section,
     SectionTally,
 )
 from plans.periods import period_bounds
 from plans.selectors import assignments_overdue, plans_earliest_due, tasks_due_within
-from plans.staleness import stale_q, stale_tally_q
+from plans.staleness import stale_q, stale_tally_q, stale_window
 from plans.timeliness import Timeliness, timeliness_case, timeliness_q
 
 GROUPS = [group.value for group in Timeliness]
@@ -161,25 +166,93 @@ def _tallies(scope: DashboardScope, model):
 _TALLY_KEY = {"task__section_id": "section_id", "task__plan_id": "plan_id"}
 
 
+@dataclass
+class _Intervals:
+    """What the coarse counters' intervals (`plans.buckets`) decide for a scope's reading day:
+    the interval codes below which work counts as done by then (`done`), from which it was
+    completed within the period's window (`start`), and below which a last report is older
+    than the stale window (`report`); and the intervals none of these decide, whose rows are
+    read from the exact counters instead (`undecided_done`, `undecided_report`)."""
+
+    done: int
+    start: int
+    report: int
+    undecided_done: list[int]
+    undecided_report: list[int]
+
+    @classmethod
+    def of(cls, scope: DashboardScope, *, stale: bool) -> "_Intervals":
+        done, done_open = before(scope.as_of + datetime.timedelta(days=1))
+        start, start_open = before(scope.period_start)
+        report, report_open = before(stale_window(scope.as_of)[0])
+        return cls(
+            done=done,
+            start=start,
+            report=report,
+            undecided_done=[c for c, o in ((done, done_open), (start, start_open)) if o],
+            # Only the stale rows read from the counters (as of today) look at the reports.
+            undecided_report=[report] if stale and report_open else [],
+        )
+
+    def decided(self) -> Q:
+        """Coarse rows decided by their intervals."""
+        return ~Q(done_in__in=self.undecided_done) & ~Q(last_report_in__in=self.undecided_report)
+
+    def undecided(self) -> Q | None:
+        """Exact rows of the intervals left undecided (none: every row is decided)."""
+        ranges = [Q(done_on__range=bucket_bounds(c)) for c in self.undecided_done] + [
+            Q(last_report_on__range=bucket_bounds(c)) for c in self.undecided_report
+        ]
+        return reduce(operator.or_, ranges) if ranges else None
+
+
 def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
     """Rows of (each key's value, group, month completed within the period's window as yyyymm
     or None, assignments, of which reported in the period, of which "lâu chưa cập nhật"),
     in three queries whatever the size of the scope.
 
-    The assignments per group and month come from `AssignmentTally` (the counters kept by
-    `plans.tallies`): the groups from `timeliness_case` applied to each counter's due and
-    completion dates as of the reading day, the one definition of the rules. Being reported
-    in the period and being stale are not per group ("chưa báo cáo" is a row's assignments
-    minus its reported ones), so they come as rows of their own with no assignments, under
-    a group they add nothing to: the reported ones from `PeriodReportTally`, the stale ones
-    from the scope's open assignments without a due date (`plans.staleness.stale_q`, which
-    depends on the reading day and on the last report, so it is not counted ahead).
+    The assignments per group and month come from the coarse counters kept by
+    `plans.tallies` (per plan for the national view, else per section, agency and role),
+    which keep intervals of days rather than days (`plans.buckets`), so their rows do not
+    grow with the days: `timeliness_case` applied to each counter's due date and intervals,
+    the one definition of the rules. The one or two intervals the reading day leaves
+    undecided are read, in the same query (UNION ALL), from the exact counters' rows of those
+    days. Being reported in the period and being stale are not per group ("chưa báo cáo" is a
+    row's assignments minus its reported ones), so they come as rows of their own with no
+    assignments, under a group they add nothing to: the reported ones from `PlanPeriodTally`
+    or `PeriodReportTally`, the stale ones from the scope's open assignments without a due
+    date (`plans.staleness.stale_q`, which depends on the reading day and on the last report,
+    so it is not counted ahead).
     """
     tally_keys = [_TALLY_KEY.get(key, key) for key in keys]
-    # Per section or plan only (the national view): the smaller counters without the agencies.
-    model = SectionTally if tally_keys in (["section_id"], ["plan_id"]) else AssignmentTally
-    counts = (
-        _tallies(scope, model)
+    plans_only = tally_keys == ["plan_id"]
+    coarse = PlanBucketTally if plans_only else AssignmentBucketTally
+    # Per section or plan only: the smaller exact counters without the agencies.
+    exact = SectionTally if tally_keys in (["section_id"], ["plan_id"]) else AssignmentTally
+    # As of today no report is newer than the reading day: the counters' last reports say it.
+    stale_from_tallies = scope.as_of >= timezone.localtime().date()
+    intervals = _Intervals.of(scope, stale=stale_from_tallies)
+    undecided = intervals.undecided()
+    done = Q(done_in__lt=intervals.done)
+
+    def with_exact(coarse_rows, exact_rows):
+        if undecided is None:
+            return coarse_rows
+        return coarse_rows.union(exact_rows.filter(undecided), all=True)
+
+    counts = with_exact(
+        _tallies(scope, coarse)
+        .filter(intervals.decided())
+        .annotate(
+            row_group=timeliness_case(scope.as_of, due=F("due_on"), done=done, late=Q(late=True)),
+            row_month=Case(
+                When(done & Q(done_in__gte=intervals.start), then=F("done_in") / 10),
+                output_field=IntegerField(),
+            ),
+        )
+        .values_list(*tally_keys, "row_group", "row_month")
+        .annotate(row_n=Sum("n")),
+        _tallies(scope, exact)
         .annotate(
             row_group=timeliness_case(scope.as_of, due=F("due_on"), done_on="done_on"),
             row_month=Case(
@@ -192,24 +265,28 @@ def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
             ),
         )
         .values_list(*tally_keys, "row_group", "row_month")
-        .annotate(row_n=Sum("n"))
+        .annotate(row_n=Sum("n")),
     )
     rows = [(*row, 0, 0) for row in counts]
     reported = (
-        _tallies(scope, PeriodReportTally)
+        _tallies(scope, PlanPeriodTally if plans_only else PeriodReportTally)
         .filter(period=scope.period)
         .values_list(*tally_keys)
         .annotate(row_n=Sum("n"))
     )
     rows.extend((*key, NO_GROUP, None, 0, n, 0) for *key, n in reported)
-    if scope.as_of >= timezone.localtime().date():
-        # As of today no report is newer than the reading day: the counters' last report
-        # days say it (~290 → ~? ms on a national plan year).
-        stale = (
-            _tallies(scope, model)
+    if stale_from_tallies:
+        not_since = Q(last_report_in__isnull=True) | Q(last_report_in__lt=intervals.report)
+        stale = with_exact(
+            _tallies(scope, coarse)
+            .filter(intervals.decided())
+            .filter(stale_tally_q(scope.as_of, done=done, not_since=not_since))
+            .values_list(*tally_keys)
+            .annotate(row_n=Sum("n")),
+            _tallies(scope, exact)
             .filter(stale_tally_q(scope.as_of))
             .values_list(*tally_keys)
-            .annotate(row_n=Sum("n"))
+            .annotate(row_n=Sum("n")),
         )
     else:  # a past day: only the reports written by then count
         stale = (

@@ -679,7 +679,9 @@ class AssignmentTally(_SectionCount):
     """How many in-force assignments of a section share an agency, a role, a due date and a
     completion date: what the dashboard counts, kept by `plans.tallies.tallies_refresh` in the
     same transaction as every write that changes it, and checked against a recount daily
-    (`manage.py recount_tallies`).
+    (`manage.py recount_tallies`). The dashboard reads the coarse `AssignmentBucketTally`, and
+    from this table only the rows of the one interval of days the reading day leaves undecided
+    (`plans.buckets`); the rows of the exact days are also what the coarse ones are summed from.
 
     No timeliness group is stored: the groups depend on the reading day (a past cut-off, or
     today as days pass), so a row keeps what a group is computed from (`due_on`, `done_on`)
@@ -711,6 +713,18 @@ class AssignmentTally(_SectionCount):
             models.Index(fields=["province", "year"], name="tally_province_year_idx"),
             # The national dashboard: every province's plans of a year.
             models.Index(fields=["year"], name="tally_year_idx"),
+            # A province's dashboard read today: the rows of the one interval of completion
+            # days or last report days that the coarse counters leave undecided.
+            models.Index(
+                fields=["province", "year", "done_on"],
+                name="tally_province_done_idx",
+                condition=models.Q(done_on__isnull=False),
+            ),
+            models.Index(
+                fields=["province", "year", "last_report_on"],
+                name="tally_province_report_idx",
+                condition=models.Q(last_report_on__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -722,7 +736,8 @@ class SectionTally(_SectionCount):
     section, plan, province and index read. Per agency, a section's assignments are nearly
     all distinct (943,745 assignments gave 901,273 agency-level rows on the national dataset);
     per section they share a due date task by task (a national plan year: ~70,000 rows for
-    ~199,000 assignments)."""
+    ~199,000 assignments). The dashboard reads it only for the interval of days the reading day
+    leaves undecided (`plans.buckets`); `PlanBucketTally` is summed from it."""
 
     due_on = models.DateField(_("hạn"), null=True, blank=True)
     done_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
@@ -735,8 +750,18 @@ class SectionTally(_SectionCount):
         indexes = [
             # A province's dashboard (province and plan year) and the home page (province).
             models.Index(fields=["province", "year"], name="section_tally_province_idx"),
-            # The national dashboard: every province's plans of a year.
-            models.Index(fields=["year"], name="section_tally_year_idx"),
+            # The national dashboard read today: the rows of the one interval of completion
+            # days or last report days that the coarse counters leave undecided.
+            models.Index(
+                fields=["year", "done_on"],
+                name="section_tally_year_done_idx",
+                condition=models.Q(done_on__isnull=False),
+            ),
+            models.Index(
+                fields=["year", "last_report_on"],
+                name="section_tally_report_idx",
+                condition=models.Q(last_report_on__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -769,3 +794,107 @@ class PeriodReportTally(_SectionCount):
 
     def __str__(self) -> str:
         return f"{self.section_id} – {self.agency_id} – {self.period}: {self.n}"
+
+
+class _BucketCount(models.Model):
+    """What the coarse counters keep instead of exact days (`plans.buckets`): the due date
+    (few per plan), the interval of the completion day and whether it was after the due date
+    (fixed once done), and, for work with no due date, the interval of the last report day.
+    Any reading day is decided by these except in the one interval holding it (and, for
+    "lâu chưa cập nhật", the one holding the stale window's first day): the dashboard reads
+    those intervals' rows from the exact counters (`AssignmentTally`, `SectionTally`)."""
+
+    due_on = models.DateField(_("hạn"), null=True, blank=True)
+    # yyyymmk (plans.buckets); none while the work is open.
+    done_in = models.PositiveIntegerField(_("kỳ hoàn thành"), null=True, blank=True)
+    late = models.BooleanField(_("hoàn thành quá hạn"))
+    last_report_in = models.PositiveIntegerField(_("kỳ báo cáo gần nhất"), null=True, blank=True)
+    n = models.PositiveIntegerField(_("số phân công"))
+
+    class Meta:
+        abstract = True
+
+
+class AssignmentBucketTally(_SectionCount, _BucketCount):
+    """`AssignmentTally` with its days as intervals: what a province's dashboard counts per
+    section and agency, kept with it by the same refresh (summed from its rows)."""
+
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    role = models.CharField(_("vai trò"), max_length=10, choices=Assignment.Role.choices)
+
+    class Meta:
+        verbose_name = _("số đếm phân công theo khoảng ngày")
+        verbose_name_plural = _("số đếm phân công theo khoảng ngày")
+        indexes = [
+            # A province's dashboard (province and plan year) and the home page (province).
+            models.Index(fields=["province", "year"], name="bucket_tally_province_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section_id} – {self.agency_id} – {self.role}: {self.n}"
+
+
+class PlanBucketTally(_BucketCount):
+    """`SectionTally` summed per plan with its days as intervals: what the national dashboard
+    counts (~100 plans a year, not their ~3,000 sections). A section's refresh recomputes its
+    plan's rows from the plan's `SectionTally` rows, under a lock on the plan."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
+    )
+    province = models.ForeignKey(
+        "agencies.Province",
+        verbose_name=_("tỉnh"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+
+    class Meta:
+        verbose_name = _("số đếm phân công theo kế hoạch")
+        verbose_name_plural = _("số đếm phân công theo kế hoạch")
+        indexes = [
+            # The national dashboard (a plan year) and a province's totals.
+            models.Index(fields=["year", "province"], name="plan_tally_year_idx"),
+            models.Index(fields=["province", "year"], name="plan_tally_province_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} – {self.due_on} – {self.done_in}: {self.n}"
+
+
+class PlanPeriodTally(models.Model):
+    """`PeriodReportTally` summed per plan: the national dashboard's "chưa báo cáo", kept with
+    it by the same refresh and under the same lock as `PlanBucketTally`."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
+    )
+    province = models.ForeignKey(
+        "agencies.Province",
+        verbose_name=_("tỉnh"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    period = models.CharField(_("kỳ báo cáo"), max_length=10)
+    n = models.PositiveIntegerField(_("số phân công đã báo cáo"))
+
+    class Meta:
+        verbose_name = _("số đếm báo cáo theo kỳ và kế hoạch")
+        verbose_name_plural = _("số đếm báo cáo theo kỳ và kế hoạch")
+        indexes = [
+            # The national dashboard's "chưa báo cáo": one period, a plan year.
+            models.Index(fields=["period", "year", "province"], name="plan_period_tally_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} – {self.period}: {self.n}"

@@ -61,11 +61,24 @@ def stale_q(as_of: datetime.date, *, days: int | None = None) -> Q:
     return timeliness_q(Timeliness.NO_DEADLINE, as_of) & running & ~Exists(recent)
 
 
-def stale_tally_q(as_of: datetime.date, *, days: int | None = None) -> Q:
+def stale_tally_q(
+    as_of: datetime.date,
+    *,
+    days: int | None = None,
+    done: Q | None = None,
+    not_since: Q | None = None,
+) -> Q:
     """The same flag on the dashboard's counters (plans.tallies), which keep the day of each
     no-deadline assignment's last report. Exact only when no report can be newer than
-    `as_of`, i.e. when reading as of today; a past day needs `stale_q`."""
+    `as_of`, i.e. when reading as of today; a past day needs `stale_q`. The coarse counters
+    (days as intervals, `plans.buckets`) pass `done` (done by `as_of`) and `not_since` (no
+    report since the window's first day), decided on their intervals."""
     first, _last = stale_window(as_of, days)
-    not_since = Q(last_report_on__isnull=True) | Q(last_report_on__lt=first)
-    open_work = timeliness_q(Timeliness.NO_DEADLINE, as_of, due="due_on", done_on="done_on")
+    if not_since is None:
+        not_since = Q(last_report_on__isnull=True) | Q(last_report_on__lt=first)
+        open_work = timeliness_q(Timeliness.NO_DEADLINE, as_of, due="due_on", done_on="done_on")
+    else:
+        open_work = timeliness_q(
+            Timeliness.NO_DEADLINE, as_of, due="due_on", done=done, late=Q(late=True)
+        )
     return open_work & _running_q(first, "plan") & not_since

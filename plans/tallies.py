@@ -1,5 +1,9 @@
 """The dashboard's counters: in-force assignments counted per section, agency, role, due date
-and completion date (`AssignmentTally`), and per period reported in (`PeriodReportTally`).
+and completion date (`AssignmentTally`), and per period reported in (`PeriodReportTally`);
+the same with the completion and last report days as intervals (`AssignmentBucketTally`,
+`plans.buckets`) and per plan (`PlanBucketTally`, `PlanPeriodTally`), which is what the
+dashboard reads: their rows do not grow with the number of days. The exact tables are read
+only for the interval holding the reading day, and are what the others are summed from.
 
 They are kept by recounting, not by adding deltas: every service that changes what is counted
 calls `tallies_refresh(section_ids=...)` in its own transaction, which locks those sections,
@@ -21,10 +25,15 @@ from django.db.models import Case, Count, DateField, F, OuterRef, Subquery, When
 from django.db.models.functions import TruncDate
 from django.db.models.lookups import IsNull
 
+from plans.buckets import bucket_of, bucket_sql
 from plans.models import (
     Assignment,
+    AssignmentBucketTally,
     AssignmentTally,
     PeriodReportTally,
+    Plan,
+    PlanBucketTally,
+    PlanPeriodTally,
     ProgressUpdate,
     Section,
     SectionTally,
@@ -56,6 +65,9 @@ SECTION_COLUMNS = [
     "done_on",
     "last_report_on",
 ]
+BUCKET_COLUMNS = [*TALLY_COLUMNS[:7], "done_in", "late", "last_report_in"]
+PLAN_BUCKET_COLUMNS = ["plan_id", "province_id", "year", *BUCKET_COLUMNS[6:]]
+PLAN_PERIOD_COLUMNS = ["plan_id", "province_id", "year", "period"]
 PERIOD_COLUMNS = [
     "section_id",
     "plan_id",
@@ -158,13 +170,28 @@ def _in(column: str, ids: list[int]) -> tuple[str, list[int]]:
     return f"{connection.ops.quote_name(column)} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
+def _quoted(columns: list[str]) -> str:
+    return ", ".join(connection.ops.quote_name(c) for c in columns)
+
+
 def _section_from_counted(source: str) -> str:
     """`SectionTally`'s rows summed from `AssignmentTally`-shaped rows in `source`."""
-    keys = ", ".join(connection.ops.quote_name(c) for c in SECTION_COLUMNS)
-    return (
-        f"INSERT INTO {_table(SectionTally)} ({_names(SECTION_COLUMNS)}) "
-        f"SELECT {keys}, SUM(n) FROM {source} GROUP BY {keys}"
-    )
+    keys = _quoted(SECTION_COLUMNS)
+    return f"SELECT {keys}, SUM(n) FROM {source} GROUP BY {keys}"
+
+
+def _bucketed(keys: list[str], source: str) -> str:
+    """`keys` and the days of exact rows in `source` as intervals (`plans.buckets`), summed:
+    the rows of `AssignmentBucketTally` or `PlanBucketTally`."""
+    late = "(done_on IS NOT NULL AND due_on IS NOT NULL AND done_on > due_on)"
+    columns = f"{_quoted(keys)}, due_on, {bucket_sql('done_on')}, {late}, "
+    columns += bucket_sql("last_report_on")
+    groups = ", ".join(str(i) for i in range(1, len(keys) + 5))
+    return f"SELECT {columns}, SUM(n) FROM {source} GROUP BY {groups}"
+
+
+def _insert(model, columns: list[str], select: str) -> str:
+    return f"INSERT INTO {_table(model)} ({_names(columns)}) {select}"
 
 
 def _refresh_statements(ids: list[int], only: dict | None = None) -> list[tuple[str, list]]:
@@ -172,7 +199,9 @@ def _refresh_statements(ids: list[int], only: dict | None = None) -> list[tuple[
     inserts as data-modifying CTEs, all reading one snapshot: the new rows are not seen by the
     deletes), elsewhere one DELETE and one INSERT per table. `SectionTally` is summed from the
     agency-level rows just counted, not recounted from the assignments: a second pass over
-    them and their last report cost as much as the first.
+    them and their last report cost as much as the first. The coarse `AssignmentBucketTally`
+    is summed from the same rows; the plan-level `PlanBucketTally` and `PlanPeriodTally` of
+    the sections' plans from the plans' other sections' stored rows and the ones just counted.
 
     With `only` ({"agency_id": …, "role": …}, one section): the agency-level tables are
     recounted for that agency and role alone, and `SectionTally` summed from the section's
@@ -182,29 +211,74 @@ def _refresh_statements(ids: list[int], only: dict | None = None) -> list[tuple[
     if only:
         slice_where = f"{where} AND agency_id = %s AND role = %s"
         slice_params = [*where_params, only["agency_id"], only["role"]]
+    plans_sql, plans_params = _in("id", ids)
+    plans = f"plan_id IN (SELECT plan_id FROM {_table(Section)} WHERE {plans_sql})"
     tally_sql, tally_params = tally_rows(ids, only=only).query.sql_with_params()
     period_sql, period_params = period_rows(ids, only=only).query.sql_with_params()
-    tally_insert = (
-        f"INSERT INTO {_table(AssignmentTally)} ({_names(TALLY_COLUMNS)}) "
-        f"SELECT {_aliases(TALLY_COLUMNS)} FROM ({tally_sql}) s"
-    )
-    period_insert = (
-        f"INSERT INTO {_table(PeriodReportTally)} ({_names(PERIOD_COLUMNS)}) "
-        f"SELECT {_aliases(PERIOD_COLUMNS)} FROM ({period_sql}) s"
+    period_insert = _insert(
+        PeriodReportTally,
+        PERIOD_COLUMNS,
+        f"SELECT {_aliases(PERIOD_COLUMNS)} FROM ({period_sql}) s",
     )
     deletes = [
         (f"DELETE FROM {_table(AssignmentTally)} WHERE {slice_where}", slice_params),
         (f"DELETE FROM {_table(SectionTally)} WHERE {where}", where_params),
         (f"DELETE FROM {_table(PeriodReportTally)} WHERE {slice_where}", slice_params),
+        (f"DELETE FROM {_table(AssignmentBucketTally)} WHERE {slice_where}", slice_params),
+        (f"DELETE FROM {_table(PlanBucketTally)} WHERE {plans}", plans_params),
+        (f"DELETE FROM {_table(PlanPeriodTally)} WHERE {plans}", plans_params),
     ]
+    plan_keys = ["plan_id", "province_id", "year"]
+    bucket_keys = [*TALLY_COLUMNS[:6]]
+    plan_period = f"SELECT {_quoted([*plan_keys, 'period'])}, SUM(n) FROM {{}} GROUP BY 1, 2, 3, 4"
     if connection.vendor != "postgresql":
         return [
             *deletes,
-            (tally_insert, tally_params),
-            (_section_from_counted(f"{_table(AssignmentTally)} WHERE {where}"), where_params),
+            (
+                _insert(
+                    AssignmentTally,
+                    TALLY_COLUMNS,
+                    f"SELECT {_aliases(TALLY_COLUMNS)} FROM ({tally_sql}) s",
+                ),
+                tally_params,
+            ),
+            (
+                _insert(
+                    SectionTally,
+                    SECTION_COLUMNS,
+                    _section_from_counted(f"{_table(AssignmentTally)} WHERE {where}"),
+                ),
+                where_params,
+            ),
             (period_insert, period_params),
+            (
+                _insert(
+                    AssignmentBucketTally,
+                    BUCKET_COLUMNS,
+                    _bucketed(bucket_keys, f"{_table(AssignmentTally)} WHERE {slice_where}"),
+                ),
+                slice_params,
+            ),
+            (
+                _insert(
+                    PlanBucketTally,
+                    PLAN_BUCKET_COLUMNS,
+                    _bucketed(plan_keys, f"{_table(SectionTally)} WHERE {plans}"),
+                ),
+                plans_params,
+            ),
+            (
+                _insert(
+                    PlanPeriodTally,
+                    PLAN_PERIOD_COLUMNS,
+                    plan_period.format(f"{_table(PeriodReportTally)} WHERE {plans}"),
+                ),
+                plans_params,
+            ),
         ]
-    names = ", ".join(connection.ops.quote_name(c) for c in [*TALLY_COLUMNS, "n"])
+    names = _quoted([*TALLY_COLUMNS, "n"])
+    section_names = _quoted([*SECTION_COLUMNS, "n"])
+    period_names = _quoted([*PERIOD_COLUMNS, "n"])
     section_source, section_params = "counted", []
     if only:  # the section's other agencies' rows, as stored (this statement's snapshot)
         section_source = (
@@ -212,30 +286,53 @@ def _refresh_statements(ids: list[int], only: dict | None = None) -> list[tuple[
             f"AND NOT (agency_id = %s AND role = %s) UNION ALL SELECT {names} FROM counted) s"
         )
         section_params = slice_params
+    # The plans' rows: their other sections' (agencies') rows as stored, and the new ones.
+    plan_source = (
+        f"(SELECT {section_names} FROM {_table(SectionTally)} WHERE {plans} AND NOT ({where}) "
+        f"UNION ALL SELECT {section_names} FROM sectioned) s"
+    )
+    plan_period_source = (
+        f"(SELECT {period_names} FROM {_table(PeriodReportTally)} WHERE {plans} "
+        f"AND NOT ({slice_where}) UNION ALL SELECT {period_names} FROM reported) s"
+    )
     parts = [f"d{i} AS ({sql})" for i, (sql, _) in enumerate(deletes)] + [
         f"counted ({names}) AS MATERIALIZED (SELECT {_aliases(TALLY_COLUMNS)} "
         f"FROM ({tally_sql}) s)",
         f"i0 AS (INSERT INTO {_table(AssignmentTally)} ({names}) SELECT {names} FROM counted)",
-        f"i1 AS ({_section_from_counted(section_source)})",
-        f"i2 AS ({period_insert})",
+        f"sectioned ({section_names}) AS MATERIALIZED ({_section_from_counted(section_source)})",
+        f"i1 AS (INSERT INTO {_table(SectionTally)} ({section_names}) "
+        f"SELECT {section_names} FROM sectioned)",
+        f"reported ({period_names}) AS MATERIALIZED (SELECT {_aliases(PERIOD_COLUMNS)} "
+        f"FROM ({period_sql}) s)",
+        f"i2 AS (INSERT INTO {_table(PeriodReportTally)} ({period_names}) "
+        f"SELECT {period_names} FROM reported)",
+        f"i3 AS ({_insert(AssignmentBucketTally, BUCKET_COLUMNS, _bucketed(bucket_keys, 'counted'))})",
+        f"i4 AS ({_insert(PlanBucketTally, PLAN_BUCKET_COLUMNS, _bucketed(plan_keys, plan_source))})",
+        f"i5 AS ({_insert(PlanPeriodTally, PLAN_PERIOD_COLUMNS, plan_period.format(plan_period_source))})",
     ]
     params = [
         *(p for _, delete_params in deletes for p in delete_params),
         *tally_params,
         *section_params,
         *period_params,
+        *plans_params,
+        *where_params,
+        *plans_params,
+        *slice_params,
     ]
     return [("WITH " + ", ".join(parts) + " SELECT 1", params)]
 
 
 def _lock(ids: list[int]) -> None:
-    """Lock the sections (ordered by pk, so two writers never wait on each other in a cycle):
-    a second writer to the same section waits for the first to commit, then recounts from
-    what it committed. Its own statement: a statement that waited for a lock still reads the
-    snapshot it started with. SQLite has one writer at a time and no row locks."""
+    """Lock the sections' plans (ordered by pk, so two writers never wait on each other in a
+    cycle): a second writer to the same plan waits for the first to commit, then recounts from
+    what it committed. The plan, not the section: the plan's rows (`PlanBucketTally`) are
+    summed from all its sections', so two sections of one plan recounted at once would each
+    sum the other's old rows. Its own statement: a statement that waited for a lock still
+    reads the snapshot it started with. SQLite has one writer at a time and no row locks."""
     if connection.features.has_select_for_update:
         list(
-            Section.objects.filter(pk__in=ids)
+            Plan.objects.filter(pk__in=Section.objects.filter(pk__in=ids).values("plan_id"))
             .order_by("pk")
             .select_for_update()
             .values_list("pk", flat=True)
@@ -249,8 +346,9 @@ def _recount(ids: list[int], only: dict | None = None) -> None:
 
 
 def tallies_refresh(*, section_ids: Iterable[int]) -> None:
-    """Recount the tallies of these sections, in the caller's transaction: on PostgreSQL two
-    statements per 2,000 sections (the lock, the recount), on SQLite six."""
+    """Recount the tallies of these sections (and their plans'), in the caller's transaction:
+    on PostgreSQL two statements per 2,000 sections (the lock, the recount), on SQLite
+    twelve."""
     ids = sorted({pk for pk in section_ids if pk is not None})
     if not ids:
         return
@@ -289,29 +387,80 @@ def section_ids_of_tasks(task_ids: Iterable[int]) -> list[int]:
 
 
 def _per_section(rows: Iterable[tuple]) -> dict[int, Counter]:
-    """{section: Counter({key without the section: n})}, merging duplicate keys."""
+    """{first column (a section, a plan): Counter({the other columns: n})}, merging
+    duplicate keys."""
     sections: dict[int, Counter] = {}
     for section_id, *key, n in rows:
         sections.setdefault(section_id, Counter())[tuple(key)] += n
     return sections
 
 
+def _bucketed_rows(rows: Iterable[tuple], keys: int) -> list[tuple]:
+    """Recounted rows (`keys` key columns, due, done and last report days, n) with their days
+    as intervals, as the refresh stores them in the coarse tables (here in Python: the check
+    of the SQL)."""
+
+    def code(day):
+        return None if day is None else bucket_of(day)
+
+    return [
+        (
+            *row[:keys],
+            due,
+            code(done),
+            done is not None and due is not None and done > due,
+            code(last),
+            n,
+        )
+        for *row, due, done, last, n in rows
+    ]
+
+
+def _batches() -> Iterable[tuple[list[int], list[int]]]:
+    """(plans, their sections) of a few hundred sections at a time: a plan's rows are compared
+    with all its sections'."""
+    plans: list[int] = []
+    sections: list[int] = []
+    for plan_id, section_id in Section.objects.order_by("plan_id", "pk").values_list(
+        "plan_id", "pk"
+    ):
+        if plans and plans[-1] != plan_id and len(sections) >= COMPARED:
+            yield plans, sections
+            plans, sections = [], []
+        if not plans or plans[-1] != plan_id:
+            plans.append(plan_id)
+        sections.append(section_id)
+    if plans:
+        yield plans, sections
+
+
+def _differing(expected: Iterable[dict], stored: Iterable[dict]) -> set[int]:
+    differing = set()
+    for want, have in zip(expected, stored, strict=True):
+        for key in want.keys() | have.keys():
+            if want.get(key, Counter()) != have.get(key, Counter()):
+                differing.add(key)
+    return differing
+
+
 def tallies_differences() -> list[int]:
-    """The sections whose stored tallies differ from a recount of their assignments, compared
-    a few hundred sections at a time (the whole country at once held ~1.9 GB)."""
+    """The sections whose stored tallies differ from a recount of their assignments (and all
+    the sections of a plan whose plan-level tallies differ), compared a few hundred sections
+    at a time (the whole country at once held ~1.9 GB)."""
 
     def keys(columns):
         return [f"t_{c}" for c in columns]
 
-    ids = list(Section.objects.order_by("pk").values_list("pk", flat=True))
     differing = set()
-    for chunk in _chunks(ids, COMPARED):
+    for plan_ids, chunk in _batches():
+        tally = list(tally_rows(chunk).values_list(*keys(TALLY_COLUMNS), "t_n"))
+        section = list(tally_rows(chunk, agencies=False).values_list(*keys(SECTION_COLUMNS), "t_n"))
+        period = list(period_rows(chunk).values_list(*keys(PERIOD_COLUMNS), "t_n"))
         expected = (
-            _per_section(tally_rows(chunk).values_list(*keys(TALLY_COLUMNS), "t_n")),
-            _per_section(
-                tally_rows(chunk, agencies=False).values_list(*keys(SECTION_COLUMNS), "t_n")
-            ),
-            _per_section(period_rows(chunk).values_list(*keys(PERIOD_COLUMNS), "t_n")),
+            _per_section(tally),
+            _per_section(section),
+            _per_section(period),
+            _per_section(_bucketed_rows(tally, 6)),
         )
         stored = tuple(
             _per_section(
@@ -321,11 +470,27 @@ def tallies_differences() -> list[int]:
                 (AssignmentTally, TALLY_COLUMNS),
                 (SectionTally, SECTION_COLUMNS),
                 (PeriodReportTally, PERIOD_COLUMNS),
+                (AssignmentBucketTally, BUCKET_COLUMNS),
             )
         )
-        for want, have in zip(expected, stored, strict=True):
-            for section_id in want.keys() | have.keys():
-                if want.get(section_id, Counter()) != have.get(section_id, Counter()):
-                    differing.add(section_id)
+        differing |= _differing(expected, stored)
+        plans_expected = (
+            _per_section(_bucketed_rows((row[1:] for row in section), 3)),
+            _per_section((*row[1:4], row[6], row[7]) for row in period),
+        )
+        plans_stored = tuple(
+            _per_section(
+                model.objects.filter(plan_id__in=plan_ids).values_list(*columns, "n").order_by()
+            )
+            for model, columns in (
+                (PlanBucketTally, PLAN_BUCKET_COLUMNS),
+                (PlanPeriodTally, PLAN_PERIOD_COLUMNS),
+            )
+        )
+        plans_differing = _differing(plans_expected, plans_stored)
+        if plans_differing:
+            differing |= set(
+                Section.objects.filter(plan_id__in=plans_differing).values_list("pk", flat=True)
+            )
     # Rows of a section deleted meanwhile are gone with it (CASCADE): nothing else to compare.
     return sorted(differing)

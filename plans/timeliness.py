@@ -86,26 +86,35 @@ def timeliness_q(
     *,
     due=None,
     done_on: str | None = None,
+    done: Q | None = None,
+    late: Q | None = None,
     soon_days: int | None = None,
 ) -> Q:
     """Rows of `group`, for a queryset of assignments (`due`: the due date, a path or an
     expression; by default the assignment's own, `due_expression()`). `done_on`: for rows
     that keep the completion date only when the work is done (`plans.tallies`), that column's
-    name instead of the assignment's status and `completed_on`."""
+    name instead of the assignment's status and `completed_on`. `done` and `late`: for rows
+    that keep no completion date (the coarse counters, `plans.buckets`), whether the work was
+    done by `today` and whether it was done after its due date."""
     soon_days = _soon_days() if soon_days is None else soon_days
     soon = today + datetime.timedelta(days=soon_days)
     due = due_expression() if due is None else due
     due = F(due) if isinstance(due, str) else due
-    if done_on is None:
-        done = Q(status=DONE, completed_on__lte=today)
-        completed = F("completed_on")
-    else:
-        done = Q(**{f"{done_on}__lte": today})
-        completed = F(done_on)
     no_due = Q(IsNull(due, True))
+    if done is not None:
+        on_time = ~late
+    else:
+        if done_on is None:
+            done = Q(status=DONE, completed_on__lte=today)
+            completed = F("completed_on")
+        else:
+            done = Q(**{f"{done_on}__lte": today})
+            completed = F(done_on)
+        on_time = no_due | Q(LessThanOrEqual(completed, due))
+        late = Q(GreaterThan(completed, due))
     conditions = {
-        Timeliness.DONE_ON_TIME: done & (no_due | Q(LessThanOrEqual(completed, due))),
-        Timeliness.DONE_LATE: done & Q(GreaterThan(completed, due)),
+        Timeliness.DONE_ON_TIME: done & on_time,
+        Timeliness.DONE_LATE: done & late,
         Timeliness.NO_DEADLINE: ~done & no_due,
         Timeliness.OVERDUE: ~done & Q(LessThan(due, today)),
         Timeliness.DUE_SOON: ~done
@@ -117,13 +126,27 @@ def timeliness_q(
 
 
 def timeliness_case(
-    today: datetime.date, *, due=None, done_on: str | None = None, soon_days: int | None = None
+    today: datetime.date,
+    *,
+    due=None,
+    done_on: str | None = None,
+    done: Q | None = None,
+    late: Q | None = None,
+    soon_days: int | None = None,
 ) -> Case:
     """Each row's group as an expression: `.annotate(timeliness=timeliness_case(today))`."""
     return Case(
         *(
             When(
-                timeliness_q(group, today, due=due, done_on=done_on, soon_days=soon_days),
+                timeliness_q(
+                    group,
+                    today,
+                    due=due,
+                    done_on=done_on,
+                    done=done,
+                    late=late,
+                    soon_days=soon_days,
+                ),
                 then=Value(group.value),
             )
             for group in Timeliness

@@ -22,15 +22,18 @@ from plans.files.export import HEADER
 from plans.importing.pipeline import annex_import
 from plans.models import (
     Assignment,
+    AssignmentBucketTally,
     AssignmentTally,
     DeadlineExtension,
     PeriodReportTally,
     Plan,
+    PlanBucketTally,
+    PlanPeriodTally,
     ProgressUpdate,
     SectionTally,
     Task,
 )
-from plans.periods import current_period
+from plans.periods import current_period, period_of_day
 from plans.selectors import assignment_awaits_review
 from plans.services import (
     assignment_record_progress,
@@ -82,14 +85,29 @@ READINGS = [
     (TODAY, "2026-H1"),
     (TODAY, "2026-Q1"),
     (TODAY + datetime.timedelta(days=40), "2026-9M"),
+    # The coarse counters keep intervals of days (1st–14th, 15th–end: plans.buckets). Reading
+    # days on their bounds, among the completion days (15/01–01/06): the day after a cut-off
+    # (its interval undecided: read from the exact counters), inside an interval, a month's
+    # last day and an interval's last day (decided by the intervals alone).
+    (datetime.date(2026, 3, 15), "2026-H1"),
+    (datetime.date(2026, 5, 20), "2026-H1"),
+    (datetime.date(2026, 4, 30), "2026-H1"),
+    (datetime.date(2026, 5, 14), "2026-H1"),
 ]
 
 
-def _readings() -> list[tuple[datetime.date, str]]:
-    # And the real today, the only reading day whose stale flags come from the counters'
-    # last report days (a report can be newer than any earlier day).
+def _readings(stale_days: int) -> list[tuple[datetime.date, str]]:
+    # And the real today and later days, the only reading days whose stale flags come from
+    # the counters' last report days (a report can be newer than any earlier day). The
+    # reports are written today: read when today is the stale window's first day (fresh),
+    # then the day after (stale), and on this month's last day.
     now = timezone.localtime().date()
-    return [*READINGS, (now, current_period(now))]
+    fresh = now + datetime.timedelta(days=stale_days - 1)
+    stale = now + datetime.timedelta(days=stale_days)
+    month_end = (now.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    month_end -= datetime.timedelta(days=1)
+    later = [(d, period_of_day(d)) for d in (fresh, stale, month_end)]
+    return [*READINGS, (now, current_period(now)), *later]
 
 
 # The annex, as the test keeps it --------------------------------------------------------------
@@ -266,10 +284,20 @@ def _expected(scope: DashboardScope) -> dict:
     )
     stale = set(scope.assignments().filter(stale_q(scope.as_of)).values_list("pk", flat=True))
     expected: dict = {}
+    completions: dict[str, int] = {}
     for assignment in rows:
+        completed = assignment.completed_on
+        if (
+            assignment.status == Assignment.Status.DONE
+            and completed is not None
+            and scope.period_start <= completed <= scope.as_of
+        ):
+            month = f"{completed.month:02d}/{completed.year}"
+            completions[month] = completions.get(month, 0) + 1
         for key in (
             "totals",
             ("section", assignment.task.section_id),
+            ("plan", assignment.task.plan_id),
             ("agency", assignment.agency_id),
         ):
             row = expected.setdefault(
@@ -279,25 +307,53 @@ def _expected(scope: DashboardScope) -> dict:
             row["total"] += 1
             row["not_reported"] += assignment.pk not in reported
             row["stale"] += assignment.pk in stale
+    if completions:
+        expected["completions"] = completions
     return expected
 
 
+KEYS = [*GROUPS, "total", "not_reported", "stale"]
+
+
 def _shown(scope: DashboardScope) -> dict:
+    """A province's view: from the counters per section and agency."""
     tables = dashboard_tables(scope, agencies=True)
-    keys = [*GROUPS, "total", "not_reported", "stale"]
-    shown = {"totals": {k: tables.totals[k] for k in keys}} if tables.totals["total"] else {}
+    shown = {"totals": {k: tables.totals[k] for k in KEYS}} if tables.totals["total"] else {}
     for row in tables.by_section:
-        shown[("section", row["key"])] = {k: row[k] for k in keys}
+        shown[("section", row["key"])] = {k: row[k] for k in KEYS}
+    for row in tables.by_plan:
+        shown[("plan", row["key"])] = {k: row[k] for k in KEYS}
     for row in tables.by_agency:
-        shown[("agency", row["agency_id"])] = {k: row[k] for k in keys}
+        shown[("agency", row["agency_id"])] = {k: row[k] for k in KEYS}
+    if tables.completions:
+        shown["completions"] = {row["month"]: row["count"] for row in tables.completions}
     return shown
 
 
-def _check(province) -> None:
+def _shown_national(scope: DashboardScope) -> dict:
+    """The national view: from the counters per plan."""
+    tables = dashboard_tables(scope, sections=False)
+    shown = {"totals": {k: tables.totals[k] for k in KEYS}} if tables.totals["total"] else {}
+    for row in tables.by_plan:
+        shown[("plan", row["key"])] = {k: row[k] for k in KEYS}
+    if tables.completions:
+        shown["completions"] = {row["month"]: row["count"] for row in tables.completions}
+    return shown
+
+
+def _check(province, stale_days: int) -> None:
     assert tallies_differences() == []
-    for today, period in _readings():
+    for today, period in _readings(stale_days):
         scope = DashboardScope(province_id=province.pk, year=2026, period=period, today=today)
-        assert _shown(scope) == _expected(scope), (today, period)
+        expected = _expected(scope)
+        assert _shown(scope) == expected, (today, period)
+        # The whole country holds this one province's plans: the same numbers per plan.
+        national = DashboardScope(province_id=None, year=2026, period=period, today=today)
+        assert _shown_national(national) == {
+            key: value
+            for key, value in expected.items()
+            if key in ("totals", "completions") or key[0] == "plan"
+        }, (today, period)
 
 
 STEPS = [_report, _report, _review, _extension, _restore, "import"]
@@ -316,7 +372,7 @@ def test_random_sequences_keep_the_counters_equal_to_a_recount(
         sections.append([_new_task(rng, serial + i) for i in range(rng.randint(2, 4))])
         serial += 4
     plan = _import(bac_kan, sections)
-    _check(bac_kan)
+    _check(bac_kan, settings.PARINDEX_STALE_DAYS)
     for _step in range(25):
         step = rng.choice(STEPS)
         if step == "import":
@@ -324,7 +380,7 @@ def test_random_sequences_keep_the_counters_equal_to_a_recount(
             plan = _import(bac_kan, sections)
         else:
             step(rng, plan, users)
-        _check(bac_kan)
+        _check(bac_kan, settings.PARINDEX_STALE_DAYS)
     # The sequence did what it is meant to exercise.
     assert ProgressUpdate.objects.filter(assignment__task__plan=plan).exists()
 
@@ -372,7 +428,8 @@ def test_recount_reports_and_fixes_a_corrupted_counter(bac_kan):
     out = io.StringIO()
     call_command("recount_tallies", stdout=out)
     assert "0 sections differ" in out.getvalue()
-    SectionTally.objects.filter(done_on__isnull=True).update(n=5)  # a drift
+    # A drift of the counters the province's view reads (days as intervals).
+    AssignmentBucketTally.objects.filter(done_in__isnull=True).update(n=5)
     PeriodReportTally.objects.create(
         section=task.section,
         plan=plan,
@@ -395,6 +452,25 @@ def test_recount_reports_and_fixes_a_corrupted_counter(bac_kan):
     assert "1 sections rewritten" in out.getvalue()
     assert tallies_differences() == []
     totals = dashboard_tables(scope).totals
+    assert (totals["total"], totals["not_reported"], totals["done_on_time"]) == (2, 2, 1)
+
+
+def test_recount_finds_a_drift_of_a_plans_counters_and_fixes_it(bac_kan):
+    """The national view's counters per plan are checked too: a drift is reported as the
+    plan's sections, and rewriting them sums the plan's rows again."""
+    plan = make_plan(bac_kan, number="9/KH-UBND", year=2026)
+    task = make_task(plan, number="1", due_on=day("30/06/2026"))
+    make_assignment(task, agency(bac_kan, "Sở Tư pháp"))
+    make_assignment(task, agency(bac_kan, "Sở Tài chính"), completed_on=day("02/05/2026"))
+    assert tallies_differences() == []
+    PlanBucketTally.objects.filter(plan=plan, done_in__isnull=True).update(n=7)
+    PlanPeriodTally.objects.create(plan=plan, province=bac_kan, year=2026, period="2026-H1", n=1)
+    national = DashboardScope(province_id=None, year=2026, period="2026-H1", today=TODAY)
+    assert dashboard_tables(national, sections=False).totals["total"] == 8  # the drift shows
+    assert tallies_differences() == [task.section_id]
+    call_command("recount_tallies", "--fix", stdout=io.StringIO())
+    assert tallies_differences() == []
+    totals = dashboard_tables(national, sections=False).totals
     assert (totals["total"], totals["not_reported"], totals["done_on_time"]) == (2, 2, 1)
 
 
@@ -453,7 +529,7 @@ def _rows_of(section_ids) -> set[tuple]:
     new rows, one left alone keeps the same."""
     return {
         (model.__name__, pk)
-        for model in (AssignmentTally, SectionTally, PeriodReportTally)
+        for model in (AssignmentTally, SectionTally, PeriodReportTally, AssignmentBucketTally)
         for pk in model.objects.filter(section_id__in=section_ids).values_list("pk", flat=True)
     }
 
@@ -477,9 +553,9 @@ def test_a_progress_report_recounts_only_its_section_in_few_statements(
     )
     assert tallies_differences() == []
     assert _rows_of([second]) == untouched
-    # PostgreSQL: the sections' lock, then one statement deleting and inserting the three
+    # PostgreSQL: the plans' lock, then one statement deleting and inserting the six
     # tables' rows; SQLite (no row locks, no data-modifying CTEs): a DELETE and an INSERT each.
-    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 6):
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 12):
         tallies_refresh(section_ids=[first])
     # The report's own refresh rewrote only its agency's rows of the agency-level tables.
     others = AssignmentTally.objects.filter(section_id=first).exclude(agency=assignment.agency)

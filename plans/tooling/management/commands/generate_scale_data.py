@@ -32,11 +32,15 @@ from parindex.indices.models import CriterionScore, Index, Result
 from plans.importing.sync import BOOKKEEPING_FIELDS, CONTENT_FIELDS
 from plans.models import (
     Assignment,
+    AssignmentBucketTally,
     AssignmentTally,
     PeriodReportTally,
     Plan,
+    PlanBucketTally,
+    PlanPeriodTally,
     ProgressUpdate,
     Section,
+    SectionTally,
     Task,
 )
 from plans.tallies import tallies_refresh_all
@@ -362,7 +366,11 @@ def _analyze() -> None:
             Assignment,
             ProgressUpdate,
             AssignmentTally,
+            SectionTally,
             PeriodReportTally,
+            AssignmentBucketTally,
+            PlanBucketTally,
+            PlanPeriodTally,
         ):
             cursor.execute(f"{command} {model._meta.db_table}")
 
