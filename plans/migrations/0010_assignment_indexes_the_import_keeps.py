@@ -1,6 +1,6 @@
-"""Assignment: drop the single-column indexes on task and agency, which the unique (task,
-agency) index and assignment_agency_status_idx already serve, and index reviewed_by only where
-it is set. An annex import inserts some 81,000 assignments, each index kept up per row.
+"""Assignment: drop the single-column index on agency, which assignment_agency_status_idx
+already serves, and index reviewed_by only where it is set. An annex import inserts some 81,000
+assignments, each index kept up per row.
 
 The indexes are dropped by name, without the constraint rebuild AlterField would do
 (dropping and re-adding, so re-validating, the foreign keys over every assignment)."""
@@ -11,7 +11,6 @@ from django.db import migrations, models
 
 # Django's names for the indexes db_index=True made (the same on SQLite and PostgreSQL).
 DROPPED = {
-    "task": "plans_assignment_task_id_7315297a",
     "agency": "plans_assignment_agency_id_4aab410d",
     "reviewed_by": "plans_assignment_reviewed_by_id_2857b192",
 }
@@ -49,17 +48,6 @@ class Migration(migrations.Migration):
                         related_name="+",
                         to=settings.AUTH_USER_MODEL,
                         verbose_name="người xác nhận",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="assignment",
-                    name="task",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="assignments",
-                        to="plans.task",
-                        verbose_name="nhiệm vụ",
                     ),
                 ),
             ],
