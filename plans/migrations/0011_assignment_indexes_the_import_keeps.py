@@ -19,7 +19,7 @@ DROPPED = {
 class Migration(migrations.Migration):
     dependencies = [
         ("agencies", "0001_initial"),
-        ("plans", "0009_tallies"),
+        ("plans", "0010_task_due_order_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
