@@ -206,14 +206,20 @@ class Assignment(models.Model):
         CONFIRMED = "confirmed", _("Đã xác nhận")
         RETURNED = "returned", _("Trả lại")
 
+    # The unique (task, agency) index could serve the lookups by task too, but the recount of
+    # a section's counters right after an import (plans.tallies) was planned as a scan of every
+    # assignment without this index while the statistics lagged behind the import: it stays.
     task = models.ForeignKey(
         Task, verbose_name=_("nhiệm vụ"), on_delete=models.CASCADE, related_name="assignments"
     )
+    # No index of its own: assignment_agency_status_idx serves every lookup by agency. An annex
+    # of 10,000 tasks inserts some 81,000 assignments, and each index is kept up per row.
     agency = models.ForeignKey(
         "agencies.Agency",
         verbose_name=_("cơ quan"),
         on_delete=models.PROTECT,
         related_name="assignments",
+        db_index=False,
     )
     role = models.CharField(_("vai trò"), max_length=10, choices=Role.choices)
     # How the agency was read from the annex: the collective name it was expanded from, if any.
@@ -232,6 +238,7 @@ class Assignment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # assignment_reviewed_by_idx, partial
     )
     reviewed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
     review_note = models.TextField(_("ý kiến xác nhận / lý do trả lại"), blank=True)
@@ -298,6 +305,13 @@ class Assignment(models.Model):
                 fields=["extended_to"],
                 condition=Q(extended_to__isnull=False),
                 name="assignment_extended_to_idx",
+            ),
+            # Deleting a user clears reviewed_by on the assignments they reviewed (SET_NULL).
+            # Only reviewed rows are indexed: most never are, imported ones start unreviewed.
+            models.Index(
+                fields=["reviewed_by"],
+                condition=Q(reviewed_by__isnull=False),
+                name="assignment_reviewed_by_idx",
             ),
         ]
 

@@ -121,6 +121,35 @@ class ImportReport:
         ]
         return {key: getattr(self, key) for key in keys}
 
+    def as_stored(self) -> dict:
+        """`as_json` as the import run keeps it (`ImportRun.summary`): each distinct set of a
+        row's agencies written once, in "agency_sets", and the row naming it by its index
+        ("agencies"). A 10,000-task annex names a few dozen sets: written per row they were
+        half of its 17 MB summary, which PostgreSQL parses as jsonb while the import waits.
+        Summaries stored before hold them in each row; `preview.preview_rows` reads both."""
+        summary = self.as_json()
+        index_of: dict[tuple, int] = {}
+        agency_sets, rows = [], []
+        for row in self.rows:
+            key = (
+                tuple(row["lead"]),
+                tuple(row["support"]),
+                *(tuple(row[key].items()) for key in ("lead_how", "support_how", "collectives")),
+            )
+            if key not in index_of:
+                index_of[key] = len(agency_sets)
+                agency_sets.append({key: row[key] for key in ROW_AGENCY_KEYS})
+            compact = {key: value for key, value in row.items() if key not in ROW_AGENCY_KEYS}
+            compact["agencies"] = index_of[key]
+            rows.append(compact)
+        summary["rows"] = rows
+        summary["agency_sets"] = agency_sets
+        return summary
+
+
+# A row's agencies as `_row_agencies` gives them, stored once per run (`ImportReport.as_stored`).
+ROW_AGENCY_KEYS = ("lead", "support", "lead_how", "support_how", "collectives")
+
 
 def _iso(day: datetime.date | None) -> str | None:
     return day.isoformat() if day else None
@@ -237,7 +266,7 @@ def _record_run(report, province, file_name, params, dry_run, confirms, user) ->
         dry_run=dry_run,
         confirms=confirms,
         succeeded=True,
-        summary=report.as_json(),
+        summary=report.as_stored(),
     )
     report.import_run_id = run.pk
     if not dry_run:
@@ -548,7 +577,10 @@ def _row_agencies(item: ImportedTask, shared: dict) -> dict:
     """A row's agencies as the preview shows them. Rows naming the same agencies (the same
     cells, row after row) share one copy: the report of a 10,000-task import held 10,000
     copies of a few dozen, 8 MB of what it holds while its summary is saved."""
-    key = (tuple(map(id, item.lead)), tuple(map(id, item.support)))
+    key = (
+        tuple((a.name, a.how, a.source) for a in item.lead),
+        tuple((a.name, a.how, a.source) for a in item.support),
+    )
     if key not in shared:
         shared[key] = {
             "lead": [a.name for a in item.lead],

@@ -152,7 +152,12 @@ def preview_rows(report: dict) -> list[dict]:
         if warning.get("sheet") and row:
             warned.setdefault(row_anchor(warning["sheet"], row), []).append(warning["message"])
     rows = []
+    # A run's distinct sets of agencies, each stored once (ImportReport.as_stored); runs stored
+    # before hold each row's agencies in the row.
+    agency_sets = report.get("agency_sets", [])
     for index, row in enumerate(report.get("rows", [])):
+        if "agencies" in row:
+            row = {**row, **agency_sets[row["agencies"]]}
         collectives = row.get("collectives", {})
         anchor = row_anchor(row["sheet"], row["row"])
         rows.append(

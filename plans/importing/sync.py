@@ -397,7 +397,11 @@ def plan_sync(
         task = task_by_pk[match.task]
         item.task_id = task.pk
         item.match = {"how": match.how, "similarity": round(match.similarity, 1)}
-        before = copy.copy(task)
+        restored = task.withdrawn_at is not None
+        differs = restored or any(getattr(task, f) != v for f, v in values.items())
+        # The task as stored, for its audit entry and the preview: a copy only of a task the
+        # import changes (copying the 10,000 models of an unchanged re-import: 0,08–0,14 s CPU).
+        before = copy.copy(task) if differs else task
         changed = sorted(
             {
                 label
@@ -409,7 +413,6 @@ def plan_sync(
         moved = task.section_id != section.pk
         if moved:
             moved_from.add(task.section_id)
-        restored = task.withdrawn_at is not None
         if task.description != values["description"]:
             item.diff = word_diff(task.description, values["description"])
         if changed or moved or restored or task.number != values["number"]:
@@ -430,7 +433,7 @@ def plan_sync(
                 audited=audited,
                 cleared=cleared_extensions,
             )
-        if any(getattr(task, f) != v for f, v in values.items()) or restored:
+        if differs:
             # A renumbered task (1.1 → 1.2 after an insertion) follows the file like its
             # position: the import run's summary keeps its old number ("before"), and an audit
             # entry for each of 10,000 renumbered tasks made a revised import 4 times slower.

@@ -274,3 +274,40 @@ def test_a_long_list_of_agencies_no_longer_named_is_folded(client, reviewer, bac
         "//h2[starts-with(., 'Cơ quan không còn được giao')]/following-sibling::ul[1]"
     )
     assert f"không còn giao: {count} cơ quan" in losses[0].text_content()
+
+
+def _agencies_shown(page) -> dict[str, str]:
+    """Each row's agencies cells as the reader sees them, by row id."""
+    return {
+        row.get("id"): " ".join(" ".join(cell.text_content().split()) for cell in row.xpath("td"))
+        for row in page.xpath("//section[@class='import-section']//tbody/tr")
+    }
+
+
+def test_run_stores_each_set_of_agencies_once_and_old_runs_still_show_theirs(
+    client, reviewer, bac_kan
+):
+    client.force_login(reviewer)
+    response = upload(client, PLAN_2022, province=bac_kan.pk, plan_number="KH-2022", year="2022")
+    run = ImportRun.objects.get()
+    page = page_of(client.get(response.url))
+    shown = _agencies_shown(page)
+    assert len(shown) == 70
+    # The 70 rows name far fewer distinct sets of agencies, each written once in the run.
+    summary = run.summary
+    sets = summary["agency_sets"]
+    assert len(sets) < 70
+    assert len({repr(s) for s in sets}) == len(sets)
+    assert all("lead" not in row and 0 <= row["agencies"] < len(sets) for row in summary["rows"])
+    assert "Sở Nội vụ" in " ".join(shown.values())
+
+    # A run stored before (each row holding its agencies) reads the same.
+    old = {
+        **{key: value for key, value in summary.items() if key != "agency_sets"},
+        "rows": [
+            {**{k: v for k, v in row.items() if k != "agencies"}, **sets[row["agencies"]]}
+            for row in summary["rows"]
+        ],
+    }
+    ImportRun.objects.filter(pk=run.pk).update(summary=old)
+    assert _agencies_shown(page_of(client.get(response.url))) == shown
