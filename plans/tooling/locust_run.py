@@ -143,6 +143,10 @@ def run(spec: dict) -> dict:
                         if link is None and JOB_FAILED in response.text:
                             response.failure("the job failed")
                             raise JobFailed("the job failed")
+                    # The job page renders a CSRF token, so Django sends the cookie again,
+                    # marked Secure: without this the visitor's next POST had no CSRF cookie
+                    # and was refused (403), as in a 200-user run's report requests.
+                    self._plain_cookies()
                     if link is None:
                         if time.perf_counter() - started > JOB_CAP_SECONDS:
                             raise JobFailed(f"not ready after {JOB_CAP_SECONDS} s")
@@ -153,6 +157,7 @@ def run(spec: dict) -> dict:
                     if response.status_code != 200:
                         response.failure(f"HTTP {response.status_code}")
                         raise JobFailed(f"download: HTTP {response.status_code}")
+                self._plain_cookies()
             except JobFailed as failed:
                 error = failed
             self.environment.events.request.fire(
