@@ -666,13 +666,10 @@ class FileJob(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
-class _SectionCount(models.Model):
-    """What every counter row is keyed by first: a section, and its plan, province and year
-    copied so the dashboard filters without joins (each table names the index on province)."""
+class _PlanCount(models.Model):
+    """What every counter row is keyed by first: a plan, and its province and year copied so
+    the dashboard filters without joins (each table names the index on province)."""
 
-    section = models.ForeignKey(
-        Section, verbose_name=_("mục"), on_delete=models.CASCADE, related_name="+"
-    )
     plan = models.ForeignKey(
         Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
     )
@@ -689,7 +686,34 @@ class _SectionCount(models.Model):
         abstract = True
 
 
-class AssignmentTally(_SectionCount):
+class _SectionCount(_PlanCount):
+    """A section's counter rows (the plan-level ones are sums of them)."""
+
+    section = models.ForeignKey(
+        Section, verbose_name=_("mục"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class _AgencyCount(models.Model):
+    """The agency and role a counter row is about."""
+
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # read through the scope's filters, never by agency alone
+    )
+    role = models.CharField(_("vai trò"), max_length=10, choices=Assignment.Role.choices)
+
+    class Meta:
+        abstract = True
+
+
+class AssignmentTally(_SectionCount, _AgencyCount):
     """How many in-force assignments of a section share an agency, a role, a due date and a
     completion date: what the dashboard counts, kept by `plans.tallies.tallies_refresh` in the
     same transaction as every write that changes it, and checked against a recount daily
@@ -702,14 +726,6 @@ class AssignmentTally(_SectionCount):
     and the dashboard applies `plans.timeliness` to it when it reads.
     """
 
-    agency = models.ForeignKey(
-        "agencies.Agency",
-        verbose_name=_("cơ quan"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,  # read through the scope's filters, never by agency alone
-    )
-    role = models.CharField(_("vai trò"), max_length=10, choices=Assignment.Role.choices)
     # The assignment's own due date (the granted extension, else the task's); none: no deadline.
     due_on = models.DateField(_("hạn"), null=True, blank=True)
     # The completion date of done work; none while the work is open.
@@ -782,19 +798,11 @@ class SectionTally(_SectionCount):
         return f"{self.section_id} – {self.due_on} – {self.done_on}: {self.n}"
 
 
-class PeriodReportTally(_SectionCount):
+class PeriodReportTally(_SectionCount, _AgencyCount):
     """How many in-force assignments of a section, agency and role have at least one progress
     update of a reporting period (the complement of "chưa báo cáo"), kept with
     `AssignmentTally` by the same refresh."""
 
-    agency = models.ForeignKey(
-        "agencies.Agency",
-        verbose_name=_("cơ quan"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
-    role = models.CharField(_("vai trò"), max_length=10, choices=Assignment.Role.choices)
     period = models.CharField(_("kỳ báo cáo"), max_length=10)
     n = models.PositiveIntegerField(_("số phân công đã báo cáo"))
 
@@ -829,18 +837,9 @@ class _BucketCount(models.Model):
         abstract = True
 
 
-class AssignmentBucketTally(_SectionCount, _BucketCount):
+class AssignmentBucketTally(_SectionCount, _AgencyCount, _BucketCount):
     """`AssignmentTally` with its days as intervals: what a province's dashboard counts per
     section and agency, kept with it by the same refresh (summed from its rows)."""
-
-    agency = models.ForeignKey(
-        "agencies.Agency",
-        verbose_name=_("cơ quan"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
-    role = models.CharField(_("vai trò"), max_length=10, choices=Assignment.Role.choices)
 
     class Meta:
         verbose_name = _("số đếm phân công theo khoảng ngày")
@@ -854,22 +853,10 @@ class AssignmentBucketTally(_SectionCount, _BucketCount):
         return f"{self.section_id} – {self.agency_id} – {self.role}: {self.n}"
 
 
-class PlanBucketTally(_BucketCount):
+class PlanBucketTally(_PlanCount, _BucketCount):
     """`SectionTally` summed per plan with its days as intervals: what the national dashboard
     counts (~100 plans a year, not their ~3,000 sections). A section's refresh recomputes its
     plan's rows from the plan's `SectionTally` rows, under a lock on the plan."""
-
-    plan = models.ForeignKey(
-        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
-    )
-    province = models.ForeignKey(
-        "agencies.Province",
-        verbose_name=_("tỉnh"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
-    year = models.PositiveSmallIntegerField(_("năm"))
 
     class Meta:
         verbose_name = _("số đếm phân công theo kế hoạch")
@@ -884,21 +871,10 @@ class PlanBucketTally(_BucketCount):
         return f"{self.plan_id} – {self.due_on} – {self.done_in}: {self.n}"
 
 
-class PlanPeriodTally(models.Model):
+class PlanPeriodTally(_PlanCount):
     """`PeriodReportTally` summed per plan: the national dashboard's "chưa báo cáo", kept with
     it by the same refresh and under the same lock as `PlanBucketTally`."""
 
-    plan = models.ForeignKey(
-        Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="+"
-    )
-    province = models.ForeignKey(
-        "agencies.Province",
-        verbose_name=_("tỉnh"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
-    year = models.PositiveSmallIntegerField(_("năm"))
     period = models.CharField(_("kỳ báo cáo"), max_length=10)
     n = models.PositiveIntegerField(_("số phân công đã báo cáo"))
 
