@@ -40,9 +40,8 @@ from plans.models import (
 from plans.periods import period_bounds
 from plans.selectors import assignments_overdue, plans_earliest_due, tasks_due_within
 from plans.staleness import stale_q, stale_tally_q, stale_window
-from plans.timeliness import Timeliness, timeliness_case, timeliness_q
+from plans.timeliness import GROUPS, Timeliness, timeliness_case, timeliness_q
 
-GROUPS = [group.value for group in Timeliness]
 _GROUP_PARAMS = [(g, urlencode({"timeliness": g})) for g in GROUPS]
 # The group under which the reported and stale rows of `_grouped_counts` add no assignments.
 NO_GROUP = Timeliness.NO_DEADLINE.value

@@ -9,10 +9,9 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django_tables2.data import TableQuerysetData
 
-from plans.dashboard import GROUPS
 from plans.models import Assignment
 from plans.selectors import DUE_ORDER, work_done_q
-from plans.timeliness import TIMELINESS_LABELS
+from plans.timeliness import GROUPS, TIMELINESS_LABELS
 
 
 def task_number(task) -> str:

@@ -46,6 +46,8 @@ class Timeliness(models.TextChoices):
 
 
 TIMELINESS_LABELS = dict(Timeliness.choices)
+# The groups' codes in the order every table shows them.
+GROUPS = [group.value for group in Timeliness]
 
 
 def _soon_days() -> int:
