@@ -94,14 +94,30 @@ def file_job_expires_at(job: FileJob) -> datetime.datetime | None:
 DELAYED_AFTER = datetime.timedelta(minutes=1)
 
 
+# How soon the file's page looks again (`static/js/refresh-region.js`, which takes the next
+# interval from each fresh copy of the page). A report or the export is usually ready within a
+# second: looking every 2 seconds made every file a 2-second wait. The page looks every half
+# second for the first seconds, then every 2 (each look is a request to the server).
+QUICK_REFRESH_SECONDS = 0.5
+QUICK_REFRESH_FOR = datetime.timedelta(seconds=10)
+REFRESH_SECONDS = 2
+
+
+def job_page_refresh_seconds(waited: datetime.timedelta) -> float:
+    """Seconds until the file's page looks again, after `waited` since the request."""
+    return QUICK_REFRESH_SECONDS if waited < QUICK_REFRESH_FOR else REFRESH_SECONDS
+
+
 def file_job_waiting(job: FileJob, *, now: datetime.datetime) -> dict:
     """What the file's page says while the file is not ready: how long the user has waited
-    ("1 phút 05 giây"), and whether the service is late (still queued after `DELAYED_AFTER`)."""
+    ("1 phút 05 giây"), whether the service is late (still queued after `DELAYED_AFTER`), and
+    when the page looks again (a string: the template must not write "0,5")."""
     waited = max(now - job.created_at, datetime.timedelta(0))
     delayed = job.status == FileJob.Status.QUEUED and waited >= DELAYED_AFTER
     minutes, seconds = divmod(int(waited.total_seconds()), 60)
     text = f"{minutes} phút {seconds:02d} giây" if minutes else f"{seconds} giây"
-    return {"text": text, "delayed": delayed}
+    refresh = f"{job_page_refresh_seconds(waited):g}"
+    return {"text": text, "delayed": delayed, "refresh_seconds": refresh}
 
 
 # The request ---------------------------------------------------------------------------------

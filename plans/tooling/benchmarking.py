@@ -567,6 +567,17 @@ JOB_DOWNLOAD = re.compile(r'href="(/files/\d+/download)"')
 JOB_FAILED = "Không tạo được tệp"
 
 
+# The file's page says when the browser looks again (`plans.files.jobs.job_page_refresh_seconds`).
+JOB_REFRESH = re.compile(r'data-refresh-seconds="([0-9.]+)"')
+
+
+def job_page_refresh(html: str) -> float:
+    """Seconds until a browser showing this job page looks again (2 without the attribute,
+    as the page's <noscript> refresh)."""
+    found = JOB_REFRESH.search(html)
+    return float(found[1]) if found else 2.0
+
+
 @dataclass
 class JobFetch:
     first: Response  # the request that queued the job (its query count is the scenario's)
@@ -575,10 +586,11 @@ class JobFetch:
     size: int
 
 
-def fetch_job_file(session, path, params=None, *, poll: float = 0.25, cap: float = 600) -> JobFetch:
+def fetch_job_file(session, path, params=None, *, cap: float = 600) -> JobFetch:
     """What a user does for a report or the export: ask (the button: a POST; its form and CSRF
     token come from the page the user was on, not timed), watch the job's page until the file
-    is ready, download it."""
+    is ready, as the browser does (again after the page's own `data-refresh-seconds`),
+    download it."""
     token = session.csrf_token(f"{path}?{urlencode(params or {}, doseq=True)}")
     started = time.perf_counter()
     first = session.request("POST", path, params=params, data={"csrfmiddlewaretoken": token})
@@ -598,7 +610,7 @@ def fetch_job_file(session, path, params=None, *, poll: float = 0.25, cap: float
             raise BenchmarkError(f"{path}: the job failed")
         if time.perf_counter() - started > cap:
             raise BenchmarkError(f"{path}: file not ready after {cap:.0f} s")
-        time.sleep(poll)
+        time.sleep(job_page_refresh(page.text))
     download = session.get(link[1])
     if download.status != 200:
         raise BenchmarkError(f"{link[1]}: HTTP {download.status}")
