@@ -96,10 +96,10 @@ DELAYED_AFTER = datetime.timedelta(minutes=1)
 
 # How soon the file's page looks again (`static/js/refresh-region.js`, which takes the next
 # interval from each fresh copy of the page). A report or the export is usually ready within a
-# second: looking every 2 seconds made every file a 2-second wait. The page looks every half
-# second for the first seconds, then every 2 (each look is a request to the server).
-QUICK_REFRESH_SECONDS = 0.5
-QUICK_REFRESH_FOR = datetime.timedelta(seconds=10)
+# second: looking every 2 seconds made every file a 2-second wait. The page looks every quarter
+# second for the first 5 seconds (20 small requests at most), then every 2.
+QUICK_REFRESH_SECONDS = 0.25
+QUICK_REFRESH_FOR = datetime.timedelta(seconds=5)
 REFRESH_SECONDS = 2
 
 

@@ -35,7 +35,7 @@ def test_a_report_is_prepared_then_downloaded(page: Page, axe, screenshot, tmp_p
     screenshot(page, "report-pending-1280")
 
     run_worker_in_a_thread()
-    # No click: the page looks again by itself (every half second at first) until the file is
+    # No click: the page looks again by itself (every quarter second at first) until the file is
     # ready.
     download_link = page.get_by_role("link", name=re.compile(r"^Tải về bao-cao-.*\.xlsx$"))
     expect(download_link).to_be_visible(timeout=10_000)

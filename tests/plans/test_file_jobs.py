@@ -365,10 +365,10 @@ def test_the_file_page_shows_the_wait_and_says_when_the_service_is_late(client, 
         )
         return client.get(page_url).text
 
-    # A report is usually ready within a second: the page looks again every half second at
+    # A report is usually ready within a second: the page looks again every quarter second at
     # first (not every 2 seconds, which made every file a 2-second wait), then every 2.
     page = waited(1)
-    assert 'data-refresh-seconds="0.5"' in page
+    assert 'data-refresh-seconds="0.25"' in page
     page = waited(30)
     assert 'data-refresh-seconds="2"' in page
     assert "Đã chờ 30 giây." in page or "Đã chờ 31 giây." in page
