@@ -196,6 +196,36 @@ def test_paging_in_the_default_order_shows_every_row_once(client, bac_kan, revie
     assert open_due == sorted(open_due)
 
 
+def test_the_whole_country_pages_every_row_once_in_order(client, administrator, bac_kan, cao_bang):
+    """The administrator's unfiltered list pages without a count; a page past the first finds
+    its rows' ids first and joins only those (`plans.tables._page`): every row in force shows
+    once, open work by due date, then done work, whichever page the parts meet on."""
+    expected = []
+    for province, offset in ((bac_kan, 0), (cao_bang, 1)):
+        plan = make_plan(province, number="8/KH-UBND", year=TODAY.year)
+        tp = agency(province, "Sở Tư pháp")
+        for n in range(13):
+            task = make_task(plan, number=str(n + 1), due_on=TODAY + ((n + offset) % 5 - 2) * DAY)
+            done = TODAY - DAY if n % 4 == 0 else None
+            expected.append(make_assignment(task, tp, completed_on=done))
+    gone = make_task(plan, number="99", due_on=TODAY)
+    make_assignment(gone, tp)
+    gone.withdrawn_at = timezone.now()
+    gone.save(update_fields=["withdrawn_at"])
+    client.force_login(administrator)
+    for per_page in (4, 7, 500):
+        seen = listed(client, per_page=per_page)
+        assert sorted(a.pk for a in seen) == sorted(a.pk for a in expected)
+        assert [a.status == "done" for a in seen] == sorted(a.status == "done" for a in seen)
+        opened = [
+            (a.task.due_on, a.task.plan_id, a.task.position, a.pk)
+            for a in seen
+            if a.status != "done"
+        ]
+        assert opened == sorted(opened)
+    assert "Trang 2" in client.get(reverse("plans:task_list"), {"per_page": 4, "page": 2}).text
+
+
 def test_a_column_sort_still_orders_by_that_column(as_reviewer, mixed):
     rows = listed(as_reviewer, sort="-due")
     dated = [row.task.due_on for row in rows if row.task.due_on]
