@@ -52,7 +52,13 @@ class Plan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Kế hoạch {self.number} ({self.year})"
+        return self.label(self.number, self.year)
+
+    @staticmethod
+    def label(number: str, year: int) -> str:
+        """How a plan is named, also where only its number and year were read (the list's plan
+        filter offers every plan of the country)."""
+        return f"Kế hoạch {number} ({year})"
 
 
 class Section(models.Model):

@@ -196,6 +196,36 @@ def test_paging_in_the_default_order_shows_every_row_once(client, bac_kan, revie
     assert open_due == sorted(open_due)
 
 
+def test_the_whole_country_pages_every_row_once_in_order(client, administrator, bac_kan, cao_bang):
+    """The administrator's unfiltered list pages without a count; a page past the first finds
+    its rows' ids first and joins only those (`plans.tables._page`): every row in force shows
+    once, open work by due date, then done work, whichever page the parts meet on."""
+    expected = []
+    for province, offset in ((bac_kan, 0), (cao_bang, 1)):
+        plan = make_plan(province, number="8/KH-UBND", year=TODAY.year)
+        tp = agency(province, "Sở Tư pháp")
+        for n in range(13):
+            task = make_task(plan, number=str(n + 1), due_on=TODAY + ((n + offset) % 5 - 2) * DAY)
+            done = TODAY - DAY if n % 4 == 0 else None
+            expected.append(make_assignment(task, tp, completed_on=done))
+    gone = make_task(plan, number="99", due_on=TODAY)
+    make_assignment(gone, tp)
+    gone.withdrawn_at = timezone.now()
+    gone.save(update_fields=["withdrawn_at"])
+    client.force_login(administrator)
+    for per_page in (4, 7, 500):
+        seen = listed(client, per_page=per_page)
+        assert sorted(a.pk for a in seen) == sorted(a.pk for a in expected)
+        assert [a.status == "done" for a in seen] == sorted(a.status == "done" for a in seen)
+        opened = [
+            (a.task.due_on, a.task.plan_id, a.task.position, a.pk)
+            for a in seen
+            if a.status != "done"
+        ]
+        assert opened == sorted(opened)
+    assert "Trang 2" in client.get(reverse("plans:task_list"), {"per_page": 4, "page": 2}).text
+
+
 def test_a_column_sort_still_orders_by_that_column(as_reviewer, mixed):
     rows = listed(as_reviewer, sort="-due")
     dated = [row.task.due_on for row in rows if row.task.due_on]
@@ -398,3 +428,64 @@ def test_the_list_with_chips_makes_a_fixed_number_of_queries(
             },
         )
     assert response.status_code == 200
+
+
+# The plan filter -------------------------------------------------------------------------
+
+
+def _plan_options(page: str) -> list[tuple[str, str, bool]]:
+    select = re.search(r'<select name="plan" id="id_plan">(.*?)</select>', page, re.S)
+    assert select, "the plan filter is missing"
+    return [
+        (value, label, bool(chosen))
+        for value, chosen, label in re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select[1]
+        )
+    ]
+
+
+def test_the_plan_filter_offers_the_province_plans_newest_first_and_keeps_the_choice(
+    as_reviewer, bac_kan, cao_bang
+):
+    older = make_plan(bac_kan, number="2/KH-UBND", year=TODAY.year - 1)
+    newer = make_plan(bac_kan, number="9/KH-UBND", year=TODAY.year)
+    make_plan(cao_bang, number="5/KH-UBND", year=TODAY.year)  # another province's
+    page = as_reviewer.get(reverse("plans:task_list")).text
+    assert _plan_options(page) == [
+        ("", "Tất cả", True),
+        (str(newer.pk), f"Kế hoạch 9/KH-UBND ({TODAY.year})", False),
+        (str(older.pk), f"Kế hoạch 2/KH-UBND ({TODAY.year - 1})", False),
+    ]
+    page = as_reviewer.get(reverse("plans:task_list"), {"plan": older.pk}).text
+    assert [chosen for *_, chosen in _plan_options(page)] == [False, False, True]
+    assert f"Kế hoạch: <strong>2/KH-UBND ({TODAY.year - 1})</strong>" in page
+
+
+def test_an_administrator_is_offered_every_province_plans(client, administrator, bac_kan, cao_bang):
+    ours = make_plan(bac_kan, number="1/KH-UBND", year=TODAY.year)
+    theirs = make_plan(cao_bang, number="1/KH-UBND", year=TODAY.year)
+    client.force_login(administrator)
+    values = [value for value, *_ in _plan_options(client.get(reverse("plans:task_list")).text)]
+    assert sorted(values) == sorted(["", str(ours.pk), str(theirs.pk)])
+
+
+def test_a_plan_name_is_escaped_in_the_filter(as_reviewer, bac_kan):
+    make_plan(bac_kan, number='<b>"1"</b>', year=TODAY.year)
+    page = as_reviewer.get(reverse("plans:task_list")).text
+    assert "<b>" not in page.split('id="id_plan"')[1].split("</select>")[0]
+    assert f"Kế hoạch &lt;b&gt;&quot;1&quot;&lt;/b&gt; ({TODAY.year})" in page
+
+
+def test_the_quick_select_writes_what_django_select_writes():
+    """The plan filter's select is written without Django's templates: it must stay the
+    markup Django writes (the page was compared whole before and after)."""
+    from django import forms
+
+    from plans.filters import QuickSelect
+
+    choices = [("", "Tất cả"), (1, "Kế hoạch <1> (2026)"), (2, "B & C"), (3, "x")]
+    attrs = {"id": "id_plan", "aria-invalid": "true", "disabled": True, "hidden": False}
+    for value in (None, "", 2, "3", "9"):
+        assert QuickSelect(choices=choices).render("plan", value, attrs) == forms.Select(
+            choices=choices
+        ).render("plan", value, attrs)
