@@ -272,6 +272,9 @@ def assignment_cards(rows, *, empty: str) -> str:
     extension marked, the annex's date beside it)."""
     if not rows:
         return format_html('<p class="muted">{}</p>\n', empty)
+    # get_FOO_display translates every choice of the field for each call: once per list here.
+    roles, statuses = dict(Assignment.Role.choices), dict(Assignment.Status.choices)
+    roles, statuses = ({k: str(v) for k, v in d.items()} for d in (roles, statuses))
     cards = []
     for a in rows:
         task = a.task
@@ -290,10 +293,13 @@ def assignment_cards(rows, *, empty: str) -> str:
                 "\n  </li>\n  ",
                 reverse("plans:task_detail", args=[a.task_id]),
                 task.number,
-                Truncator(task.description).chars(140),
+                # Truncator walks every character: only a longer text can need cutting.
+                task.description
+                if len(task.description) <= 140
+                else Truncator(task.description).chars(140),
                 a.agency.name,
-                a.get_role_display(),
-                a.get_status_display(),
+                roles.get(a.role, a.role),
+                statuses.get(a.status, a.status),
                 due,
             )
         )
