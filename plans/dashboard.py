@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, reduce
 from urllib.parse import urlencode
 
+from django.db import connections
 from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, When
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.urls import reverse
@@ -205,7 +206,35 @@ class _Intervals:
         return reduce(operator.or_, ranges) if ranges else None
 
 
-def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
+def _summed(rows, columns: list[str], sets: list[tuple[str, ...]] | None) -> list[tuple]:
+    """The rows of `rows` (a grouped `values_list` of `columns`, then a count), or, with
+    `sets`, those rows summed again in the database per each set of its columns, the others
+    None, each row led by its set's position: a province's counts come keyed by section,
+    agency AND role (~5,000 rows for the national dataset's busiest province), and reading
+    them once per table the page shows (~500 + ~600 rows) spares Python most of the fold.
+    One query either way (a WITH over the same SQL), on PostgreSQL and SQLite."""
+    if sets is None:
+        return list(rows)
+    sql, params = rows.query.sql_with_params()
+    names = [f"c{i}" for i in range(len(columns))]
+    parts = []
+    for position, kept in enumerate(sets):
+        shown = [name if column in kept else "NULL" for name, column in zip(names, columns)]
+        grouped = [name for name, column in zip(names, columns) if column in kept]
+        # SUM of a PostgreSQL bigint is numeric: cast back so the counts stay int.
+        parts.append(
+            f"SELECT {position}, {', '.join(shown)}, CAST(SUM(n) AS BIGINT) FROM counts"
+            f" GROUP BY {', '.join(grouped)}"
+        )
+    sql = f"WITH counts({', '.join(names)}, n) AS ({sql}) {' UNION ALL '.join(parts)}"
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _grouped_counts(
+    scope: DashboardScope, *keys: str, sets: list[tuple[str, ...]] | None = None
+) -> list[tuple]:
     """Rows of (each key's value, group, month completed within the period's window as yyyymm
     or None, assignments, of which reported in the period, of which "lâu chưa cập nhật"),
     in three queries whatever the size of the scope.
@@ -222,6 +251,10 @@ def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
     or `PeriodReportTally`, the stale ones from the scope's open assignments without a due
     date (`plans.staleness.stale_q`, which depends on the reading day and on the last report,
     so it is not counted ahead).
+
+    With `sets` (tuples of `keys`, and "month" where a set keeps the month), the rows are
+    summed per each set instead (`_summed`): each row starts with its set's position, and the
+    keys and month its set does not keep are None.
     """
     tally_keys = [_TALLY_KEY.get(key, key) for key in keys]
     plans_only = tally_keys == ["plan_id"]
@@ -266,14 +299,17 @@ def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
         .values_list(*tally_keys, "row_group", "row_month")
         .annotate(row_n=Sum("n")),
     )
-    rows = [(*row, 0, 0) for row in counts]
+    group_sets = sets and [(*kept, "row_group") for kept in sets]
+    rows = [(*row, 0, 0) for row in _summed(counts, [*keys, "row_group", "month"], group_sets)]
     reported = (
         _tallies(scope, PlanPeriodTally if plans_only else PeriodReportTally)
         .filter(period=scope.period)
         .values_list(*tally_keys)
         .annotate(row_n=Sum("n"))
     )
-    rows.extend((*key, NO_GROUP, None, 0, n, 0) for *key, n in reported)
+    rows.extend(
+        (*key, NO_GROUP, None, 0, n, 0) for *key, n in _summed(reported, list(keys), sets)
+    )
     if stale_from_tallies:
         not_since = Q(last_report_in__isnull=True) | Q(last_report_in__lt=intervals.report)
         stale = with_exact(
@@ -295,7 +331,7 @@ def _grouped_counts(scope: DashboardScope, *keys: str) -> list[tuple]:
             .annotate(row_n=Count("pk"))
             .order_by()
         )
-    rows.extend((*key, NO_GROUP, None, 0, 0, n) for *key, n in stale)
+    rows.extend((*key, NO_GROUP, None, 0, 0, n) for *key, n in _summed(stale, list(keys), sets))
     return rows
 
 
@@ -359,8 +395,9 @@ def dashboard_tables(
     the agencies' last updates): the three of `_grouped_counts`, the sections' plans and
     provinces, the plans' indices.
 
-    With `agencies` the counts are keyed by section AND agency and role and folded both ways
-    here in Python, instead of a second read of the same counters. The national view never
+    With `agencies` the counts are keyed by section AND agency and role and summed both ways
+    by the database in the same query (`_summed`), instead of a second read of the same
+    counters or a fold in Python of every (section, agency, role) row. The national view never
     asks for it: every agency times every section would not fold cheaply. Without `sections`
     (the national view) the counts are keyed by plan and there are no rows per section:
     ~100 plans of a plan year fold in a tenth of the time of their ~3,000 sections.
@@ -368,11 +405,16 @@ def dashboard_tables(
     counts: dict[tuple, list[int]] = {}  # (section, group, month) → [assignments, reported]
     agency_counts: dict[tuple, list[int]] = {}  # (agency, name, role, group) → the same
     unit = "task__section_id" if sections else "task__plan_id"
-    keys = (unit, *AGENCY_KEYS) if agencies else (unit,)
-    for unit_id, *agency, group, month, count, reported, stale in _grouped_counts(scope, *keys):
-        _accumulate(counts, (unit_id, group, month), count, reported, stale)
-        if agencies:
-            _accumulate(agency_counts, (*agency, group), count, reported, stale)
+    if agencies:  # summed per unit and per agency by the database (`_summed`)
+        rows = _grouped_counts(scope, unit, *AGENCY_KEYS, sets=[(unit, "month"), AGENCY_KEYS])
+        for per_agency, unit_id, *agency, group, month, count, reported, stale in rows:
+            if per_agency:
+                _accumulate(agency_counts, (*agency, group), count, reported, stale)
+            else:
+                _accumulate(counts, (unit_id, group, month), count, reported, stale)
+    else:
+        for unit_id, group, month, count, reported, stale in _grouped_counts(scope, unit):
+            _accumulate(counts, (unit_id, group, month), count, reported, stale)
     units = {key[0] for key in counts}
     if sections:
         rows = Section.objects.filter(pk__in=units).values(

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django_tables2.data import TableQuerysetData
 
@@ -272,3 +273,48 @@ def dashboard_table_rows(rows: list[dict], *, name_key: str, roles: bool = False
             cells.append(format_html("<td>{}</td>", day))
         html.append(mark_safe(f"<tr>{''.join(cells)}</tr>"))
     return html
+
+
+def _day(value) -> str:
+    return value.strftime("%d/%m/%Y")  # the templates' date:"d/m/Y"
+
+
+def assignment_cards(rows, *, empty: str) -> str:
+    """Assignments as cards (the home page's queues, the dashboard's overdue work) in one pass:
+    the template engine spent ~7 ms resolving the ~20 variables of each of the dashboard's 50
+    cards. Each links its task and says its agency, role, status and due date (the granted
+    extension marked, the annex's date beside it)."""
+    if not rows:
+        return format_html('<p class="muted">{}</p>\n', empty)
+    # get_FOO_display translates every choice of the field for each call: once per list here.
+    roles, statuses = dict(Assignment.Role.choices), dict(Assignment.Status.choices)
+    roles, statuses = ({k: str(v) for k, v in d.items()} for d in (roles, statuses))
+    cards = []
+    for a in rows:
+        task = a.task
+        if a.extended_to:
+            due = format_html(
+                'hạn {} <span class="extended">đã gia hạn</span> <small class="muted">(hạn gốc {})'
+                "</small>",
+                _day(a.extended_to),
+                _day(task.due_on) if task.due_on else "",
+            )
+        else:
+            due = format_html("hạn {}", _day(task.due_on) if task.due_on else task.deadline_text)
+        cards.append(
+            format_html(
+                '\n  <li>\n    <a href="{}">{}. {}</a>\n    <div class="meta">{} · {} · {} · {}</div>'
+                "\n  </li>\n  ",
+                reverse("plans:task_detail", args=[a.task_id]),
+                task.number,
+                # Truncator walks every character: only a longer text can need cutting.
+                task.description
+                if len(task.description) <= 140
+                else Truncator(task.description).chars(140),
+                a.agency.name,
+                roles.get(a.role, a.role),
+                statuses.get(a.status, a.status),
+                due,
+            )
+        )
+    return mark_safe(f'\n<ul class="cards">\n  {"".join(cards)}\n</ul>\n\n')

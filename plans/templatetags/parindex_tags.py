@@ -1,6 +1,7 @@
 from django import template
 
 from parindex.core.numbers import format_decimal
+from plans import tables
 
 register = template.Library()
 
@@ -23,3 +24,9 @@ def share(value):
     if value is None:
         return ""
     return f"{round(value * 100)} %"
+
+
+@register.simple_tag
+def assignment_cards(rows, empty):
+    """`{% assignment_cards rows empty %}`: assignments as cards (`plans.tables`)."""
+    return tables.assignment_cards(rows, empty=empty)
