@@ -6,6 +6,7 @@ reviewer keeps the dropdown of its few plans."""
 import re
 
 import pytest
+from auditlog.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -134,6 +135,9 @@ def test_a_renamed_plan_is_found_by_its_new_title(as_admin, bac_kan):
     plan.save(update_fields=["title"])
     assert lookup(as_admin, "sipas") == [f"5/KH-UBND ({YEAR}) – Bắc Kạn"]
     assert lookup(as_admin, "tieu de cu") == []
+    # The audit trail records the new title, not its folded copy.
+    entry = LogEntry.objects.get_for_object(plan).order_by("-timestamp").first()
+    assert entry.changes_dict == {"title": ["Tiêu đề cũ", "Nâng cao chỉ số SIPAS"]}
 
 
 def test_the_lookup_refuses_a_nul(as_admin):
