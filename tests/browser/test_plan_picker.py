@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from agencies.models import Province
 from plans.models import Plan
 from plans.selectors import PLAN_SELECT_LIMIT
-from tests.browser.conftest import PHONE, WIDE
+from tests.browser.conftest import PHONE, TIMEOUT_MS, WIDE
 from tests.browser.test_task_flow import cells, listed, log_in, no_horizontal_scroll
 
 PICKED = "22/KH-UBND (2018) – Bắc Kạn"
@@ -28,6 +28,7 @@ def country_of_plans(demo):
         Plan(province=cao_bang, number=f"{i}/KH-UBND", year=2026, search_text=f"{i}/kh-ubnd")
         for i in range(1000, 1000 + PLAN_SELECT_LIMIT + 50)
     )
+    return Plan.objects.get(number="22/KH-UBND", year=2018).pk
 
 
 @pytest.mark.parametrize(("size_name", "size"), [("wide-1366", WIDE), ("phone-360", PHONE)])
@@ -62,3 +63,26 @@ def test_an_administrator_types_a_plan_number_picks_it_and_sees_its_rows(
     axe(page)
     screenshot(page, f"plan-picker-filtered-{size_name}")
     assert no_horizontal_scroll(page), f"the list scrolls sideways at {size['width']} px"
+
+
+def test_without_javascript_the_plan_chosen_stays_and_the_form_submits(
+    country_of_plans, browser, demo
+):
+    """The picker cannot look plans up without JavaScript: the list still works, the plan
+    chosen (from a link) is kept when refining, and its chip removes it."""
+    context = browser.new_context(base_url=demo, java_script_enabled=False, locale="vi-VN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    log_in(page, "admin")
+    page.goto(f"/tasks/?plan={country_of_plans}")
+    picker = page.get_by_label("Kế hoạch", exact=True)
+    expect(picker).to_have_value(PICKED)
+    picker.fill("something typed")  # not sent: the hidden field keeps the plan
+    page.get_by_label("Tiến độ").select_option(label="Chưa thực hiện")
+    page.get_by_role("button", name="Lọc").click()
+    expect(page).to_have_url(re.compile(rf"plan={country_of_plans}&.*status=not_started"))
+    expect(page.locator("ul.chips li.chip")).to_have_count(2)
+    page.get_by_role("link", name="Bỏ lọc Kế hoạch").click()
+    expect(page).not_to_have_url(re.compile(r"plan="))
+    expect(page.get_by_label("Kế hoạch", exact=True)).to_have_value("")
+    context.close()
