@@ -46,7 +46,15 @@ def agency_choices(*, user, text: str, limit: int = 20) -> list[dict]:
         agencies = agencies.filter(province_id__in=province_ids_of(user))
     if folded:
         agencies = agencies.filter(search_name__contains=folded)
-    return [{"id": a.pk, "name": a.name, "province": str(a.province)} for a in agencies[:limit]]
+    return [
+        {
+            "id": a.pk,
+            "name": a.name,
+            "province": str(a.province),
+            "label": f"{a.name} – {a.province}",
+        }
+        for a in agencies[:limit]
+    ]
 
 
 def unknown_name_counts(*, user):

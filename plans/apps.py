@@ -12,7 +12,8 @@ class PlansConfig(AppConfig):
 
         from plans.models import Assignment, DeadlineExtension, Evidence, Plan, Section, Task
 
-        auditlog.register(Plan, m2m_fields={"indices"})
+        # The folded search text only follows the number and title, whose changes are recorded.
+        auditlog.register(Plan, m2m_fields={"indices"}, exclude_fields=["search_text"])
         # Position, source row and the folded search text follow the workbook's layout, not
         # anyone's decision: the import run's own entry names the file they came from.
         auditlog.register(

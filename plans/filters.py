@@ -19,9 +19,9 @@ from agencies.roles import can_review_province
 from parindex.core.search import MAX_WORDS, search_terms, words
 from parindex.core.text import fold
 from parindex.indices.models import Criterion, Index
-from plans.models import Assignment, DeadlineExtension, Plan, Section
+from plans.models import Assignment, DeadlineExtension, Section
 from plans.periods import YEARS, period_label
-from plans.selectors import assignment_list, plans_visible_to
+from plans.selectors import assignment_list, plans_offered, plans_visible_to
 from plans.staleness import stale_q
 from plans.timeliness import Timeliness, timeliness_q
 
@@ -151,19 +151,8 @@ class QuickSelect(forms.Select):
         )
 
 
-class _PlanChoices(django_filters.fields.ModelChoiceIterator):
-    """The plans offered as (id, name) read as plain values: a model instance with its
-    province for each of thousands of plans cost more than the rest of the page."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for pk, number, year in self.queryset.values_list("pk", "number", "year"):
-            yield (pk, Plan.label(number, year))
-
-
 class _PlanField(django_filters.fields.ModelChoiceField):
-    iterator = _PlanChoices
+    # Its options are set by `AssignmentFilter.offer_plans` (the list's only form).
     widget = QuickSelect
 
 
@@ -290,6 +279,21 @@ class AssignmentFilter(django_filters.FilterSet):
         search = self.form.fields["q"].widget
         search.input_type = "search"
         search.attrs.update({"aria-describedby": "q-help", "autocomplete": "off"})
+
+    def offer_plans(self) -> bool:
+        """Set the plan filter up for the list's form: a dropdown of the plans the user sees
+        when they are few (`plans_offered`), else a hidden field the page's plan picker fills
+        (`plans.selectors.plan_choices`). True for the picker. Not done in __init__: the export
+        runs these filters without a form to show."""
+        field = self.form.fields["plan"]
+        offered = plans_offered(user=self.request.user)
+        if offered is None:
+            field.widget = forms.HiddenInput()
+            return True
+        # On the widget: the field's own choices setter (django-filter's) expects a queryset
+        # iterator, and validating a choice reads the queryset anyway.
+        field.widget.choices = [("", field.empty_label), *offered]
+        return False
 
     def filter_text(self, queryset, name, value):
         return queryset.filter(text_q(value))
@@ -446,7 +450,7 @@ def _shown(filterset, name: str, raw: str) -> str:
     if name in _NAMES:
         return _NAMES[name](value, filterset.request.user) or raw
     if name == "plan":
-        return f"{value.number} ({value.year})"
+        return value.picker_label()
     if name == "quarter":
         return quarter_label(value)
     if name == "not_reported":

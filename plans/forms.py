@@ -238,7 +238,7 @@ class SettleCollectiveForm(forms.Form):
 
 
 class AgencyLookupForm(forms.Form):
-    """What the task list's agency picker has typed (GET ?q=)."""
+    """What the task list's agency or plan picker has typed (GET ?q=)."""
 
     q = forms.CharField(
         required=False,

@@ -36,6 +36,8 @@ class Plan(models.Model):
         help_text=_("Năm của kết quả chỉ số mà kế hoạch khắc phục."),
     )
     target_year = models.PositiveSmallIntegerField(_("năm mục tiêu"), null=True, blank=True)
+    # Folded number + title: what the task list's plan picker looks in (`plans.selectors.plan_choices`).
+    search_text = models.TextField(_("nội dung chuẩn hóa"), blank=True, editable=False)
     indices = models.ManyToManyField(
         "parindex.Index", verbose_name=_("chỉ số"), blank=True, related_name="plans"
     )
@@ -54,11 +56,27 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return self.label(self.number, self.year)
 
+    def save(self, *args, **kwargs):
+        self.search_text = self.folded_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"number", "title"} & set(update_fields):
+            # A re-import saves only what changed: the folded text follows its parts.
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def folded_text(self) -> str:
+        return fold(f"{self.number} {self.title}")
+
     @staticmethod
     def label(number: str, year: int) -> str:
         """How a plan is named, also where only its number and year were read (the list's plan
         filter offers every plan of the country)."""
         return f"Kế hoạch {number} ({year})"
+
+    def picker_label(self) -> str:
+        """The plan among the country's, as the task list's plan picker and its chip write it:
+        "12/KH-UBND (2026) – Lào Cai" (numbers restart in every province and every year)."""
+        return f"{self.number} ({self.year}) – {self.province.short_label()}"
 
 
 class Section(models.Model):

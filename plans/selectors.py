@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.shortcuts import get_object_or_404
 
-from agencies.models import Agency
+from agencies.models import Agency, Province
 from agencies.roles import (
     acting_agency_ids,
     can_import,
@@ -36,6 +36,8 @@ from agencies.roles import (
     province_ids_of,
     settle_provinces,
 )
+from parindex.core.search import MAX_WORDS, words
+from parindex.core.text import fold
 from plans.models import (
     Assignment,
     DeadlineExtension,
@@ -57,6 +59,45 @@ def plans_visible_to(*, user):
     if is_administrator(user):
         return plans
     return plans.filter(province_id__in=province_ids_of(user))
+
+
+# Up to this many plans the task list's plan filter is a dropdown of them all (a province's plans:
+# a few dozen a year); beyond (an administrator's country: ~500 plans, ~5,000 at ten times the
+# data) it is a type-ahead (`plan_choices`), so the page and its query keep their size however
+# many plans the country has.
+PLAN_SELECT_LIMIT = 200
+PLAN_CHOICES_SHOWN = 20
+
+
+def plans_offered(*, user) -> list[tuple[int, str]] | None:
+    """The plans the task list's filter offers as a dropdown, as (id, label), newest first; None
+    when the user sees more than PLAN_SELECT_LIMIT. One query of at most PLAN_SELECT_LIMIT + 1
+    rows of (id, number, year): never every plan of the country."""
+    rows = list(
+        plans_visible_to(user=user).values_list("pk", "number", "year")[: PLAN_SELECT_LIMIT + 1]
+    )
+    if len(rows) > PLAN_SELECT_LIMIT:
+        return None
+    return [(pk, Plan.label(number, year)) for pk, number, year in rows]
+
+
+def plan_choices(*, user, text: str, limit: int = PLAN_CHOICES_SHOWN) -> list[dict]:
+    """Plans the user may see whose number, title, year or province hold every typed word (no
+    case, no diacritics), newest first, at most `limit`: {"id", "label"} for the task list's
+    plan picker. The provinces (about a hundred, old and new) are matched here, the plans in
+    the database on their folded text."""
+    plans = plans_visible_to(user=user).order_by("-year", "province__code", "number")
+    typed = words(text)[:MAX_WORDS]
+    if typed:
+        provinces = {p.pk: fold(p.short_label()) for p in Province.objects.all()}
+        for word in typed:
+            found = Q(search_text__contains=word) | Q(
+                province_id__in=[pk for pk, name in provinces.items() if word in name]
+            )
+            if len(word) == 4 and word.isdigit():
+                found |= Q(year=int(word))
+            plans = plans.filter(found)
+    return [{"id": plan.pk, "label": plan.picker_label()} for plan in plans[:limit]]
 
 
 def import_runs_visible_to(*, user):

@@ -27,6 +27,7 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", extensions.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", tasks.evidence_download, name="evidence_download"),
     path("agencies/lookup/", tasks.agency_lookup, name="agency_lookup"),
+    path("plans/lookup/", tasks.plan_lookup, name="plan_lookup"),
     path("agencies/unknown/", agencies.unknown_agency_provinces, name="unknown_agency_provinces"),
     path(
         "agencies/unknown/<int:province_pk>/",

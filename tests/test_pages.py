@@ -97,6 +97,7 @@ def test_every_page_requires_login(client):
         "plans:task_list",
         "plans:task_export",
         "plans:agency_lookup",
+        "plans:plan_lookup",
         "plans:import_list",
     ):
         response = client.get(reverse(name))

@@ -256,6 +256,7 @@ EXPECTED: dict[str, Expect] = {
         get=roles(LOGIN, 200, 404, 404, 200, 200, 200), kwargs=lambda w: [{"pk": w.evidence.pk}]
     ),
     "plans:agency_lookup": Expect(get=logged_in(200), query="q=tu phap"),
+    "plans:plan_lookup": Expect(get=logged_in(200), query="q=kh"),
     # Unknown agency names: Sở Nội vụ of the province and administrators settle them; staff and
     # leaders are refused before anything is looked up (403); Cao Bằng's reviewer has its own
     # province's list but does not see Bắc Kạn's names (404).

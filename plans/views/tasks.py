@@ -1,4 +1,4 @@
-"""Home, the task list and the task page: progress, review, restoring a withdrawn task, evidence downloads and the agency picker."""
+"""Home, the task list and the task page: progress, review, restoring a withdrawn task, evidence downloads and the agency and plan pickers."""
 
 from urllib.parse import urlencode
 
@@ -49,6 +49,7 @@ from plans.selectors import (
     extension_histories,
     home_overview,
     list_shows_agency,
+    plan_choices,
     plan_overview,
     progress_updates_by_id,
     review_queue,
@@ -134,6 +135,7 @@ def task_list(request):
         )
     today = timezone.localdate()
     filterset, rows = assignments_filtered(user=request.user, params=request.GET, today=today)
+    plan_picker = filterset.offer_plans()
     shows_agency = list_shows_agency(user=request.user)
     data = OpenWorkFirst(rows, today=filterset.today)
     table = AssignmentTable(data, exclude=() if shows_agency else ("agency",))
@@ -168,6 +170,8 @@ def task_list(request):
             "kept": kept_parameters(filterset),
             "shows_agency": shows_agency,
             "agency_name": agency_chip.value if agency_chip and cleaned.get("agency") else "",
+            "plan_picker": plan_picker,
+            "plan_label": cleaned["plan"].picker_label() if cleaned.get("plan") else "",
             "query": request.GET.urlencode(),
             "uncounted": lazy,
             "estimate": assignment_count_estimate() if whole else None,
@@ -442,6 +446,16 @@ def evidence_download(request, pk):
     return evidence_response(
         get_object_or_404(selectors.evidence_visible_to(user=request.user), pk=pk)
     )
+
+
+@login_required
+def plan_lookup(request):
+    """Plans matching typed words, for the task list's plan picker (at most 20, only plans the
+    user may see)."""
+    form = AgencyLookupForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"results": [], "error": " ".join(form.errors["q"])}, status=400)
+    return JsonResponse({"results": plan_choices(user=request.user, text=form.cleaned_data["q"])})
 
 
 @login_required

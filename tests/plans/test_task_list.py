@@ -458,7 +458,7 @@ def test_the_plan_filter_offers_the_province_plans_newest_first_and_keeps_the_ch
     ]
     page = as_reviewer.get(reverse("plans:task_list"), {"plan": older.pk}).text
     assert [chosen for *_, chosen in _plan_options(page)] == [False, False, True]
-    assert f"Kế hoạch: <strong>2/KH-UBND ({TODAY.year - 1})</strong>" in page
+    assert f"Kế hoạch: <strong>2/KH-UBND ({TODAY.year - 1}) – Bắc Kạn</strong>" in page
 
 
 def test_an_administrator_is_offered_every_province_plans(client, administrator, bac_kan, cao_bang):
