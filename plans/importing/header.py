@@ -25,6 +25,10 @@ _KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
     ("expected_result", ("ket qua", "san pham")),
     ("description", ("nhiem vu", "noi dung", "giai phap", "cong viec", "hoat dong")),
 ]
+# The same keywords as one pattern per role: every row of the table is checked for a repeated
+# header (walk.py), some 57,000 cells for a 10,000-task annex, and testing each keyword in
+# Python was most of that check's time.
+_PATTERNS = [(role, re.compile("|".join(map(re.escape, words)))) for role, words in _KEYWORDS]
 _NUMBER_NAMES = {"tt", "stt", "so tt", "so thu tu", "thu tu", "s tt", "so"}
 
 # What the user is told we looked for when no header is found.
@@ -54,8 +58,8 @@ def column_role(text: str) -> str | None:
         return None
     if folded in _NUMBER_NAMES:
         return "number"
-    for role, keywords in _KEYWORDS:
-        if any(keyword in folded for keyword in keywords):
+    for role, pattern in _PATTERNS:
+        if pattern.search(folded):
             return role
     return None
 

@@ -361,7 +361,8 @@ def plan_sync(
 
     counts = Counter(dict.fromkeys((CREATED, UPDATED, MOVED, RESTORED, UNCHANGED, WITHDRAWN), 0))
     at_risk: list[dict] = []
-    new_tasks: list[tuple[Task, ImportedTask]] = []
+    # Each new task with the agencies its row names (_desired_assignments, computed once).
+    new_tasks: list[tuple[Task, dict[int, tuple[str, str]]]] = []
     changed_tasks: list[Task] = []  # content, section or withdrawal changed
     renumbered_tasks: list[Task] = []  # only where the file puts them changed
     new_assignments: list[tuple] = []  # ASSIGNMENT_COLUMNS of each assignment to create
@@ -389,7 +390,7 @@ def plan_sync(
             }
         match = matching.matches.get(item.row_id)
         if match is None:
-            new_tasks.append((Task(plan=plan, **values), item))
+            new_tasks.append((Task(plan=plan, **values), desired))
             item.outcome = CREATED
             item.agencies_added = [agency_names[a] for a in desired]
             continue
@@ -531,8 +532,8 @@ def plan_sync(
             )
 
     Task.objects.bulk_create([task for task, _ in new_tasks], batch_size=1000)
-    for task, item in new_tasks:
-        for agency_id, (role, source) in _desired_assignments(item).items():
+    for task, desired in new_tasks:
+        for agency_id, (role, source) in desired.items():
             new_assignments.append((task.pk, agency_id, role, source))
     # bulk_update writes one CASE per field over its batch: few fields and small batches keep
     # an insertion that renumbers 10,000 tasks from costing PostgreSQL tens of seconds.

@@ -521,6 +521,29 @@ def test_an_import_counts_its_plan_in_its_own_transaction(bac_kan):
     assert Task.objects.filter(plan=plan).count() == 5
 
 
+def test_deleting_a_plan_deletes_its_counters(bac_kan):
+    """The counters hold no foreign-key constraint in the database (plans.models,
+    TALLY_REFERENCE): deleting a plan, as the admin does, must still take its counter rows
+    with it, or the dashboard would go on counting work that no longer exists."""
+    rng = random.Random(11)
+    plan = _import(bac_kan, [[_new_task(rng, i) for i in range(1, 6)]])
+    section_ids = list(plan.sections.values_list("pk", flat=True))
+    tables = (
+        AssignmentTally,
+        SectionTally,
+        AssignmentBucketTally,
+        PlanBucketTally,
+        PeriodReportTally,
+        PlanPeriodTally,
+    )
+    assert AssignmentTally.objects.filter(plan=plan).exists()
+    plan.delete()
+    for model in tables:
+        assert not model.objects.filter(plan_id=plan.pk).exists(), model.__name__
+    assert not AssignmentTally.objects.filter(section_id__in=section_ids).exists()
+    assert tallies_differences() == []
+
+
 # What a write recounts ---------------------------------------------------------------------------
 
 
