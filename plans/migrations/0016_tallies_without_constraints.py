@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0001_initial'),
-        ('plans', '0014_fill_bucket_tallies'),
+        ('plans', '0015_plan_search_text'),
     ]
 
     operations = [
