@@ -20,11 +20,12 @@ one source of truth the stored rows are checked against.
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import connection, transaction
-from django.db.models import Case, Count, DateField, F, OuterRef, Subquery, When
+from django.db import connection, models, transaction
+from django.db.models import Case, Count, DateField, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import TruncDate
 from django.db.models.lookups import IsNull
 
+from agencies.models import Agency
 from plans.buckets import bucket_of, bucket_sql
 from plans.models import (
     Assignment,
@@ -492,5 +493,25 @@ def tallies_differences() -> list[int]:
             differing |= set(
                 Section.objects.filter(plan_id__in=plans_differing).values_list("pk", flat=True)
             )
-    # Rows of a section deleted meanwhile are gone with it (CASCADE): nothing else to compare.
+    # Rows of a section deleted meanwhile are gone with it (CASCADE); rows left behind by a
+    # delete that bypassed it are `tallies_orphans`.
     return sorted(differing)
+
+
+def tallies_orphans() -> dict[str, models.QuerySet]:
+    """Counter rows whose section, plan or agency no longer exists, per table. The counters
+    carry no foreign-key constraint in the database (`plans.models.TALLY_REFERENCE`), so only
+    Django's CASCADE removes them: a delete that bypassed it (raw SQL, a restore of part of
+    the data) would leave rows the dashboard still sums, which the comparison per section
+    above cannot see. Each is one anti-join."""
+    sections, plans = Section.objects.values("pk"), Plan.objects.values("pk")
+    agencies = Agency.objects.values("pk")
+    orphans = {}
+    for model in (AssignmentTally, SectionTally, PeriodReportTally, AssignmentBucketTally):
+        gone = ~Q(section_id__in=sections) | ~Q(plan_id__in=plans)
+        if any(f.name == "agency" for f in model._meta.fields):
+            gone |= ~Q(agency_id__in=agencies)
+        orphans[model.__name__] = model.objects.filter(gone)
+    for model in (PlanBucketTally, PlanPeriodTally):
+        orphans[model.__name__] = model.objects.exclude(plan_id__in=plans)
+    return orphans

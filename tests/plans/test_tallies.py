@@ -30,6 +30,7 @@ from plans.models import (
     PlanBucketTally,
     PlanPeriodTally,
     ProgressUpdate,
+    Section,
     SectionTally,
     Task,
 )
@@ -43,7 +44,7 @@ from plans.services import (
     task_restore,
 )
 from plans.staleness import stale_q
-from plans.tallies import tallies_differences, tallies_refresh
+from plans.tallies import tallies_differences, tallies_orphans, tallies_refresh
 from tests.conftest import agency
 from tests.factories import day, make_assignment, make_plan, make_task
 
@@ -472,6 +473,36 @@ def test_recount_finds_a_drift_of_a_plans_counters_and_fixes_it(bac_kan):
     assert tallies_differences() == []
     totals = dashboard_tables(national, sections=False).totals
     assert (totals["total"], totals["not_reported"], totals["done_on_time"]) == (2, 2, 1)
+
+
+def test_recount_finds_and_deletes_rows_whose_section_is_gone(bac_kan):
+    """Without foreign-key constraints on the counters, a section deleted behind Django's back
+    (raw SQL) leaves its counter rows, which the dashboard would go on summing: the daily
+    recount reports them and --fix deletes them."""
+    plan = make_plan(bac_kan, number="10/KH-UBND", year=2026)
+    kept = make_task(plan, number="1", due_on=day("30/06/2026"))
+    make_assignment(kept, agency(bac_kan, "Sở Tư pháp"))
+    gone_section = Section.objects.create(plan=plan, number="II", title="Phần bị xóa", position=2)
+    gone = make_task(plan, number="2", due_on=day("30/06/2026"), section=gone_section)
+    make_assignment(gone, agency(bac_kan, "Sở Tài chính"))
+    scope = DashboardScope(province_id=bac_kan.pk, year=2026, period="2026-H1", today=TODAY)
+    assert dashboard_tables(scope).totals["total"] == 2
+    with connection.cursor() as cursor:  # what a careless script would do
+        for table in ("plans_assignment", "plans_task"):
+            column = "task_id" if table == "plans_assignment" else "id"
+            cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [gone.pk])
+        cursor.execute("DELETE FROM plans_section WHERE id = %s", [gone_section.pk])
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("recount_tallies", stdout=out)
+    assert "rows of deleted sections, plans or agencies in AssignmentTally" in out.getvalue()
+    out = io.StringIO()
+    call_command("recount_tallies", "--fix", stdout=out)
+    assert "rows of AssignmentBucketTally deleted" in out.getvalue()
+    assert all(not rows.exists() for rows in tallies_orphans().values())
+    call_command("recount_tallies", stdout=io.StringIO())  # clean now: no error
+    # The plan's own rows were recounted too: the dashboard counts the one task left.
+    assert dashboard_tables(scope).totals["total"] == 1
 
 
 # Days pass --------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.tallies import tallies_differences, tallies_refresh
+from plans.tallies import tallies_differences, tallies_orphans, tallies_refresh
 
 SHOWN = 20
 
@@ -25,8 +25,18 @@ class Command(BaseCommand):
             f"tallies: {len(differing)} sections differ from the recount"
             + (f": {shown}{more}" if differing else "")
         )
-        if differing and fix:
-            tallies_refresh(section_ids=differing)
-            self.stdout.write(f"tallies: {len(differing)} sections rewritten")
-        elif differing:
+        orphans = {name: rows for name, rows in tallies_orphans().items() if rows.exists()}
+        if orphans:
+            self.stdout.write(
+                "tallies: rows of deleted sections, plans or agencies in "
+                + ", ".join(f"{name} ({rows.count()})" for name, rows in orphans.items())
+            )
+        if fix:
+            # The orphans first: a plan's rows are summed from its sections' rows as stored.
+            for name, rows in orphans.items():
+                self.stdout.write(f"tallies: {rows.delete()[0]} rows of {name} deleted")
+            if differing:
+                tallies_refresh(section_ids=differing)
+                self.stdout.write(f"tallies: {len(differing)} sections rewritten")
+        elif differing or orphans:
             raise CommandError("the counters differ from the recount; run with --fix", returncode=1)
