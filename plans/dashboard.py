@@ -219,8 +219,10 @@ def _summed(rows, columns: list[str], sets: list[tuple[str, ...]] | None) -> lis
     names = [f"c{i}" for i in range(len(columns))]
     parts = []
     for position, kept in enumerate(sets):
-        shown = [name if column in kept else "NULL" for name, column in zip(names, columns)]
-        grouped = [name for name, column in zip(names, columns) if column in kept]
+        shown = [
+            name if column in kept else "NULL" for name, column in zip(names, columns, strict=True)
+        ]
+        grouped = [name for name, column in zip(names, columns, strict=True) if column in kept]
         # SUM of a PostgreSQL bigint is numeric: cast back so the counts stay int.
         parts.append(
             f"SELECT {position}, {', '.join(shown)}, CAST(SUM(n) AS BIGINT) FROM counts"
@@ -307,9 +309,7 @@ def _grouped_counts(
         .values_list(*tally_keys)
         .annotate(row_n=Sum("n"))
     )
-    rows.extend(
-        (*key, NO_GROUP, None, 0, n, 0) for *key, n in _summed(reported, list(keys), sets)
-    )
+    rows.extend((*key, NO_GROUP, None, 0, n, 0) for *key, n in _summed(reported, list(keys), sets))
     if stale_from_tallies:
         not_since = Q(last_report_in__isnull=True) | Q(last_report_in__lt=intervals.report)
         stale = with_exact(
