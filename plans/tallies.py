@@ -370,13 +370,78 @@ def tallies_refresh_assignment(*, assignment) -> None:
         _recount(ids, {"agency_id": assignment.agency_id, "role": assignment.role})
 
 
+def _refresh_all_statements() -> list[tuple[str, list]]:
+    """Every counter table emptied and refilled by one grouped `INSERT ... SELECT` each, the
+    finer tables first and the coarser ones summed from them (as `_refresh_statements` does
+    for a few sections, without their filters)."""
+    tally_sql, tally_params = tally_rows().query.sql_with_params()
+    period_sql, period_params = period_rows().query.sql_with_params()
+    plan_keys = ["plan_id", "province_id", "year"]
+    tables = [
+        AssignmentTally,
+        SectionTally,
+        PeriodReportTally,
+        AssignmentBucketTally,
+        PlanBucketTally,
+        PlanPeriodTally,
+    ]
+    return [
+        *((f"DELETE FROM {_table(model)}", []) for model in tables),
+        (
+            _insert(
+                AssignmentTally,
+                TALLY_COLUMNS,
+                f"SELECT {_aliases(TALLY_COLUMNS)} FROM ({tally_sql}) s",
+            ),
+            tally_params,
+        ),
+        (
+            _insert(SectionTally, SECTION_COLUMNS, _section_from_counted(_table(AssignmentTally))),
+            [],
+        ),
+        (
+            _insert(
+                PeriodReportTally,
+                PERIOD_COLUMNS,
+                f"SELECT {_aliases(PERIOD_COLUMNS)} FROM ({period_sql}) s",
+            ),
+            period_params,
+        ),
+        (
+            _insert(
+                AssignmentBucketTally,
+                BUCKET_COLUMNS,
+                _bucketed(TALLY_COLUMNS[:6], _table(AssignmentTally)),
+            ),
+            [],
+        ),
+        (
+            _insert(
+                PlanBucketTally, PLAN_BUCKET_COLUMNS, _bucketed(plan_keys, _table(SectionTally))
+            ),
+            [],
+        ),
+        (
+            _insert(
+                PlanPeriodTally,
+                PLAN_PERIOD_COLUMNS,
+                f"SELECT {_quoted([*plan_keys, 'period'])}, SUM(n) "
+                f"FROM {_table(PeriodReportTally)} GROUP BY 1, 2, 3, 4",
+            ),
+            [],
+        ),
+    ]
+
+
 def tallies_refresh_all() -> int:
-    """Recount every section's tallies (after a bulk load); returns the sections counted."""
-    ids = list(Section.objects.order_by("pk").values_list("pk", flat=True))
-    with transaction.atomic():
-        for chunk in _chunks(ids):
-            _recount(chunk)
-    return len(ids)
+    """Recount every counter from the assignments (after a bulk load that bypassed the
+    services); returns the sections counted. One statement per table over the whole country,
+    not the per-section refresh in chunks: on the ten times dataset the chunks took over 20
+    minutes. It takes the tables' write locks until the caller's transaction ends."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, params in _refresh_all_statements():
+            cursor.execute(sql, params)
+    return Section.objects.count()
 
 
 def section_ids_of_tasks(task_ids: Iterable[int]) -> list[int]:

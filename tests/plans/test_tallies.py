@@ -44,7 +44,12 @@ from plans.services import (
     task_restore,
 )
 from plans.staleness import stale_q
-from plans.tallies import tallies_differences, tallies_orphans, tallies_refresh
+from plans.tallies import (
+    tallies_differences,
+    tallies_orphans,
+    tallies_refresh,
+    tallies_refresh_all,
+)
 from tests.conftest import agency
 from tests.factories import day, make_assignment, make_plan, make_task
 
@@ -503,6 +508,51 @@ def test_recount_finds_and_deletes_rows_whose_section_is_gone(bac_kan):
     call_command("recount_tallies", stdout=io.StringIO())  # clean now: no error
     # The plan's own rows were recounted too: the dashboard counts the one task left.
     assert dashboard_tables(scope).totals["total"] == 1
+
+
+def _stored_counters() -> dict[str, list[tuple]]:
+    models = [
+        AssignmentTally,
+        SectionTally,
+        PeriodReportTally,
+        AssignmentBucketTally,
+        PlanBucketTally,
+        PlanPeriodTally,
+    ]
+    return {
+        model.__name__: sorted(
+            model.objects.values_list(
+                *(f.attname for f in model._meta.concrete_fields if not f.primary_key)
+            ),
+            key=repr,
+        )
+        for model in models
+    }
+
+
+def test_refreshing_every_counter_at_once_rewrites_drifted_and_orphaned_rows(bac_kan):
+    """What a bulk load (the dataset generator's COPY) calls: every table refilled from the
+    assignments, whatever the stored rows said."""
+    plan = make_plan(bac_kan, number="11/KH-UBND", year=2026)
+    task = make_task(plan, number="1", due_on=day("30/06/2026"))
+    make_assignment(task, agency(bac_kan, "Sở Tư pháp"))
+    make_assignment(task, agency(bac_kan, "Sở Tài chính"), completed_on=day("02/05/2026"))
+    other = make_task(make_plan(bac_kan, number="12/KH-UBND", year=2025), number="1")
+    make_assignment(other, agency(bac_kan, "Sở Tư pháp"))
+    stored = _stored_counters()
+    AssignmentBucketTally.objects.update(n=9)
+    PlanBucketTally.objects.filter(plan=plan).delete()
+    PlanPeriodTally.objects.create(plan=plan, province=bac_kan, year=2026, period="2026-H1", n=4)
+    with connection.cursor() as cursor:  # rows no section holds any more
+        cursor.execute("UPDATE plans_sectiontally SET section_id = section_id + 1000")
+    assert tallies_differences() != []
+    assert tallies_refresh_all() == 2
+    assert tallies_differences() == []
+    assert all(not rows.exists() for rows in tallies_orphans().values())
+    assert _stored_counters() == stored
+    scope = DashboardScope(province_id=bac_kan.pk, year=2026, period="2026-H1", today=TODAY)
+    totals = dashboard_tables(scope).totals
+    assert (totals["total"], totals["done_on_time"]) == (2, 1)
 
 
 # Days pass --------------------------------------------------------------------------------------
