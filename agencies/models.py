@@ -93,8 +93,12 @@ class Province(models.Model):
 
     def short_label(self) -> str:
         """The name as people say it, without dates: "Bắc Kạn", "TP Hà Nội"."""
-        prefix = "TP " if self.kind == self.Kind.CITY else ""
-        return f"{prefix}{self.name}"
+        return self.name_as_said(self.name, self.kind)
+
+    @classmethod
+    def name_as_said(cls, name: str, kind: str) -> str:
+        """`short_label` from the two columns (lists that read values, not provinces)."""
+        return f"TP {name}" if kind == cls.Kind.CITY else name
 
     def current(self) -> "Province":
         """The unit that holds this province's territory today (follows merger links)."""

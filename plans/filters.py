@@ -11,13 +11,12 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.html import conditional_escape, escape, format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from agencies.models import Agency, Province
 from agencies.roles import can_review_province
 from parindex.core.search import MAX_WORDS, search_terms, words
 from parindex.core.text import fold
+from parindex.core.widgets import QuickSelect
 from parindex.indices.models import Criterion, Index
 from plans.models import Assignment, DeadlineExtension, Section
 from plans.periods import YEARS, period_label
@@ -112,43 +111,6 @@ class IdFilter(django_filters.NumberFilter):
 
     def get_max_validator(self):
         return MaxValueValidator(2**63 - 1)
-
-
-class QuickSelect(forms.Select):
-    """A single-choice select written in one pass, the same markup as Django's template: Django
-    renders every option through a template include (~50 µs each), and the plan filter of an
-    administrator offers every plan of the country (513 nationally, 5,045 at ten times that),
-    most of the list page's time."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        chosen = self.format_value(value)[:1]  # one value: the first matching option only
-        options = []
-        for option, label in self.choices:
-            option = str(option)
-            selected = ""
-            if option in chosen:
-                selected, chosen = " selected", ()
-            # Escaped as the template's autoescape does; plain f-strings rather than
-            # format_html, half the time again for thousands of options.
-            options.append(
-                f'\n  <option value="{escape(option)}"{selected}>{conditional_escape(label)}'
-                "</option>\n"
-            )
-        built = self.build_attrs(self.attrs, attrs)
-        return format_html(
-            '<select name="{}"{}>{}\n</select>',
-            name,
-            format_html_join(
-                "",
-                " {}{}",
-                (
-                    (key, "" if value is True else format_html('="{}"', value))
-                    for key, value in built.items()
-                    if value is not False and value is not None
-                ),
-            ),
-            mark_safe("".join(options)),  # every part escaped above
-        )
 
 
 class _PlanField(django_filters.fields.ModelChoiceField):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Province
 from parindex.core.numbers import format_size
+from parindex.core.widgets import QuickSelect
 from parindex.indices.models import Index
 from plans.files.documents import ARCHIVE, DEFAULT_RECIPIENTS, FIELD_ERRORS
 from plans.models import Assignment, Plan
@@ -139,7 +140,9 @@ class DashboardForm(forms.Form):
 
     PERIODS = [("Q1", _("Quý I")), ("H1", _("6 tháng")), ("9M", _("9 tháng")), ("Y", _("Năm"))]
 
-    province = forms.ModelChoiceField(label=_("Tỉnh"), queryset=Province.objects.none())
+    province = forms.ModelChoiceField(
+        label=_("Tỉnh"), queryset=Province.objects.none(), widget=QuickSelect
+    )
     year = forms.IntegerField(
         label=_("Năm kế hoạch"),
         min_value=2000,
@@ -190,6 +193,12 @@ class DashboardForm(forms.Form):
         elif str(chosen_year or "").isdigit():
             plans = plans.filter(year=int(chosen_year))
         self.fields["plan"].queryset = plans.order_by("-year", "number")
+        self.fields["plan"].widget = QuickSelect(
+            choices=[
+                ("", self.fields["plan"].empty_label),
+                *_plan_options(plans, with_province=not chosen_province.isdigit()),
+            ]
+        )
         choices = period_choices(range(today.year - 5, today.year + 2))
         chosen = self.data.get("period", "")
         if chosen and chosen not in dict(choices) and _period_or_none(chosen):
@@ -203,6 +212,23 @@ class DashboardForm(forms.Form):
         except ValueError as error:
             raise forms.ValidationError(str(error)) from error
         return value
+
+
+def _plan_options(plans, *, with_province: bool) -> list[tuple[int, str]]:
+    """The plan filter's options from (id, number, year[, province]) rows, not Plan objects: a
+    national plan year offers a hundred plans (a thousand at ten times the data). Across
+    provinces each plan is named with its province, and they come by province: plan numbers
+    restart in every province."""
+    if not with_province:
+        rows = plans.values_list("pk", "number", "year").order_by("-year", "number")
+        return [(pk, Plan.label(number, year)) for pk, number, year in rows]
+    rows = plans.values_list("pk", "number", "year", "province__name", "province__kind").order_by(
+        "-year", "province__name", "number"
+    )
+    return [
+        (pk, Plan.picker_text(number, year, Province.name_as_said(name, kind)))
+        for pk, number, year, name, kind in rows
+    ]
 
 
 def _period_or_none(code: str) -> str | None:

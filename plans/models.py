@@ -76,7 +76,11 @@ class Plan(models.Model):
     def picker_label(self) -> str:
         """The plan among the country's, as the task list's plan picker and its chip write it:
         "12/KH-UBND (2026) – Lào Cai" (numbers restart in every province and every year)."""
-        return f"{self.number} ({self.year}) – {self.province.short_label()}"
+        return self.picker_text(self.number, self.year, self.province.short_label())
+
+    @staticmethod
+    def picker_text(number: str, year: int, province: str) -> str:
+        return f"{number} ({year}) – {province}"
 
 
 class Section(models.Model):

@@ -213,6 +213,40 @@ def test_administrators_see_every_province_at_once(
     assert response.status_code == 400
 
 
+def test_the_national_plan_filter_names_each_plans_province(
+    client, administrator, reviewer, bac_kan, cao_bang, province
+):
+    """Plan numbers restart in every province: across the country the plan filter says whose
+    plan each one is (a reviewer's, of one province, does not need to), and picking one
+    narrows the country's numbers to it."""
+    same_number = province["plan"].number
+    other = make_plan(cao_bang, number=same_number, year=2024)
+    make_assignment(
+        make_task(other, number="K", due_on=day("01/04/2024")), agency(cao_bang, "Sở Nội vụ")
+    )
+    client.force_login(administrator)
+    national = {"province": "", "year": 2024, "period": "H1"}
+    page = client.get(reverse("plans:dashboard"), national).content.decode()
+    options = re.findall(
+        r'<option value="(\d+)"[^>]*>([^<]*)</option>',
+        page.split('name="plan"')[1].split("</select>")[0],
+    )
+    assert sorted(html.unescape(label) for _, label in options) == [
+        f"{same_number} (2024) – Bắc Kạn",
+        f"{same_number} (2024) – Cao Bằng",
+    ]
+    chosen = {html.unescape(label): pk for pk, label in options}[f"{same_number} (2024) – Cao Bằng"]
+    response = client.get(reverse("plans:dashboard"), {**national, "plan": chosen})
+    assert response.context["totals"]["total"] == 1
+    assert f'<option value="{chosen}" selected>' in response.content.decode()
+    client.force_login(reviewer)
+    page = client.get(
+        reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
+    ).content.decode()
+    assert f"Kế hoạch {same_number} (2024)</option>" in page
+    assert "Cao Bằng" not in page.split('name="plan"')[1].split("</select>")[0]
+
+
 def test_index_table_counts_a_plan_under_each_of_its_indices(client, reviewer, bac_kan, province):
     from parindex.indices.models import Index
 

@@ -481,7 +481,7 @@ def test_the_quick_select_writes_what_django_select_writes():
     markup Django writes (the page was compared whole before and after)."""
     from django import forms
 
-    from plans.filters import QuickSelect
+    from parindex.core.widgets import QuickSelect
 
     choices = [("", "Tất cả"), (1, "Kế hoạch <1> (2026)"), (2, "B & C"), (3, "x")]
     attrs = {"id": "id_plan", "aria-invalid": "true", "disabled": True, "hidden": False}
