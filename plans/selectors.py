@@ -230,7 +230,7 @@ def assignment_list(*, user, today, withdrawn: bool = False):
     )
     return (
         assignments_visible_to(user=user, withdrawn=withdrawn)
-        .select_related("task", "task__plan", "task__section", "agency")
+        .select_related("task", "task__plan__province", "task__section", "agency")
         .annotate(timeliness=timeliness_case(today))
         .order_by(done_last, *DUE_ORDER)
     )
@@ -240,6 +240,26 @@ def list_shows_agency(*, user) -> bool:
     """Whether the task list needs its agency column and filter: not for staff acting for one
     agency only, whose rows are all that agency's."""
     return not (is_staff_member(user) and len(acting_agency_ids(user)) == 1)
+
+
+def list_shows_province(*, user) -> bool:
+    """Whether the task list names each row's province beside its plan: plan numbers restart
+    in every province ("22/KH-UBND" is a plan of many), so anyone whose rows come from more
+    than one province needs it to tell them apart. Administrators see every province; a
+    reviewer or leader of a merged province, the provinces merged into it too; staff of an
+    agency that took over another province's agency (the 2025 merger), both. Staff acting for
+    several agencies cost one small query; everyone else's answer is already known."""
+    if is_administrator(user):
+        return True
+    if is_reviewer(user) or is_leader(user):
+        return len(province_ids_of(user)) > 1
+    if is_staff_member(user):
+        ids = acting_agency_ids(user)
+        return (
+            len(ids) > 1
+            and Agency.objects.filter(pk__in=ids).values("province_id").distinct().count() > 1
+        )
+    return False
 
 
 def assignment_count_estimate() -> int | None:

@@ -138,7 +138,11 @@ def task_list(request):
     plan_picker = filterset.offer_plans()
     shows_agency = list_shows_agency(user=request.user)
     data = OpenWorkFirst(rows, today=filterset.today)
-    table = AssignmentTable(data, exclude=() if shows_agency else ("agency",))
+    table = AssignmentTable(
+        data,
+        exclude=() if shows_agency else ("agency",),
+        shows_province=selectors.list_shows_province(user=request.user),
+    )
     # The whole country unfiltered is ~1,000,000 rows: counting them costs more than the page
     # itself (~500 ms), so that one list pages without a count and shows an estimate.
     whole = is_administrator(request.user) and not any(

@@ -7,8 +7,10 @@ import io
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +19,7 @@ from agencies.services import user_with_membership_upsert
 from plans.models import Assignment, Section, Task
 from plans.views import tasks as task_views
 from tests.conftest import PASSWORD, agency
+from tests.downloads import fetch_file
 from tests.factories import make_assignment, make_plan, make_task
 
 pytestmark = pytest.mark.django_db
@@ -489,3 +492,78 @@ def test_the_quick_select_writes_what_django_select_writes():
         assert QuickSelect(choices=choices).render("plan", value, attrs) == forms.Select(
             choices=choices
         ).render("plan", value, attrs)
+
+
+# The plan's province --------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_plans_22(bac_kan, cao_bang):
+    """Plan 22/KH-UBND of 2018 in two provinces (numbers restart in every province)."""
+    for province in (bac_kan, cao_bang):
+        plan = make_plan(province, number="22/KH-UBND", year=2018)
+        make_assignment(make_task(plan, due_on=TODAY + DAY), agency(province, "Sở Tư pháp"))
+
+
+def _plan_cells(page: str) -> set[str]:
+    return set(re.findall(r"<td>(22/KH-UBND \(2018\)[^<]*)</td>", page))
+
+
+def test_an_administrator_sees_which_province_each_plan_is_of(client, administrator, two_plans_22):
+    client.force_login(administrator)
+    page = client.get(reverse("plans:task_list")).text
+    assert _plan_cells(page) == {"22/KH-UBND (2018) – Bắc Kạn", "22/KH-UBND (2018) – Cao Bằng"}
+    # A filtered list (counted, another paginator) names them too.
+    page = client.get(reverse("plans:task_list"), {"q": "nhiệm vụ"}).text
+    assert _plan_cells(page) == {"22/KH-UBND (2018) – Bắc Kạn", "22/KH-UBND (2018) – Cao Bằng"}
+
+
+def test_a_reviewer_of_one_province_reads_the_plan_without_its_province(as_reviewer, two_plans_22):
+    assert _plan_cells(as_reviewer.get(reverse("plans:task_list")).text) == {"22/KH-UBND (2018)"}
+
+
+def test_a_reviewer_of_a_merged_province_sees_which_province_each_plan_is_of(
+    client, reviewer, bac_kan, cao_bang, two_plans_22
+):
+    cao_bang.merged_into, cao_bang.valid_to = bac_kan, datetime.date(2025, 6, 30)
+    cao_bang.save()
+    client.force_login(reviewer)
+    page = client.get(reverse("plans:task_list")).text
+    assert _plan_cells(page) == {"22/KH-UBND (2018) – Bắc Kạn", "22/KH-UBND (2018) – Cao Bằng"}
+
+
+def test_staff_who_took_over_another_provinces_agency_see_each_plans_province(
+    client, staff_tuphap, bac_kan, cao_bang, two_plans_22
+):
+    old = agency(cao_bang, "Sở Tư pháp")
+    old.successor = agency(bac_kan, "Sở Tư pháp")
+    old.save()
+    client.force_login(staff_tuphap)
+    page = client.get(reverse("plans:task_list")).text
+    assert _plan_cells(page) == {"22/KH-UBND (2018) – Bắc Kạn", "22/KH-UBND (2018) – Cao Bằng"}
+
+
+def test_the_administrators_export_names_each_plans_province(client, administrator, two_plans_22):
+    client.force_login(administrator)
+    response = fetch_file(client, reverse("plans:task_export"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
+    assert sheet["A1"].value == "Kế hoạch"
+    assert sorted(row[0].value for row in sheet.iter_rows(min_row=2)) == [
+        "22/KH-UBND (2018) – Bắc Kạn",
+        "22/KH-UBND (2018) – Cao Bằng",
+    ]
+
+
+@pytest.mark.parametrize("extra", [25, 60])
+def test_the_administrators_list_makes_a_fixed_number_of_queries(
+    client, administrator, two_plans_22, bac_kan, extra, django_assert_num_queries
+):
+    plan = make_plan(bac_kan, number="9/KH-UBND", year=TODAY.year)
+    for i in range(extra):
+        make_assignment(make_task(plan, number=f"x{i}"), agency(bac_kan, "Sở Tư pháp"))
+    client.force_login(administrator)
+    # session, user, membership, plans for the filter form, PostgreSQL's estimate of the rows,
+    # the page (open work only), its plans and provinces joined: no query per row or province.
+    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 5):
+        page = client.get(reverse("plans:task_list")).text
+    assert "22/KH-UBND (2018) – Cao Bằng" in page
