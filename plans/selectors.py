@@ -1,6 +1,7 @@
 """Reads for plans: each returns data scoped to what the user may see."""
 
 import datetime
+import json
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
@@ -262,19 +263,20 @@ def list_shows_province(*, user) -> bool:
     return False
 
 
-def assignment_count_estimate() -> int | None:
-    """PostgreSQL's own estimate of the number of assignments (kept by ANALYZE and autovacuum),
-    for the unfiltered list of the whole country, where an exact COUNT costs ~500 ms; None
-    where there is no estimate (SQLite, or a table never analysed)."""
+def assignment_count_estimate(rows) -> int | None:
+    """PostgreSQL's estimate of how many rows `rows` has (an assignment queryset), for the
+    unfiltered list of the whole country, where an exact COUNT costs ~200–500 ms: the
+    planner's row estimate for the query, from the statistics ANALYZE and autovacuum keep
+    (the table's size, and how many rows are unassigned or of withdrawn tasks), so it
+    estimates the rows the list shows, not every row of the table. Planned, not run: about
+    a millisecond. None on SQLite, or when the planner expects no row."""
     if connection.vendor != "postgresql":
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-            [Assignment._meta.db_table],
-        )
-        row = cursor.fetchone()
-    return row[0] if row and row[0] > 0 else None
+    plan = json.loads(rows.order_by().values("pk").explain(format="json"))
+    if isinstance(plan, list):
+        plan = plan[0]
+    estimate = round(plan["Plan"]["Plan Rows"])
+    return estimate if estimate > 0 else None
 
 
 def assignment_in_force(assignment) -> bool:

@@ -14,7 +14,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import Membership
+from agencies.models import Agency, Membership
 from agencies.services import user_with_membership_upsert
 from plans.models import Assignment, Section, Task
 from plans.views import tasks as task_views
@@ -567,3 +567,53 @@ def test_the_administrators_list_makes_a_fixed_number_of_queries(
     with django_assert_num_queries(6 if connection.vendor == "postgresql" else 5):
         page = client.get(reverse("plans:task_list")).text
     assert "22/KH-UBND (2018) – Cao Bằng" in page
+
+
+# The whole country's estimate -----------------------------------------------------------
+
+
+def test_the_whole_countrys_estimate_counts_the_rows_the_list_shows(client, administrator, bac_kan):
+    """The administrator's unfiltered list is not counted (a million rows): it says "Khoảng"
+    PostgreSQL's estimate of its rows, which leaves out, as the list does, the assignments of
+    withdrawn tasks and those a revised annex no longer names (here 440 of 1,000 rows)."""
+    plan = make_plan(bac_kan, number="30/KH-UBND", year=TODAY.year)
+    agencies = list(Agency.objects.filter(province=bac_kan).order_by("pk")[:10])
+    section = Section.objects.create(plan=plan, title="Mục", position=0)
+    now = timezone.now()
+    tasks = Task.objects.bulk_create(
+        Task(
+            plan=plan,
+            section=section,
+            number=str(n),
+            position=n,
+            description=f"Nhiệm vụ {n}",
+            deadline_kind=Task.DeadlineKind.ONGOING,
+            withdrawn_at=now if n % 10 < 3 else None,  # 30 of 100 withdrawn
+        )
+        for n in range(100)
+    )
+    Assignment.objects.bulk_create(
+        Assignment(task=task, agency=a, unassigned_at=now if i < 2 else None)  # 2 of 10
+        for task in tasks
+        for i, a in enumerate(agencies)
+    )
+    shown = Assignment.objects.in_force().count()
+    assert shown == 70 * 8
+    client.force_login(administrator)
+    if connection.vendor != "postgresql":  # no estimate: the page says only its number
+        page = client.get(reverse("plans:task_list")).text
+        assert "Khoảng" not in page and "Trang 1 ·" in page
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE plans_assignment, plans_task")
+    page = client.get(reverse("plans:task_list")).text
+    estimate = int(re.search(r"Khoảng ([\d.]+) phân công", page)[1].replace(".", ""))
+    assert abs(estimate - shown) <= shown // 10, estimate
+
+
+def test_the_whole_country_on_one_page_says_its_exact_number(client, administrator, two_plans_22):
+    """A new installation's few rows fit on the first page: their number is known, with no
+    estimate (the planner's guess for a table just filled can be far off)."""
+    client.force_login(administrator)
+    page = client.get(reverse("plans:task_list")).text
+    assert "2 phân công ·" in page and "Khoảng" not in page
