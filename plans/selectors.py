@@ -22,6 +22,8 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, Least
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.shortcuts import get_object_or_404
 
 from agencies.models import Agency, Province
@@ -213,6 +215,35 @@ def evidence_visible_to(*, user):
 # overdue) last, on SQLite as on PostgreSQL; then in annex order. The due date first lets
 # PostgreSQL walk `task_due_order_idx` in this order and stop after a page.
 DUE_ORDER = (F("task__due_on").asc(nulls_last=True), "task__plan_id", "task__position", "pk")
+
+
+def due_within_q(*, start: datetime.date | None = None, end: datetime.date | None = None) -> Q:
+    """Assignments whose own due date is from `start` to `end` (either may be open): the date
+    Sở Nội vụ granted (gia hạn) where there is one, else the task's (`due_expression`), as
+    timeliness and the dashboard count them.
+
+    The own date has no index, the task's has (`task_due_order_idx`, `task_plan_due_on_idx`),
+    so the test of the own date comes with a bound on the task's date that an index can use
+    and that keeps every row the test keeps. An extension is later than the date it moved
+    and a task without a date has none (the services and the import keep both so): an own
+    date up to `end` has a task date up to `end`, and an own date from `start` has a task
+    date from `start`, or from the earliest task date of an assignment extended to `start`
+    or later. That one is read by PostgreSQL once per query from the few extended
+    assignments (`assignment_extended_to_idx`), not per row."""
+    due = due_expression()
+    found = Q()
+    if start is not None:
+        extended_into = (
+            Assignment.objects.filter(extended_to__gte=start, task__due_on__isnull=False)
+            .order_by("task__due_on")
+            .values("task__due_on")[:1]
+        )
+        found &= Q(GreaterThanOrEqual(due, start)) & Q(
+            task__due_on__gte=Least(Value(start), Coalesce(Subquery(extended_into), Value(start)))
+        )
+    if end is not None:
+        found &= Q(LessThanOrEqual(due, end)) & Q(task__due_on__lte=end)
+    return found
 
 
 def work_done_q(today) -> Q:

@@ -617,3 +617,47 @@ def test_the_whole_country_on_one_page_says_its_exact_number(client, administrat
     client.force_login(administrator)
     page = client.get(reverse("plans:task_list")).text
     assert "2 phân công ·" in page and "Khoảng" not in page
+
+
+# Due dates through extensions -------------------------------------------------------------
+
+
+@pytest.fixture
+def extended(bac_kan):
+    """Three tasks of 2024; the first one's date was extended for Sở Tư pháp (gia hạn) from
+    15/03/2024 to 15/05/2024, and not for Sở Tài chính."""
+    tp, tc = agency(bac_kan, "Sở Tư pháp"), agency(bac_kan, "Sở Tài chính")
+    plan = make_plan(bac_kan, number="40/KH-UBND", year=2024)
+    moved = make_task(plan, number="1", due_on=datetime.date(2024, 3, 15))
+    rows = {
+        "extended": make_assignment(moved, tp),
+        "not_extended": make_assignment(moved, tc),
+        "march": make_assignment(
+            make_task(plan, number="2", due_on=datetime.date(2024, 3, 20)), tp
+        ),
+        "may": make_assignment(make_task(plan, number="3", due_on=datetime.date(2024, 5, 10)), tp),
+    }
+    Assignment.objects.filter(pk=rows["extended"].pk).update(
+        extended_to=datetime.date(2024, 5, 15), extension_status="granted"
+    )
+    return {name: a.pk for name, a in rows.items()}
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"due_after": "01/04/2024"}, {"extended", "may"}),
+        ({"due_before": "31/03/2024"}, {"not_extended", "march"}),
+        ({"due_after": "01/04/2024", "due_before": "12/05/2024"}, {"may"}),
+        ({"due_after": "13/05/2024", "due_before": "31/05/2024"}, {"extended"}),
+        ({"quarter": "Quý II/2024"}, {"extended", "may"}),
+        ({"quarter": "Quý I/2024"}, {"not_extended", "march"}),
+    ],
+)
+def test_the_due_date_filters_read_the_agencys_extended_date(
+    as_reviewer, extended, params, expected
+):
+    """An agency granted a later date (gia hạn) is due by it, as its timeliness and the
+    dashboard count it: the list's date filters find it by the new date, not the annex's."""
+    names = {pk: name for name, pk in extended.items()}
+    assert {names[a.pk] for a in listed(as_reviewer, **params)} == expected
