@@ -319,12 +319,12 @@ class AssignmentFilter(django_filters.FilterSet):
 
     def filter_due(self, queryset, name, value):
         if name == "due_after":
-            return queryset.filter(due_within_q(start=value))
-        return queryset.filter(due_within_q(end=value))
+            return queryset.filter(due_within_q(queryset, start=value))
+        return queryset.filter(due_within_q(queryset, end=value))
 
     def filter_quarter(self, queryset, name, value):
         start, end = quarter_bounds(value)
-        return queryset.filter(due_within_q(start=start, end=end))
+        return queryset.filter(due_within_q(queryset, start=start, end=end))
 
     # The dashboard's "lâu chưa cập nhật" link (plans.staleness), read as of `as_of` like
     # the timeliness groups.
