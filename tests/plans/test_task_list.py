@@ -646,6 +646,7 @@ def extended(bac_kan):
 @pytest.mark.parametrize(
     "params, expected",
     [
+        ({"due_after": "01/03/2024"}, {"extended", "not_extended", "march", "may"}),
         ({"due_after": "01/04/2024"}, {"extended", "may"}),
         ({"due_before": "31/03/2024"}, {"not_extended", "march"}),
         ({"due_after": "01/04/2024", "due_before": "12/05/2024"}, {"may"}),
