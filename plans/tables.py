@@ -134,7 +134,9 @@ class AssignmentTable(tables.Table):
     plan = tables.Column(
         "Kế hoạch",
         accessor="task__plan__number",
-        order_by=("task__plan__year", "task__plan__number", "pk"),
+        # The plan id after its number: the same number's plans of several provinces each
+        # keep their rows together.
+        order_by=("task__plan__year", "task__plan__number", "task__plan_id", "pk"),
     )
 
     class Meta:

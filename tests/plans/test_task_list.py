@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Membership
 from agencies.services import user_with_membership_upsert
-from plans.models import Assignment, Section, Task
+from plans.models import Assignment, Plan, Section, Task
 from plans.views import tasks as task_views
 from tests.conftest import PASSWORD, agency
 from tests.downloads import fetch_file
@@ -662,3 +662,15 @@ def test_the_due_date_filters_read_the_agencys_extended_date(
     dashboard count it: the list's date filters find it by the new date, not the annex's."""
     names = {pk: name for name, pk in extended.items()}
     assert {names[a.pk] for a in listed(as_reviewer, **params)} == expected
+
+
+def test_sorting_by_plan_keeps_each_provinces_plan_together(client, administrator, two_plans_22):
+    client.force_login(administrator)
+    for province in ("Bắc Kạn", "Cao Bằng"):  # a second agency on each plan
+        plan = Plan.objects.get(number="22/KH-UBND", province__name=province)
+        make_assignment(plan.tasks.get(), agency(plan.province, "Sở Tài chính"))
+    rows = listed(client, sort="plan")
+    assert [a.task.plan.province.name for a in rows] in (
+        ["Bắc Kạn", "Bắc Kạn", "Cao Bằng", "Cao Bằng"],
+        ["Cao Bằng", "Cao Bằng", "Bắc Kạn", "Bắc Kạn"],
+    )
