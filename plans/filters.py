@@ -20,7 +20,7 @@ from parindex.core.widgets import QuickSelect
 from parindex.indices.models import Criterion, Index
 from plans.models import Assignment, DeadlineExtension, Section
 from plans.periods import YEARS, period_label
-from plans.selectors import assignment_list, plans_offered, plans_visible_to
+from plans.selectors import assignment_list, due_within_q, plans_offered, plans_visible_to
 from plans.staleness import stale_q
 from plans.timeliness import Timeliness, timeliness_q
 
@@ -181,17 +181,13 @@ class AssignmentFilter(django_filters.FilterSet):
         method="filter_timeliness",
         empty_label="Tất cả",
     )
+    # The agency's own due date, through its granted extension (`due_within_q`), as the
+    # timeliness groups and the dashboard read it.
     due_after = django_filters.DateFilter(
-        label="Hạn từ ngày",
-        field_name="task__due_on",
-        lookup_expr="gte",
-        input_formats=DATE_FORMATS,
+        label="Hạn từ ngày", method="filter_due", input_formats=DATE_FORMATS
     )
     due_before = django_filters.DateFilter(
-        label="Hạn đến ngày",
-        field_name="task__due_on",
-        lookup_expr="lte",
-        input_formats=DATE_FORMATS,
+        label="Hạn đến ngày", method="filter_due", input_formats=DATE_FORMATS
     )
     quarter = QuarterFilter(label="Quý", method="filter_quarter")
     criterion = IdFilter(label="Tiêu chí", field_name="task__criteria")
@@ -283,9 +279,14 @@ class AssignmentFilter(django_filters.FilterSet):
     def filter_not_reported(self, queryset, name, value):
         return queryset.exclude(updates__period=value)
 
+    def filter_due(self, queryset, name, value):
+        if name == "due_after":
+            return queryset.filter(due_within_q(queryset, start=value))
+        return queryset.filter(due_within_q(queryset, end=value))
+
     def filter_quarter(self, queryset, name, value):
         start, end = quarter_bounds(value)
-        return queryset.filter(task__due_on__gte=start, task__due_on__lte=end)
+        return queryset.filter(due_within_q(queryset, start=start, end=end))
 
     # The dashboard's "lâu chưa cập nhật" link (plans.staleness), read as of `as_of` like
     # the timeliness groups.

@@ -134,7 +134,9 @@ class AssignmentTable(tables.Table):
     plan = tables.Column(
         "Kế hoạch",
         accessor="task__plan__number",
-        order_by=("task__plan__year", "task__plan__number", "pk"),
+        # The plan id after its number: the same number's plans of several provinces each
+        # keep their rows together.
+        order_by=("task__plan__year", "task__plan__number", "task__plan_id", "pk"),
     )
 
     class Meta:
@@ -155,8 +157,10 @@ class AssignmentTable(tables.Table):
         empty_text = "Không có nhiệm vụ nào khớp bộ lọc."
         # No default column: the rows come in the selector's order (`OpenWorkFirst`).
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, shows_province: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Plan numbers restart in every province: `plans.selectors.list_shows_province`.
+        self.shows_province = shows_province
         if "agency" in self.exclude:  # the phone layout labels cells by position
             self.attrs = {**self.attrs, "class": "list tasks no-agency"}
 
@@ -233,7 +237,10 @@ class AssignmentTable(tables.Table):
         return record.get_status_display()
 
     def render_plan(self, record):
-        return f"{record.task.plan.number} ({record.task.plan.year})"
+        plan = record.task.plan
+        if self.shows_province:
+            return plan.picker_label()  # "22/KH-UBND (2018) – Lào Cai", as the plan picker
+        return f"{plan.number} ({plan.year})"
 
 
 _NO_RATE = '<td class="num">—</td>'

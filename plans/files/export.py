@@ -18,6 +18,7 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.styles.cell_style import StyleArray
 
+from agencies.models import Province
 from plans.files.sheet_rows import FORMULA_START, SheetRows, workbook_bytes, xml_text
 from plans.models import Assignment, Plan, Task
 from plans.timeliness import TIMELINESS_LABELS
@@ -176,8 +177,11 @@ ASSIGNMENT_HEADER = [
 ]
 
 
-def assignments_export_xlsx(assignments, *, today) -> bytes:
-    """The task list as a workbook: one row per assignment, the same rows as the page.
+def assignments_export_xlsx(assignments, *, today, provinces: bool = False) -> bytes:
+    """The task list as a workbook: one row per assignment, the same rows as the page. With
+    `provinces` (the user sees more than one, `plans.selectors.list_shows_province`), the
+    "Kế hoạch" cell names the plan's province as the page does: plan numbers restart in
+    every province.
 
     Read as tuples rather than model instances and written by `SheetRows` rather than a cell
     object per value: 35,000 rows of a province in about a second (see README, Performance)."""
@@ -187,11 +191,13 @@ def assignments_export_xlsx(assignments, *, today) -> bytes:
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     with SheetRows(sheet) as out:
         out.append(ASSIGNMENT_HEADER, bold=True)
-        _assignment_rows(out, assignments)
+        _assignment_rows(out, assignments, provinces=provinces)
     return workbook_bytes(workbook)
 
 
-def _assignment_rows(out: SheetRows, assignments) -> None:
+def _assignment_rows(out: SheetRows, assignments, *, provinces: bool) -> None:
+    # About a hundred provinces (old and new), read once rather than joined to every row.
+    names = {p.pk: p.short_label() for p in Province.objects.all()} if provinces else {}
     roles, statuses = dict(Assignment.Role.choices), dict(Assignment.Status.choices)
     roles = {k: str(v) for k, v in roles.items()}
     statuses = {k: str(v) for k, v in statuses.items()}
@@ -199,6 +205,7 @@ def _assignment_rows(out: SheetRows, assignments) -> None:
     rows = assignments.values_list(
         "task__plan__number",
         "task__plan__year",
+        "task__plan__province_id",
         "task__section__number",
         "task__section__title",
         "task__section__position",
@@ -216,6 +223,7 @@ def _assignment_rows(out: SheetRows, assignments) -> None:
     for (
         plan_number,
         plan_year,
+        province_id,
         section_number,
         section_title,
         section_position,
@@ -234,9 +242,12 @@ def _assignment_rows(out: SheetRows, assignments) -> None:
         section = " ".join(p for p in (section_number, section_title) if p) or (
             f"Mục {section_position}"
         )
+        plan = f"{plan_number} ({plan_year})"
+        if provinces:
+            plan = f"{plan} – {names[province_id]}"  # as Plan.picker_label
         out.append(
             (
-                f"{plan_number} ({plan_year})",
+                plan,
                 section,
                 number,
                 description,

@@ -37,7 +37,7 @@ from plans.files.reports import ReportDocument, report_docx, report_subject, rep
 from plans.filters import assignments_filtered
 from plans.models import FileJob
 from plans.periods import period_bounds, period_label
-from plans.selectors import plans_visible_to
+from plans.selectors import list_shows_province, plans_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -212,7 +212,9 @@ class TaskExportKind(FileKind):
         self.check(user=user, params=params, today=today)
         _, rows = assignments_filtered(user=user, params=QueryDict(params.query), today=today)
         content = assignments_export_xlsx(
-            rows.order_by("task__plan_id", "task__position", "agency__name"), today=today
+            rows.order_by("task__plan_id", "task__position", "agency__name"),
+            today=today,
+            provinces=list_shows_province(user=user),
         )
         return BuiltFile(f"danh-sach-nhiem-vu-{today:%d-%m-%Y}.xlsx", XLSX, content)
 

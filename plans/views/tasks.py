@@ -138,9 +138,14 @@ def task_list(request):
     plan_picker = filterset.offer_plans()
     shows_agency = list_shows_agency(user=request.user)
     data = OpenWorkFirst(rows, today=filterset.today)
-    table = AssignmentTable(data, exclude=() if shows_agency else ("agency",))
+    table = AssignmentTable(
+        data,
+        exclude=() if shows_agency else ("agency",),
+        shows_province=selectors.list_shows_province(user=request.user),
+    )
     # The whole country unfiltered is ~1,000,000 rows: counting them costs more than the page
-    # itself (~500 ms), so that one list pages without a count and shows an estimate.
+    # itself (~500 ms), so that one list pages without a count and shows PostgreSQL's estimate
+    # of its rows ("Khoảng …").
     whole = is_administrator(request.user) and not any(
         request.GET.get(name) for name in filterset.filters
     )
@@ -153,6 +158,11 @@ def task_list(request):
     lazy = whole or more_than is not None
     paginate = {"per_page": 25, **({"paginator_class": LazyPaginator} if lazy else {})}
     RequestConfig(request, paginate=paginate).configure(table)
+    count = None if lazy else table.page.paginator.count
+    if whole and table.page.number == 1 and not table.page.has_next():
+        # The whole list fits on its first page (a new or small installation): its number is
+        # known exactly, where the planner's estimate of a table just filled can be far off.
+        count = len(table.page.object_list)
     cleaned = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
     chips = filter_chips(filterset)
     agency_chip = next((chip for chip in chips if chip.name == "agency"), None)
@@ -173,8 +183,8 @@ def task_list(request):
             "plan_picker": plan_picker,
             "plan_label": cleaned["plan"].picker_label() if cleaned.get("plan") else "",
             "query": request.GET.urlencode(),
-            "uncounted": lazy,
-            "estimate": assignment_count_estimate() if whole else None,
+            "count": count,
+            "estimate": assignment_count_estimate(rows) if whole and count is None else None,
             "more_than": more_than,
             "withdrawn": cleaned.get("withdrawn", False),
         },

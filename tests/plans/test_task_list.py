@@ -7,16 +7,19 @@ import io
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import Membership
+from agencies.models import Agency, Membership
 from agencies.services import user_with_membership_upsert
-from plans.models import Assignment, Section, Task
+from plans.models import Assignment, Plan, Section, Task
 from plans.views import tasks as task_views
 from tests.conftest import PASSWORD, agency
+from tests.downloads import fetch_file
 from tests.factories import make_assignment, make_plan, make_task
 
 pytestmark = pytest.mark.django_db
@@ -489,3 +492,185 @@ def test_the_quick_select_writes_what_django_select_writes():
         assert QuickSelect(choices=choices).render("plan", value, attrs) == forms.Select(
             choices=choices
         ).render("plan", value, attrs)
+
+
+# The plan's province --------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_plans_22(bac_kan, cao_bang):
+    """Plan 22/KH-UBND of 2018 in two provinces (numbers restart in every province)."""
+    for province in (bac_kan, cao_bang):
+        plan = make_plan(province, number="22/KH-UBND", year=2018)
+        make_assignment(make_task(plan, due_on=TODAY + DAY), agency(province, "Sở Tư pháp"))
+
+
+def _plan_cells(page: str) -> set[str]:
+    return set(re.findall(r"<td>(22/KH-UBND \(2018\)[^<]*)</td>", page))
+
+
+def test_an_administrator_sees_which_province_each_plan_is_of(client, administrator, two_plans_22):
+    client.force_login(administrator)
+    page = client.get(reverse("plans:task_list")).text
+    assert _plan_cells(page) == {"22/KH-UBND (2018) – Bắc Kạn", "22/KH-UBND (2018) – Cao Bằng"}
+    # A filtered list (counted, another paginator) names them too.
+    page = client.get(reverse("plans:task_list"), {"q": "nhiệm vụ"}).text
+    assert _plan_cells(page) == {"22/KH-UBND (2018) – Bắc Kạn", "22/KH-UBND (2018) – Cao Bằng"}
+
+
+def test_a_reviewer_of_one_province_reads_the_plan_without_its_province(as_reviewer, two_plans_22):
+    assert _plan_cells(as_reviewer.get(reverse("plans:task_list")).text) == {"22/KH-UBND (2018)"}
+
+
+def test_a_reviewer_of_a_merged_province_sees_which_province_each_plan_is_of(
+    client, reviewer, bac_kan, cao_bang, two_plans_22
+):
+    cao_bang.merged_into, cao_bang.valid_to = bac_kan, datetime.date(2025, 6, 30)
+    cao_bang.save()
+    client.force_login(reviewer)
+    page = client.get(reverse("plans:task_list")).text
+    assert _plan_cells(page) == {"22/KH-UBND (2018) – Bắc Kạn", "22/KH-UBND (2018) – Cao Bằng"}
+
+
+def test_staff_who_took_over_another_provinces_agency_see_each_plans_province(
+    client, staff_tuphap, bac_kan, cao_bang, two_plans_22
+):
+    old = agency(cao_bang, "Sở Tư pháp")
+    old.successor = agency(bac_kan, "Sở Tư pháp")
+    old.save()
+    client.force_login(staff_tuphap)
+    page = client.get(reverse("plans:task_list")).text
+    assert _plan_cells(page) == {"22/KH-UBND (2018) – Bắc Kạn", "22/KH-UBND (2018) – Cao Bằng"}
+
+
+def test_the_administrators_export_names_each_plans_province(client, administrator, two_plans_22):
+    client.force_login(administrator)
+    response = fetch_file(client, reverse("plans:task_export"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
+    assert sheet["A1"].value == "Kế hoạch"
+    assert sorted(row[0].value for row in sheet.iter_rows(min_row=2)) == [
+        "22/KH-UBND (2018) – Bắc Kạn",
+        "22/KH-UBND (2018) – Cao Bằng",
+    ]
+
+
+@pytest.mark.parametrize("extra", [25, 60])
+def test_the_administrators_list_makes_a_fixed_number_of_queries(
+    client, administrator, two_plans_22, bac_kan, extra, django_assert_num_queries
+):
+    plan = make_plan(bac_kan, number="9/KH-UBND", year=TODAY.year)
+    for i in range(extra):
+        make_assignment(make_task(plan, number=f"x{i}"), agency(bac_kan, "Sở Tư pháp"))
+    client.force_login(administrator)
+    # session, user, membership, plans for the filter form, PostgreSQL's estimate of the rows,
+    # the page (open work only), its plans and provinces joined: no query per row or province.
+    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 5):
+        page = client.get(reverse("plans:task_list")).text
+    assert "22/KH-UBND (2018) – Cao Bằng" in page
+
+
+# The whole country's estimate -----------------------------------------------------------
+
+
+def test_the_whole_countrys_estimate_counts_the_rows_the_list_shows(client, administrator, bac_kan):
+    """The administrator's unfiltered list is not counted (a million rows): it says "Khoảng"
+    PostgreSQL's estimate of its rows, which leaves out, as the list does, the assignments of
+    withdrawn tasks and those a revised annex no longer names (here 440 of 1,000 rows)."""
+    plan = make_plan(bac_kan, number="30/KH-UBND", year=TODAY.year)
+    agencies = list(Agency.objects.filter(province=bac_kan).order_by("pk")[:10])
+    section = Section.objects.create(plan=plan, title="Mục", position=0)
+    now = timezone.now()
+    tasks = Task.objects.bulk_create(
+        Task(
+            plan=plan,
+            section=section,
+            number=str(n),
+            position=n,
+            description=f"Nhiệm vụ {n}",
+            deadline_kind=Task.DeadlineKind.ONGOING,
+            withdrawn_at=now if n % 10 < 3 else None,  # 30 of 100 withdrawn
+        )
+        for n in range(100)
+    )
+    Assignment.objects.bulk_create(
+        Assignment(task=task, agency=a, unassigned_at=now if i < 2 else None)  # 2 of 10
+        for task in tasks
+        for i, a in enumerate(agencies)
+    )
+    shown = Assignment.objects.in_force().count()
+    assert shown == 70 * 8
+    client.force_login(administrator)
+    if connection.vendor != "postgresql":  # no estimate: the page says only its number
+        page = client.get(reverse("plans:task_list")).text
+        assert "Khoảng" not in page and "Trang 1 ·" in page
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE plans_assignment, plans_task")
+    page = client.get(reverse("plans:task_list")).text
+    estimate = int(re.search(r"Khoảng ([\d.]+) phân công", page)[1].replace(".", ""))
+    assert abs(estimate - shown) <= shown // 10, estimate
+
+
+def test_the_whole_country_on_one_page_says_its_exact_number(client, administrator, two_plans_22):
+    """A new installation's few rows fit on the first page: their number is known, with no
+    estimate (the planner's guess for a table just filled can be far off)."""
+    client.force_login(administrator)
+    page = client.get(reverse("plans:task_list")).text
+    assert "2 phân công ·" in page and "Khoảng" not in page
+
+
+# Due dates through extensions -------------------------------------------------------------
+
+
+@pytest.fixture
+def extended(bac_kan):
+    """Three tasks of 2024; the first one's date was extended for Sở Tư pháp (gia hạn) from
+    15/03/2024 to 15/05/2024, and not for Sở Tài chính."""
+    tp, tc = agency(bac_kan, "Sở Tư pháp"), agency(bac_kan, "Sở Tài chính")
+    plan = make_plan(bac_kan, number="40/KH-UBND", year=2024)
+    moved = make_task(plan, number="1", due_on=datetime.date(2024, 3, 15))
+    rows = {
+        "extended": make_assignment(moved, tp),
+        "not_extended": make_assignment(moved, tc),
+        "march": make_assignment(
+            make_task(plan, number="2", due_on=datetime.date(2024, 3, 20)), tp
+        ),
+        "may": make_assignment(make_task(plan, number="3", due_on=datetime.date(2024, 5, 10)), tp),
+    }
+    Assignment.objects.filter(pk=rows["extended"].pk).update(
+        extended_to=datetime.date(2024, 5, 15), extension_status="granted"
+    )
+    return {name: a.pk for name, a in rows.items()}
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"due_after": "01/03/2024"}, {"extended", "not_extended", "march", "may"}),
+        ({"due_after": "01/04/2024"}, {"extended", "may"}),
+        ({"due_before": "31/03/2024"}, {"not_extended", "march"}),
+        ({"due_after": "01/04/2024", "due_before": "12/05/2024"}, {"may"}),
+        ({"due_after": "13/05/2024", "due_before": "31/05/2024"}, {"extended"}),
+        ({"quarter": "Quý II/2024"}, {"extended", "may"}),
+        ({"quarter": "Quý I/2024"}, {"not_extended", "march"}),
+    ],
+)
+def test_the_due_date_filters_read_the_agencys_extended_date(
+    as_reviewer, extended, params, expected
+):
+    """An agency granted a later date (gia hạn) is due by it, as its timeliness and the
+    dashboard count it: the list's date filters find it by the new date, not the annex's."""
+    names = {pk: name for name, pk in extended.items()}
+    assert {names[a.pk] for a in listed(as_reviewer, **params)} == expected
+
+
+def test_sorting_by_plan_keeps_each_provinces_plan_together(client, administrator, two_plans_22):
+    client.force_login(administrator)
+    for province in ("Bắc Kạn", "Cao Bằng"):  # a second agency on each plan
+        plan = Plan.objects.get(number="22/KH-UBND", province__name=province)
+        make_assignment(plan.tasks.get(), agency(plan.province, "Sở Tài chính"))
+    rows = listed(client, sort="plan")
+    assert [a.task.plan.province.name for a in rows] in (
+        ["Bắc Kạn", "Bắc Kạn", "Cao Bằng", "Cao Bằng"],
+        ["Cao Bằng", "Cao Bằng", "Bắc Kạn", "Bắc Kạn"],
+    )
