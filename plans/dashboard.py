@@ -26,6 +26,7 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies.models import Agency
 from plans.buckets import before, bucket_bounds
 from plans.models import (
     Assignment,
@@ -342,9 +343,7 @@ def _grouped_counts(
             .annotate(row_n=Count("pk"))
             .order_by()
         )
-        rows.extend(
-            (*key, NO_GROUP, None, 0, 0, n) for *key, n in _summed(stale, list(keys), sets)
-        )
+        rows.extend((*key, NO_GROUP, None, 0, 0, n) for *key, n in _summed(stale, list(keys), sets))
     return rows
 
 
@@ -396,7 +395,10 @@ class DashboardTables:
         return self._table("section")
 
 
-AGENCY_KEYS = ("agency_id", "agency__name", "role")
+# Not the agency's name: joining the counters to every agency of the country (~16,700) to
+# carry a name through the grouping cost more than the count; `_agency_rows` reads the names
+# of the few agencies counted.
+AGENCY_KEYS = ("agency_id", "role")
 _ROLE_PARAMS = {role: urlencode({"role": role}) for role in Assignment.Role}
 
 
@@ -416,7 +418,7 @@ def dashboard_tables(
     ~100 plans of a plan year fold in a tenth of the time of their ~3,000 sections.
     """
     counts: dict[tuple, list[int]] = {}  # (section, group, month) → [assignments, reported]
-    agency_counts: dict[tuple, list[int]] = {}  # (agency, name, role, group) → the same
+    agency_counts: dict[tuple, list[int]] = {}  # (agency, role, group) → the same
     unit = "task__section_id" if sections else "task__plan_id"
     if agencies:  # summed per unit and per agency by the database (`_summed`)
         rows = _grouped_counts(scope, unit, *AGENCY_KEYS, sets=[(unit, "month"), AGENCY_KEYS])
@@ -492,20 +494,27 @@ def dashboard_by_agency(scope: DashboardScope) -> list[dict]:
     update; laggards (most overdue, then most unreported) first. (The dashboard page gets the
     same rows from `dashboard_tables(scope, agencies=True)`.)"""
     agency_counts: dict[tuple, list[int]] = {}
-    for agency_id, name, role, group, _month, count, reported, stale in _grouped_counts(
+    for agency_id, role, group, _month, count, reported, stale in _grouped_counts(
         scope, *AGENCY_KEYS
     ):
-        _accumulate(agency_counts, (agency_id, name, role, group), count, reported, stale)
+        _accumulate(agency_counts, (agency_id, role, group), count, reported, stale)
     return _agency_rows(scope, agency_counts)
 
 
 def _agency_rows(scope: DashboardScope, agency_counts: dict[tuple, list[int]]) -> list[dict]:
-    """Rows from counts per (agency, name, role, group), plus each agency's last update."""
+    """Rows from counts per (agency, role, group), plus each agency's name and last update."""
+    names = dict(
+        Agency.objects.filter(pk__in={key[0] for key in agency_counts})
+        .values_list("pk", "name")
+        .order_by()
+    )
     by_agency: dict[int, dict] = {}
-    for (agency_id, name, role, group), (count, reported, stale) in agency_counts.items():
-        row = by_agency.setdefault(
-            agency_id, _empty_row(agency_id=agency_id, agency__name=name, led=0, supported=0)
-        )
+    for (agency_id, role, group), (count, reported, stale) in agency_counts.items():
+        row = by_agency.get(agency_id)
+        if row is None:
+            row = by_agency[agency_id] = _empty_row(
+                agency_id=agency_id, agency__name=names.get(agency_id, ""), led=0, supported=0
+            )
         row["led" if role == Assignment.Role.LEAD else "supported"] += count
         _add(row, group, count, reported, stale)
     rows = list(by_agency.values())
