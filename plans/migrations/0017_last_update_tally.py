@@ -23,14 +23,16 @@ GROUP BY 1, 2, 3, 4, 5, 6
 
 
 def fill(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
         cursor.execute(FILL)
-    if schema_editor.connection.vendor == "postgresql":
-        # A counter table: rewritten by every refresh, vacuumed and analyzed as the others (0012).
-        schema_editor.execute(
-            "ALTER TABLE plans_lastupdatetally SET (autovacuum_vacuum_scale_factor = 0.02, "
-            "autovacuum_analyze_scale_factor = 0.02)"
-        )
+        if connection.vendor == "postgresql":
+            # A counter table, rewritten by every refresh: vacuumed and analyzed as the others
+            # (0012).
+            cursor.execute(
+                "ALTER TABLE plans_lastupdatetally SET (autovacuum_vacuum_scale_factor = 0.02, "
+                "autovacuum_analyze_scale_factor = 0.02)"
+            )
 
 
 class Migration(migrations.Migration):
