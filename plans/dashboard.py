@@ -407,9 +407,9 @@ def dashboard_tables(
     scope: DashboardScope, *, agencies: bool = False, sections: bool = True
 ) -> DashboardTables:
     """The totals, the rows per plan, section, province and index, the completions per month
-    and, with `agencies`, the rows per agency, in five queries whatever the size (six with
-    the agencies' last updates): the three of `_grouped_counts`, the sections' plans and
-    provinces, the plans' indices.
+    and, with `agencies`, the rows per agency, in four queries whatever the size (six with
+    the agencies' names and last updates): the two of `_grouped_counts` (three for a past
+    reading day), the sections' plans and provinces, the plans' indices.
 
     With `agencies` the counts are keyed by section AND agency and role and summed both ways
     by the database in the same query (`_summed`), instead of a second read of the same

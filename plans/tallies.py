@@ -4,6 +4,8 @@ the same with the completion and last report days as intervals (`AssignmentBucke
 `plans.buckets`) and per plan (`PlanBucketTally`, `PlanPeriodTally`), which is what the
 dashboard reads: their rows do not grow with the number of days. The exact tables are read
 only for the interval holding the reading day, and are what the others are summed from.
+`LastUpdateTally` keeps, in the same slices as `AssignmentTally`, the newest update per
+section, agency and role: each agency's "cập nhật gần nhất" on the dashboard.
 
 They are kept by recounting, not by adding deltas: every service that changes what is counted
 calls `tallies_refresh(section_ids=...)` in its own transaction, which locks those sections,
