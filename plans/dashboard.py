@@ -26,11 +26,13 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies.models import Agency
 from plans.buckets import before, bucket_bounds
 from plans.models import (
     Assignment,
     AssignmentBucketTally,
     AssignmentTally,
+    LastUpdateTally,
     PeriodReportTally,
     Plan,
     PlanBucketTally,
@@ -206,8 +208,10 @@ class _Intervals:
         return reduce(operator.or_, ranges) if ranges else None
 
 
-def _summed(rows, columns: list[str], sets: list[tuple[str, ...]] | None) -> list[tuple]:
-    """The rows of `rows` (a grouped `values_list` of `columns`, then a count), or, with
+def _summed(
+    rows, columns: list[str], sets: list[tuple[str, ...]] | None, *, sums: int = 1
+) -> list[tuple]:
+    """The rows of `rows` (a grouped `values_list` of `columns`, then `sums` counts), or, with
     `sets`, those rows summed again in the database per each set of its columns, the others
     None, each row led by its set's position: a province's counts come keyed by section,
     agency AND role (~5,000 rows for the national dataset's busiest province), and reading
@@ -217,18 +221,20 @@ def _summed(rows, columns: list[str], sets: list[tuple[str, ...]] | None) -> lis
         return list(rows)
     sql, params = rows.query.sql_with_params()
     names = [f"c{i}" for i in range(len(columns))]
+    counts = [f"n{i}" for i in range(sums)]
+    # SUM of a PostgreSQL bigint is numeric: cast back so the counts stay int.
+    summed = ", ".join(f"CAST(SUM({n}) AS BIGINT)" for n in counts)
     parts = []
     for position, kept in enumerate(sets):
         shown = [
             name if column in kept else "NULL" for name, column in zip(names, columns, strict=True)
         ]
         grouped = [name for name, column in zip(names, columns, strict=True) if column in kept]
-        # SUM of a PostgreSQL bigint is numeric: cast back so the counts stay int.
         parts.append(
-            f"SELECT {position}, {', '.join(shown)}, CAST(SUM(n) AS BIGINT) FROM counts"
+            f"SELECT {position}, {', '.join(shown)}, {summed} FROM counts"
             f" GROUP BY {', '.join(grouped)}"
         )
-    sql = f"WITH counts({', '.join(names)}, n) AS ({sql}) {' UNION ALL '.join(parts)}"
+    sql = f"WITH counts({', '.join(names + counts)}) AS ({sql}) {' UNION ALL '.join(parts)}"
     with connections[rows.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -239,7 +245,7 @@ def _grouped_counts(
 ) -> list[tuple]:
     """Rows of (each key's value, group, month completed within the period's window as yyyymm
     or None, assignments, of which reported in the period, of which "lâu chưa cập nhật"),
-    in three queries whatever the size of the scope.
+    in two or three queries whatever the size of the scope.
 
     The assignments per group and month come from the coarse counters kept by
     `plans.tallies` (per plan for the national view, else per section, agency and role),
@@ -247,12 +253,15 @@ def _grouped_counts(
     grow with the days: `timeliness_case` applied to each counter's due date and intervals,
     the one definition of the rules. The one or two intervals the reading day leaves
     undecided are read, in the same query (UNION ALL), from the exact counters' rows of those
-    days. Being reported in the period and being stale are not per group ("chưa báo cáo" is a
-    row's assignments minus its reported ones), so they come as rows of their own with no
-    assignments, under a group they add nothing to: the reported ones from `PlanPeriodTally`
-    or `PeriodReportTally`, the stale ones from the scope's open assignments without a due
-    date (`plans.staleness.stale_q`, which depends on the reading day and on the last report,
-    so it is not counted ahead).
+    days. As of today the stale ones ("lâu chưa cập nhật": open work without a due date, no
+    report within the window, `plans.staleness.stale_tally_q`) are counted in the same pass
+    over the same counters (a sum restricted to them): they are all "không có hạn" and not
+    completed, so they fall under the row of their key, that group and no month. Being
+    reported in the period is not per group ("chưa báo cáo" is a row's assignments minus its
+    reported ones), so the reported ones come as rows of their own with no assignments, under
+    a group they add nothing to, from `PlanPeriodTally` or `PeriodReportTally`. For a past
+    day the stale ones come the same way from the scope's assignments (`stale_q`: only the
+    reports written by then count, which the counters do not keep).
 
     With `sets` (tuples of `keys`, and "month" where a set keeps the month), the rows are
     summed per each set instead (`_summed`): each row starts with its set's position, and the
@@ -269,12 +278,13 @@ def _grouped_counts(
     undecided = intervals.undecided()
     done = Q(done_in__lt=intervals.done)
 
-    def with_exact(coarse_rows, exact_rows):
-        if undecided is None:
-            return coarse_rows
-        return coarse_rows.union(exact_rows.filter(undecided), all=True)
+    def counted(rows, stale: Q):
+        rows = rows.values_list(*tally_keys, "row_group", "row_month").annotate(row_n=Sum("n"))
+        if stale_from_tallies:
+            rows = rows.annotate(row_stale=Sum("n", filter=stale))
+        return rows
 
-    counts = with_exact(
+    coarse_rows = counted(
         _tallies(scope, coarse)
         .filter(intervals.decided())
         .annotate(
@@ -283,26 +293,42 @@ def _grouped_counts(
                 When(done & Q(done_in__gte=intervals.start), then=F("done_in") / 10),
                 output_field=IntegerField(),
             ),
-        )
-        .values_list(*tally_keys, "row_group", "row_month")
-        .annotate(row_n=Sum("n")),
-        _tallies(scope, exact)
-        .annotate(
-            row_group=timeliness_case(scope.as_of, due=F("due_on"), done_on="done_on"),
-            row_month=Case(
-                When(
-                    done_on__gte=scope.period_start,
-                    done_on__lte=scope.as_of,
-                    then=ExtractYear("done_on") * 100 + ExtractMonth("done_on"),
-                ),
-                output_field=IntegerField(),
-            ),
-        )
-        .values_list(*tally_keys, "row_group", "row_month")
-        .annotate(row_n=Sum("n")),
+        ),
+        stale_tally_q(
+            scope.as_of,
+            done=done,
+            not_since=Q(last_report_in__isnull=True) | Q(last_report_in__lt=intervals.report),
+        ),
     )
+    if undecided is None:
+        counts = coarse_rows
+    else:
+        exact_rows = counted(
+            _tallies(scope, exact)
+            .filter(undecided)
+            .annotate(
+                row_group=timeliness_case(scope.as_of, due=F("due_on"), done_on="done_on"),
+                row_month=Case(
+                    When(
+                        done_on__gte=scope.period_start,
+                        done_on__lte=scope.as_of,
+                        then=ExtractYear("done_on") * 100 + ExtractMonth("done_on"),
+                    ),
+                    output_field=IntegerField(),
+                ),
+            ),
+            stale_tally_q(scope.as_of),
+        )
+        counts = coarse_rows.union(exact_rows, all=True)
     group_sets = sets and [(*kept, "row_group") for kept in sets]
-    rows = [(*row, 0, 0) for row in _summed(counts, [*keys, "row_group", "month"], group_sets)]
+    columns = [*keys, "row_group", "month"]
+    if stale_from_tallies:
+        rows = [
+            (*key, count, 0, stale or 0)
+            for *key, count, stale in _summed(counts, columns, group_sets, sums=2)
+        ]
+    else:
+        rows = [(*row, 0, 0) for row in _summed(counts, columns, group_sets)]
     reported = (
         _tallies(scope, PlanPeriodTally if plans_only else PeriodReportTally)
         .filter(period=scope.period)
@@ -310,20 +336,7 @@ def _grouped_counts(
         .annotate(row_n=Sum("n"))
     )
     rows.extend((*key, NO_GROUP, None, 0, n, 0) for *key, n in _summed(reported, list(keys), sets))
-    if stale_from_tallies:
-        not_since = Q(last_report_in__isnull=True) | Q(last_report_in__lt=intervals.report)
-        stale = with_exact(
-            _tallies(scope, coarse)
-            .filter(intervals.decided())
-            .filter(stale_tally_q(scope.as_of, done=done, not_since=not_since))
-            .values_list(*tally_keys)
-            .annotate(row_n=Sum("n")),
-            _tallies(scope, exact)
-            .filter(stale_tally_q(scope.as_of))
-            .values_list(*tally_keys)
-            .annotate(row_n=Sum("n")),
-        )
-    else:  # a past day: only the reports written by then count
+    if not stale_from_tallies:  # a past day: only the reports written by then count
         stale = (
             scope.assignments()
             .filter(stale_q(scope.as_of))
@@ -331,7 +344,7 @@ def _grouped_counts(
             .annotate(row_n=Count("pk"))
             .order_by()
         )
-    rows.extend((*key, NO_GROUP, None, 0, 0, n) for *key, n in _summed(stale, list(keys), sets))
+        rows.extend((*key, NO_GROUP, None, 0, 0, n) for *key, n in _summed(stale, list(keys), sets))
     return rows
 
 
@@ -383,7 +396,10 @@ class DashboardTables:
         return self._table("section")
 
 
-AGENCY_KEYS = ("agency_id", "agency__name", "role")
+# Not the agency's name: joining the counters to every agency of the country (~16,700) to
+# carry a name through the grouping cost more than the count; `_agency_rows` reads the names
+# of the few agencies counted.
+AGENCY_KEYS = ("agency_id", "role")
 _ROLE_PARAMS = {role: urlencode({"role": role}) for role in Assignment.Role}
 
 
@@ -391,9 +407,9 @@ def dashboard_tables(
     scope: DashboardScope, *, agencies: bool = False, sections: bool = True
 ) -> DashboardTables:
     """The totals, the rows per plan, section, province and index, the completions per month
-    and, with `agencies`, the rows per agency, in five queries whatever the size (six with
-    the agencies' last updates): the three of `_grouped_counts`, the sections' plans and
-    provinces, the plans' indices.
+    and, with `agencies`, the rows per agency, in four queries whatever the size (six with
+    the agencies' names and last updates): the two of `_grouped_counts` (three for a past
+    reading day), the sections' plans and provinces, the plans' indices.
 
     With `agencies` the counts are keyed by section AND agency and role and summed both ways
     by the database in the same query (`_summed`), instead of a second read of the same
@@ -403,7 +419,7 @@ def dashboard_tables(
     ~100 plans of a plan year fold in a tenth of the time of their ~3,000 sections.
     """
     counts: dict[tuple, list[int]] = {}  # (section, group, month) → [assignments, reported]
-    agency_counts: dict[tuple, list[int]] = {}  # (agency, name, role, group) → the same
+    agency_counts: dict[tuple, list[int]] = {}  # (agency, role, group) → the same
     unit = "task__section_id" if sections else "task__plan_id"
     if agencies:  # summed per unit and per agency by the database (`_summed`)
         rows = _grouped_counts(scope, unit, *AGENCY_KEYS, sets=[(unit, "month"), AGENCY_KEYS])
@@ -479,31 +495,39 @@ def dashboard_by_agency(scope: DashboardScope) -> list[dict]:
     update; laggards (most overdue, then most unreported) first. (The dashboard page gets the
     same rows from `dashboard_tables(scope, agencies=True)`.)"""
     agency_counts: dict[tuple, list[int]] = {}
-    for agency_id, name, role, group, _month, count, reported, stale in _grouped_counts(
+    for agency_id, role, group, _month, count, reported, stale in _grouped_counts(
         scope, *AGENCY_KEYS
     ):
-        _accumulate(agency_counts, (agency_id, name, role, group), count, reported, stale)
+        _accumulate(agency_counts, (agency_id, role, group), count, reported, stale)
     return _agency_rows(scope, agency_counts)
 
 
 def _agency_rows(scope: DashboardScope, agency_counts: dict[tuple, list[int]]) -> list[dict]:
-    """Rows from counts per (agency, name, role, group), plus each agency's last update."""
+    """Rows from counts per (agency, role, group), plus each agency's name and last update."""
+    names = dict(
+        Agency.objects.filter(pk__in={key[0] for key in agency_counts})
+        .values_list("pk", "name")
+        .order_by()
+    )
     by_agency: dict[int, dict] = {}
-    for (agency_id, name, role, group), (count, reported, stale) in agency_counts.items():
-        row = by_agency.setdefault(
-            agency_id, _empty_row(agency_id=agency_id, agency__name=name, led=0, supported=0)
-        )
+    for (agency_id, role, group), (count, reported, stale) in agency_counts.items():
+        row = by_agency.get(agency_id)
+        if row is None:
+            row = by_agency[agency_id] = _empty_row(
+                agency_id=agency_id, agency__name=names.get(agency_id, ""), led=0, supported=0
+            )
         row["led" if role == Assignment.Role.LEAD else "supported"] += count
         _add(row, group, count, reported, stale)
     rows = list(by_agency.values())
-    # Driven from the scope's assignments (thousands) into the updates index, not from the
-    # whole updates table (millions): 750 ms → 15 ms on the national dataset.
+    # From the counters' newest update per section, agency and role (`LastUpdateTally`: ~2,000
+    # rows for the national dataset's busiest province), not from every assignment of the
+    # scope and each one's updates (~6,700 and ~21,000 index entries: 15 ms of the page's 32
+    # ms of SQL, growing with the data).
     last = dict(
-        scope.assignments()
+        _tallies(scope, LastUpdateTally)
         .values("agency_id")
-        .annotate(last=Max("updates__created_at"))
+        .annotate(last=Max("last_update_at"))
         .values_list("agency_id", "last")
-        .order_by()  # the default ordering's joins (agency, its province) would stay in the plan
     )
     for row in rows:
         row["last_update"] = last.get(row["agency_id"])

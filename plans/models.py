@@ -919,3 +919,26 @@ class PlanPeriodTally(_PlanCount):
 
     def __str__(self) -> str:
         return f"{self.plan_id} – {self.period}: {self.n}"
+
+
+class LastUpdateTally(_SectionCount, _AgencyCount):
+    """The newest progress update of a section's in-force assignments of an agency and role
+    (none without one): the province dashboard's "cập nhật gần nhất" per agency, read from a
+    few rows per (section, agency, role) rather than from every assignment of the scope and
+    each one's updates (3 per assignment: ~21,000 index entries for the national dataset's
+    busiest province, growing with the data). Kept with `AssignmentTally` by the same refresh,
+    in the same slices (a progress report rewrites its agency and role's row of its section),
+    and checked by the same recount. Every update is written by a service that refreshes it."""
+
+    last_update_at = models.DateTimeField(_("cập nhật gần nhất"))
+
+    class Meta:
+        verbose_name = _("cập nhật gần nhất theo cơ quan")
+        verbose_name_plural = _("cập nhật gần nhất theo cơ quan")
+        indexes = [
+            # A province's dashboard (province and plan year), the period page, the reports.
+            models.Index(fields=["province", "year"], name="last_update_province_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section_id} – {self.agency_id} – {self.role}: {self.last_update_at}"

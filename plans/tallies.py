@@ -4,6 +4,8 @@ the same with the completion and last report days as intervals (`AssignmentBucke
 `plans.buckets`) and per plan (`PlanBucketTally`, `PlanPeriodTally`), which is what the
 dashboard reads: their rows do not grow with the number of days. The exact tables are read
 only for the interval holding the reading day, and are what the others are summed from.
+`LastUpdateTally` keeps, in the same slices as `AssignmentTally`, the newest update per
+section, agency and role: each agency's "cập nhật gần nhất" on the dashboard.
 
 They are kept by recounting, not by adding deltas: every service that changes what is counted
 calls `tallies_refresh(section_ids=...)` in its own transaction, which locks those sections,
@@ -21,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.db import connection, models, transaction
-from django.db.models import Case, Count, DateField, F, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, DateField, F, Max, OuterRef, Q, Subquery, When
 from django.db.models.functions import TruncDate
 from django.db.models.lookups import IsNull
 
@@ -31,6 +33,7 @@ from plans.models import (
     Assignment,
     AssignmentBucketTally,
     AssignmentTally,
+    LastUpdateTally,
     PeriodReportTally,
     Plan,
     PlanBucketTally,
@@ -78,6 +81,7 @@ PERIOD_COLUMNS = [
     "role",
     "period",
 ]
+LAST_UPDATE_COLUMNS = [*TALLY_COLUMNS[:6], "last_update_at"]
 
 
 def _keys() -> dict:
@@ -150,6 +154,26 @@ def period_rows(section_ids: list[int] | None = None, *, only: dict | None = Non
     )
 
 
+def last_update_rows(section_ids: list[int] | None = None, *, only: dict | None = None):
+    """The recount of `LastUpdateTally`: the newest update of each (section, agency, role)'s
+    in-force assignments, for those with one."""
+    return (
+        _counted(section_ids, only)
+        .filter(updates__isnull=False)
+        .annotate(**_keys())
+        .values(*_keys())
+        .annotate(t_last_update_at=Max("updates__created_at"))
+        .values(*_keys(), "t_last_update_at")
+        .order_by()
+    )
+
+
+def _last_update_insert(select: str) -> str:
+    columns = _quoted(LAST_UPDATE_COLUMNS)
+    aliases = ", ".join(f"s.t_{column}" for column in LAST_UPDATE_COLUMNS)
+    return f"INSERT INTO {_table(LastUpdateTally)} ({columns}) SELECT {aliases} FROM ({select}) s"
+
+
 def _chunks(ids: list[int], size: int = CHUNK) -> Iterable[list[int]]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
@@ -203,6 +227,7 @@ def _refresh_statements(ids: list[int], only: dict | None = None) -> list[tuple[
     them and their last report cost as much as the first. The coarse `AssignmentBucketTally`
     is summed from the same rows; the plan-level `PlanBucketTally` and `PlanPeriodTally` of
     the sections' plans from the plans' other sections' stored rows and the ones just counted.
+    `LastUpdateTally` is recounted in the same slices as `AssignmentTally`.
 
     With `only` ({"agency_id": …, "role": …}, one section): the agency-level tables are
     recounted for that agency and role alone, and `SectionTally` summed from the section's
@@ -216,6 +241,7 @@ def _refresh_statements(ids: list[int], only: dict | None = None) -> list[tuple[
     plans = f"plan_id IN (SELECT plan_id FROM {_table(Section)} WHERE {plans_sql})"
     tally_sql, tally_params = tally_rows(ids, only=only).query.sql_with_params()
     period_sql, period_params = period_rows(ids, only=only).query.sql_with_params()
+    last_sql, last_params = last_update_rows(ids, only=only).query.sql_with_params()
     period_insert = _insert(
         PeriodReportTally,
         PERIOD_COLUMNS,
@@ -228,6 +254,7 @@ def _refresh_statements(ids: list[int], only: dict | None = None) -> list[tuple[
         (f"DELETE FROM {_table(AssignmentBucketTally)} WHERE {slice_where}", slice_params),
         (f"DELETE FROM {_table(PlanBucketTally)} WHERE {plans}", plans_params),
         (f"DELETE FROM {_table(PlanPeriodTally)} WHERE {plans}", plans_params),
+        (f"DELETE FROM {_table(LastUpdateTally)} WHERE {slice_where}", slice_params),
     ]
     plan_keys = ["plan_id", "province_id", "year"]
     bucket_keys = [*TALLY_COLUMNS[:6]]
@@ -276,6 +303,7 @@ def _refresh_statements(ids: list[int], only: dict | None = None) -> list[tuple[
                 ),
                 plans_params,
             ),
+            (_last_update_insert(last_sql), last_params),
         ]
     names = _quoted([*TALLY_COLUMNS, "n"])
     section_names = _quoted([*SECTION_COLUMNS, "n"])
@@ -310,6 +338,7 @@ def _refresh_statements(ids: list[int], only: dict | None = None) -> list[tuple[
         f"i3 AS ({_insert(AssignmentBucketTally, BUCKET_COLUMNS, _bucketed(bucket_keys, 'counted'))})",
         f"i4 AS ({_insert(PlanBucketTally, PLAN_BUCKET_COLUMNS, _bucketed(plan_keys, plan_source))})",
         f"i5 AS ({_insert(PlanPeriodTally, PLAN_PERIOD_COLUMNS, plan_period.format(plan_period_source))})",
+        f"i6 AS ({_last_update_insert(last_sql)})",
     ]
     params = [
         *(p for _, delete_params in deletes for p in delete_params),
@@ -320,6 +349,7 @@ def _refresh_statements(ids: list[int], only: dict | None = None) -> list[tuple[
         *where_params,
         *plans_params,
         *slice_params,
+        *last_params,
     ]
     return [("WITH " + ", ".join(parts) + " SELECT 1", params)]
 
@@ -376,6 +406,7 @@ def _refresh_all_statements() -> list[tuple[str, list]]:
     for a few sections, without their filters)."""
     tally_sql, tally_params = tally_rows().query.sql_with_params()
     period_sql, period_params = period_rows().query.sql_with_params()
+    last_sql, last_params = last_update_rows().query.sql_with_params()
     plan_keys = ["plan_id", "province_id", "year"]
     tables = [
         AssignmentTally,
@@ -384,6 +415,7 @@ def _refresh_all_statements() -> list[tuple[str, list]]:
         AssignmentBucketTally,
         PlanBucketTally,
         PlanPeriodTally,
+        LastUpdateTally,
     ]
     return [
         *((f"DELETE FROM {_table(model)}", []) for model in tables),
@@ -430,6 +462,7 @@ def _refresh_all_statements() -> list[tuple[str, list]]:
             ),
             [],
         ),
+        (_last_update_insert(last_sql), last_params),
     ]
 
 
@@ -522,11 +555,16 @@ def tallies_differences() -> list[int]:
         tally = list(tally_rows(chunk).values_list(*keys(TALLY_COLUMNS), "t_n"))
         section = list(tally_rows(chunk, agencies=False).values_list(*keys(SECTION_COLUMNS), "t_n"))
         period = list(period_rows(chunk).values_list(*keys(PERIOD_COLUMNS), "t_n"))
+        # A newest update is no count: each (key, newest update) once.
+        last = (
+            (*row, 1) for row in last_update_rows(chunk).values_list(*keys(LAST_UPDATE_COLUMNS))
+        )
         expected = (
             _per_section(tally),
             _per_section(section),
             _per_section(period),
             _per_section(_bucketed_rows(tally, 6)),
+            _per_section(last),
         )
         stored = tuple(
             _per_section(
@@ -538,6 +576,13 @@ def tallies_differences() -> list[int]:
                 (PeriodReportTally, PERIOD_COLUMNS),
                 (AssignmentBucketTally, BUCKET_COLUMNS),
             )
+        ) + (
+            _per_section(
+                (*row, 1)
+                for row in LastUpdateTally.objects.filter(section_id__in=chunk)
+                .values_list(*LAST_UPDATE_COLUMNS)
+                .order_by()
+            ),
         )
         differing |= _differing(expected, stored)
         plans_expected = (
@@ -572,7 +617,13 @@ def tallies_orphans() -> dict[str, models.QuerySet]:
     sections, plans = Section.objects.values("pk"), Plan.objects.values("pk")
     agencies = Agency.objects.values("pk")
     orphans = {}
-    for model in (AssignmentTally, SectionTally, PeriodReportTally, AssignmentBucketTally):
+    for model in (
+        AssignmentTally,
+        SectionTally,
+        PeriodReportTally,
+        AssignmentBucketTally,
+        LastUpdateTally,
+    ):
         gone = ~Q(section_id__in=sections) | ~Q(plan_id__in=plans)
         if any(f.name == "agency" for f in model._meta.fields):
             gone |= ~Q(agency_id__in=agencies)

@@ -142,15 +142,16 @@ def test_dashboard_makes_a_fixed_number_of_queries(
     client.force_login(reviewer)
     # session, user, membership, agency, merged provinces, form (provinces, latest year, plan
     # choices, chosen province); one grouped pass over the counters (plans.tallies) for the
-    # totals, plans, sections, indices, completions per month and agencies, the period's
-    # reported counters, the stale open assignments, with the sections' labels and the plans'
-    # indices; the agencies' last updates; the scope's plans with their earliest due dates;
+    # totals, plans, sections, indices, completions per month and agencies (read as of today,
+    # the stale ones too), the period's reported counters, the stale open assignments (a past
+    # day, as here), with the sections' labels and the plans' indices; the counted agencies'
+    # names, their last updates (counters); the scope's plans with their earliest due dates;
     # upcoming (the soonest tasks due in the window, and with an extension in it, then their
     # lines), overdue (without an extension, with one).
     # Points at stake (plans.criteria.selectors.points_at_stake): the results before the plan
     # year, their editions, the editions' criteria, the plan year's tasks linked to them, the
     # tasks' leads, the scores.
-    with django_assert_max_num_queries(22 + 6):
+    with django_assert_max_num_queries(23 + 6):
         client.get(
             reverse("plans:dashboard"), {"province": bac_kan.pk, "year": 2024, "period": "H1"}
         )

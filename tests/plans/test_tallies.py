@@ -25,6 +25,7 @@ from plans.models import (
     AssignmentBucketTally,
     AssignmentTally,
     DeadlineExtension,
+    LastUpdateTally,
     PeriodReportTally,
     Plan,
     PlanBucketTally,
@@ -313,6 +314,15 @@ def _expected(scope: DashboardScope) -> dict:
             row["total"] += 1
             row["not_reported"] += assignment.pk not in reported
             row["stale"] += assignment.pk in stale
+    # Each agency's newest update of any kind on its in-force assignments (none: no update).
+    for agency_id, created_at in ProgressUpdate.objects.filter(
+        assignment__in=scope.assignments()
+    ).values_list("assignment__agency_id", "created_at"):
+        row = expected[("agency", agency_id)]
+        row["last_update"] = max(row.get("last_update") or created_at, created_at)
+    for key, row in expected.items():
+        if key != "totals" and key[0] == "agency":
+            row.setdefault("last_update", None)
     if completions:
         expected["completions"] = completions
     return expected
@@ -330,7 +340,10 @@ def _shown(scope: DashboardScope) -> dict:
     for row in tables.by_plan:
         shown[("plan", row["key"])] = {k: row[k] for k in KEYS}
     for row in tables.by_agency:
-        shown[("agency", row["agency_id"])] = {k: row[k] for k in KEYS}
+        shown[("agency", row["agency_id"])] = {
+            **{k: row[k] for k in KEYS},
+            "last_update": row["last_update"],
+        }
     if tables.completions:
         shown["completions"] = {row["month"]: row["count"] for row in tables.completions}
     return shown
@@ -480,6 +493,33 @@ def test_recount_finds_a_drift_of_a_plans_counters_and_fixes_it(bac_kan):
     assert (totals["total"], totals["not_reported"], totals["done_on_time"]) == (2, 2, 1)
 
 
+def test_recount_finds_a_wrong_last_update_and_fixes_it(bac_kan):
+    """The agencies' "cập nhật gần nhất" comes from the counters too: a row that says an older
+    update than the newest one is reported, and rewriting its section shows the right day."""
+    plan = make_plan(bac_kan, number="9/KH-UBND", year=2026)
+    task = make_task(plan, number="1", due_on=day("30/06/2026"))
+    tuphap = agency(bac_kan, "Sở Tư pháp")
+    assignment = make_assignment(task, tuphap)
+    update = ProgressUpdate.objects.create(
+        assignment=assignment, status=assignment.status, note="Đang làm"
+    )
+    tallies_refresh(section_ids=[task.section_id])
+    scope = DashboardScope(province_id=bac_kan.pk, year=2026, period="2026-H1", today=TODAY)
+
+    def shown():
+        return {
+            row["agency_id"]: row["last_update"]
+            for row in dashboard_tables(scope, agencies=True).by_agency
+        }
+
+    assert shown() == {tuphap.pk: update.created_at}
+    LastUpdateTally.objects.update(last_update_at=update.created_at - datetime.timedelta(days=30))
+    assert tallies_differences() == [task.section_id]
+    call_command("recount_tallies", "--fix", stdout=io.StringIO())
+    assert tallies_differences() == []
+    assert shown() == {tuphap.pk: update.created_at}
+
+
 def test_recount_finds_and_deletes_rows_whose_section_is_gone(bac_kan):
     """Without foreign-key constraints on the counters, a section deleted behind Django's back
     (raw SQL) leaves its counter rows, which the dashboard would go on summing: the daily
@@ -518,6 +558,7 @@ def _stored_counters() -> dict[str, list[tuple]]:
         AssignmentBucketTally,
         PlanBucketTally,
         PlanPeriodTally,
+        LastUpdateTally,
     ]
     return {
         model.__name__: sorted(
@@ -536,11 +577,15 @@ def test_refreshing_every_counter_at_once_rewrites_drifted_and_orphaned_rows(bac
     plan = make_plan(bac_kan, number="11/KH-UBND", year=2026)
     task = make_task(plan, number="1", due_on=day("30/06/2026"))
     make_assignment(task, agency(bac_kan, "Sở Tư pháp"))
-    make_assignment(task, agency(bac_kan, "Sở Tài chính"), completed_on=day("02/05/2026"))
+    done = make_assignment(task, agency(bac_kan, "Sở Tài chính"), completed_on=day("02/05/2026"))
     other = make_task(make_plan(bac_kan, number="12/KH-UBND", year=2025), number="1")
     make_assignment(other, agency(bac_kan, "Sở Tư pháp"))
+    ProgressUpdate.objects.create(assignment=done, status=done.status, note="Xong")
+    tallies_refresh(section_ids=[task.section_id])
     stored = _stored_counters()
+    assert stored["LastUpdateTally"]  # something to rewrite
     AssignmentBucketTally.objects.update(n=9)
+    LastUpdateTally.objects.update(last_update_at=timezone.now() - datetime.timedelta(days=9))
     PlanBucketTally.objects.filter(plan=plan).delete()
     PlanPeriodTally.objects.create(plan=plan, province=bac_kan, year=2026, period="2026-H1", n=4)
     with connection.cursor() as cursor:  # rows no section holds any more
@@ -633,7 +678,13 @@ def _rows_of(section_ids) -> set[tuple]:
     new rows, one left alone keeps the same."""
     return {
         (model.__name__, pk)
-        for model in (AssignmentTally, SectionTally, PeriodReportTally, AssignmentBucketTally)
+        for model in (
+            AssignmentTally,
+            SectionTally,
+            PeriodReportTally,
+            AssignmentBucketTally,
+            LastUpdateTally,
+        )
         for pk in model.objects.filter(section_id__in=section_ids).values_list("pk", flat=True)
     }
 
@@ -657,9 +708,9 @@ def test_a_progress_report_recounts_only_its_section_in_few_statements(
     )
     assert tallies_differences() == []
     assert _rows_of([second]) == untouched
-    # PostgreSQL: the plans' lock, then one statement deleting and inserting the six
+    # PostgreSQL: the plans' lock, then one statement deleting and inserting the seven
     # tables' rows; SQLite (no row locks, no data-modifying CTEs): a DELETE and an INSERT each.
-    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 12):
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 14):
         tallies_refresh(section_ids=[first])
     # The report's own refresh rewrote only its agency's rows of the agency-level tables.
     others = AssignmentTally.objects.filter(section_id=first).exclude(agency=assignment.agency)

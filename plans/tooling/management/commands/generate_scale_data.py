@@ -34,6 +34,7 @@ from plans.models import (
     Assignment,
     AssignmentBucketTally,
     AssignmentTally,
+    LastUpdateTally,
     PeriodReportTally,
     Plan,
     PlanBucketTally,
@@ -371,6 +372,7 @@ def _analyze() -> None:
             AssignmentBucketTally,
             PlanBucketTally,
             PlanPeriodTally,
+            LastUpdateTally,
         ):
             cursor.execute(f"{command} {model._meta.db_table}")
 
