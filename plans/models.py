@@ -868,6 +868,12 @@ class _BucketCount(models.Model):
         abstract = True
 
 
+# The columns the dashboard reads of the coarse counters beside their keys: their indexes
+# carry them (`include`), so PostgreSQL answers from the index alone.
+COUNTED = ["due_on", "done_in", "late", "last_report_in", "n"]
+COUNTED_BY_AGENCY = ["agency", "role", *COUNTED]
+
+
 class AssignmentBucketTally(_SectionCount, _AgencyCount, _BucketCount):
     """`AssignmentTally` with its days as intervals: what a province's dashboard counts per
     section and agency, kept with it by the same refresh (summed from its rows)."""
@@ -876,8 +882,15 @@ class AssignmentBucketTally(_SectionCount, _AgencyCount, _BucketCount):
         verbose_name = _("số đếm phân công theo khoảng ngày")
         verbose_name_plural = _("số đếm phân công theo khoảng ngày")
         indexes = [
-            # A province's dashboard (province and plan year) and the home page (province).
-            models.Index(fields=["province", "year"], name="bucket_tally_province_idx"),
+            # A province's dashboard (province and plan year) and the home page (province),
+            # covering what they read (PostgreSQL: an index-only scan): a province-year's
+            # rows lie all over the table, one heap page each (at ten times the national
+            # dataset 49,000 rows on 41,600 pages, 154 of the query's 268 ms).
+            models.Index(
+                fields=["province", "year"],
+                name="bucket_tally_province_idx",
+                include=[*COUNTED_BY_AGENCY, "plan", "section"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -893,8 +906,13 @@ class PlanBucketTally(_PlanCount, _BucketCount):
         verbose_name = _("số đếm phân công theo kế hoạch")
         verbose_name_plural = _("số đếm phân công theo kế hoạch")
         indexes = [
-            # The national dashboard (a plan year) and a province's totals.
-            models.Index(fields=["year", "province"], name="plan_tally_year_idx"),
+            # The national dashboard (a plan year) and a province's totals, covering what
+            # they read (as `bucket_tally_province_idx`).
+            models.Index(
+                fields=["year", "province"],
+                name="plan_tally_year_idx",
+                include=[*COUNTED, "plan"],
+            ),
             models.Index(fields=["province", "year"], name="plan_tally_province_idx"),
         ]
 
