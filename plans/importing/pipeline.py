@@ -518,7 +518,7 @@ def _save(
     except StalePlan:
         raise ImportRefused(STALE_MESSAGE) from None
     if not dry_run:  # a dry run is rolled back: nothing to count
-        tallies_refresh(section_ids=result.sections_changed)
+        tallies_refresh(section_ids=result.sections_changed, new_section_ids=result.sections_new)
     report.tasks.update(result.counts)
     report.criteria_linked = plan_link_sections(plan)
     report.withdrawn = result.withdrawn
