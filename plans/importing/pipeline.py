@@ -18,7 +18,7 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from agencies.models import Agency, Province
 from parindex.core.numbers import format_integer
 from plans.criteria.linking import plan_link_sections
-from plans.importing.deadlines import DeadlineKind, parse_deadline
+from plans.importing.deadlines import Deadline, DeadlineKind, parse_deadline
 from plans.importing.document import read_annex_file
 from plans.importing.header import LOOKED_FOR, find_header
 from plans.importing.resolve import ALIASED, EXPANDED, MATCHED, NEW, AgencyResolver
@@ -127,7 +127,7 @@ class ImportReport:
         ("agencies"). A 10,000-task annex names a few dozen sets: written per row they were
         half of its 17 MB summary, which PostgreSQL parses as jsonb while the import waits.
         The agencies a row adds and removes belong to its set too: a new task adds every agency
-        it names, 2,6 of the 10,4 MB a first import of 10,000 tasks still stored per row.
+        it names, 2,6 of the 10,1 MB a first import of 10,000 tasks still stored per row.
         Summaries stored before hold them in each row; `preview.preview_rows` reads both."""
         summary = self.as_json()
         index_of: dict[tuple, int] = {}
@@ -397,9 +397,17 @@ def _check_cell_lengths(sheet) -> None:
 def _interpret(walks, resolver: AgencyResolver, year: int, report) -> list[ImportedTask]:
     imported = []
     counts = report.agencies
+    # A deadline cell's text recurs row after row ("Thường xuyên", "Quý IV/2023"): each
+    # distinct value is read once (a `Deadline` is immutable, so rows can share it). The type
+    # is part of the key: 1 and 1.0 are equal but are not written alike.
+    deadlines: dict[tuple, Deadline] = {}
     for walk in walks:
         for task in walk.tasks:
-            deadline = parse_deadline(task.deadline_value, plan_year=year)
+            value = task.deadline_value
+            key = (type(value), value)
+            if key not in deadlines:
+                deadlines[key] = parse_deadline(value, plan_year=year)
+            deadline = deadlines[key]
             lead = resolver.resolve_text(task.lead_text)
             support = resolver.resolve_text(task.support_text)
             _check_new_names(task, lead + support)
