@@ -169,6 +169,9 @@ class SyncResult:
     at_risk: list[dict] = field(default_factory=list)
     # The sections whose dashboard counters the import changed (plans.tallies refreshes them).
     sections_changed: set[int] = field(default_factory=set)
+    # Those of them holding only tasks the import created: no progress update can name their
+    # assignments yet (`tallies_refresh`'s `new_section_ids`).
+    sections_new: set[int] = field(default_factory=set)
 
 
 def score_as_dict(score: ScoreStatement) -> dict:
@@ -579,6 +582,9 @@ def plan_sync(
             removed=removed_assignments,
             moved_from=moved_from,
         ),
+        # After the moves: a stored task moved into a section created for it brings its updates.
+        sections_new={task.section_id for task, _ in new_tasks}
+        - {task.section_id for task in stored_tasks},
     )
 
 

@@ -1,6 +1,7 @@
 """The annex import through the command line, on the real workbooks and on edited copies."""
 
 import datetime
+import gc
 import io
 import json
 import shutil
@@ -213,6 +214,18 @@ def test_dry_run_writes_nothing_but_reports_what_it_would_do():
     assert document["tasks"]["created"] == 70
     assert (Plan.objects.count(), Task.objects.count(), Agency.objects.count()) == before
     assert ImportRun.objects.get().dry_run is True
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    """The import puts off full collections while it runs (plans.importing.pipeline): the
+    worker that served it must collect as before afterwards, whether it imported or refused."""
+    before = gc.get_threshold()
+    import_2022("--dry-run")
+    assert gc.get_threshold() == before
+    empty = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(empty)
+    run_import(empty, "--plan-number", "KH-2022", "--year", "2022", expect_ok=False)
+    assert gc.get_threshold() == before
 
 
 # Re-import -------------------------------------------------------------------------------

@@ -745,3 +745,38 @@ def test_an_unchanged_reimport_recounts_nothing_and_a_revision_only_what_it_chan
     assert tallies_differences() == []
     assert _rows_of([ids[2]]) == third
     assert _rows_of(ids[:2]).isdisjoint(before)
+
+
+def test_a_section_of_new_tasks_and_one_a_worked_task_moves_into_are_both_counted(
+    bac_kan, staff_tuphap
+):
+    """An import recounts the sections holding only tasks it created without looking for
+    progress updates (none can exist yet); a section the revised file adds is not one of them
+    when a task with reported work moves into it: its last report and period still count."""
+    rng = random.Random(6)
+    sections = [[_new_task(rng, i) for i in range(1, 4)], [_new_task(rng, i) for i in range(4, 7)]]
+    for task in sections[0]:
+        task["deadline"] = "Thường xuyên"  # no due date: counted by its last report
+    plan = _import(bac_kan, sections)
+    old = set(plan.sections.values_list("pk", flat=True))
+    moving = sections[0][0]
+    assignment_record_progress(
+        assignment=Assignment.objects.get(task__description=moving["description"], role="lead"),
+        author=staff_tuphap,
+        status="in_progress",
+        note="Đang làm",
+        period="2026-H1",
+        today=TODAY,
+    )
+    sections.append([sections[0].pop(0), _new_task(rng, 7)])
+    sections.append([_new_task(rng, 8), _new_task(rng, 9)])
+    plan = _import(bac_kan, sections)
+
+    section_id = plan.tasks.get(description=moving["description"]).section_id
+    assert section_id not in old and plan.sections.exclude(pk__in=old).count() == 2
+    assert tallies_differences() == []
+    assert PeriodReportTally.objects.filter(section_id=section_id, period="2026-H1").exists()
+    assert LastUpdateTally.objects.filter(section_id=section_id).exists()
+    assert AssignmentTally.objects.filter(
+        section_id=section_id, last_report_on__isnull=False
+    ).exists()
