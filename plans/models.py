@@ -341,6 +341,14 @@ class Assignment(models.Model):
                 condition=Q(reviewed_by__isnull=False),
                 name="assignment_reviewed_by_idx",
             ),
+            # The home page's "Bị Sở Nội vụ trả lại", newest first: the few returned rows, not
+            # a scan of every assignment the user sees (an administrator's: 4,8 s at ten times
+            # the national dataset).
+            models.Index(
+                fields=["-reviewed_at"],
+                condition=Q(review="returned"),
+                name="assignment_returned_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -544,10 +544,8 @@ def assignments_overdue(
 def home_overview(*, user, today, limit: int = 10) -> dict:
     """What the home page shows: counts by group, due in 30 days, overdue, returned."""
     visible = assignments_visible_to(user=user)
-    rows = (
-        visible.select_related("task", "task__plan", "agency")
-        .annotate(timeliness=timeliness_case(today))
-        .alias(due=due_expression())
+    rows = visible.select_related("task", "task__plan", "agency").annotate(
+        timeliness=timeliness_case(today)
     )
     soon = today + datetime.timedelta(days=30)
     open_work = ~Q(status=Assignment.Status.DONE)
@@ -556,8 +554,14 @@ def home_overview(*, user, today, limit: int = 10) -> dict:
         "due_soon": tasks_due_within(
             visible, start=today, end=soon, open_work=open_work, limit=limit
         ),
-        "overdue": list(
-            rows.filter(timeliness_q(Timeliness.OVERDUE, today)).order_by("due")[:limit]
+        # The oldest first, read from the due-date indexes (as the dashboard's list), not by
+        # sorting every overdue assignment the user sees (an administrator's: 4,8 s at ten
+        # times the national dataset).
+        "overdue": assignments_overdue(
+            visible,
+            today=today,
+            limit=limit,
+            plans=plans_earliest_due(plans_visible_to(user=user).order_by()),
         ),
         "returned": list(
             rows.filter(review=Assignment.Review.RETURNED).order_by("-reviewed_at")[:limit]

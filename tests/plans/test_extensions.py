@@ -450,7 +450,7 @@ def test_pages_make_a_fixed_number_of_queries_with_extensions(
     with django_assert_max_num_queries(22 + 6):
         client.get(reverse("plans:dashboard"), {"province": bac_kan.pk, "year": TODAY.year})
     client.force_login(staff_tuphap)
-    with django_assert_max_num_queries(14):  # test_task_pages's pin
+    with django_assert_max_num_queries(16):  # test_task_pages's pin
         client.get("/")
 
 

@@ -86,9 +86,10 @@ def test_home_counts_completions_awaiting_review_for_the_reviewer(
     client, reported, reviewer, django_assert_max_num_queries
 ):
     client.force_login(reviewer)
-    # session, user, membership, agency, merged provinces, counts, due soon, overdue, returned,
+    # session, user, membership, agency, merged provinces, counts, due soon, overdue (the
+    # plans' earliest due dates, then two halves: the tasks' dates, the extensions), returned,
     # plans, the agency's province in the heading, the review queue's count and its oldest 10.
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         response = client.get("/")
     assert response.context["review_queue"]["count"] == 1
     assert [a.pk for a in response.context["review_queue"]["oldest"]] == [reported.pk]

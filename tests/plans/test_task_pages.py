@@ -485,8 +485,9 @@ def test_home_counts_by_group(client, world, staff_tuphap, django_assert_max_num
     client.force_login(staff_tuphap)
     # session, user, membership, agency, merged provinces, counts (one aggregate), due soon
     # (the soonest tasks due in 30 days, those with an extension in them, their lines),
-    # overdue, returned, plans, the agency's province in the heading.
-    with django_assert_max_num_queries(14):
+    # overdue (the plans' earliest due dates, then two halves: the tasks' dates, the
+    # extensions), returned, plans, the agency's province in the heading.
+    with django_assert_max_num_queries(16):
         response = client.get("/")
     counts = response.context["overview"]["counts"]
     assert counts == {
@@ -604,3 +605,34 @@ def test_a_long_history_shows_the_latest_and_links_to_all(
     assert 'href="?history=all#history">Xem toàn bộ 35 mục (đang hiện 30 mục mới nhất)' in page
     everything = client.get(url, {"history": "all"}).text
     assert "Báo cáo lần 1<" in everything and "Xem toàn bộ" not in everything
+
+
+def test_home_lists_overdue_work_oldest_first_by_each_agencys_own_date(
+    client, bac_kan, staff_tuphap
+):
+    """The home page's "Quá hạn": the oldest due dates first, read through a granted
+    extension (an extension past today is not overdue; one already past is, by its own date),
+    and done work never."""
+    tuphap = agency(bac_kan, "Sở Tư pháp")
+    plan = make_plan(bac_kan, number="30/KH-UBND", year=TODAY.year)
+    days = {
+        name: TODAY - datetime.timedelta(days=n)
+        for name, n in (("A", 40), ("B", 20), ("C", 60), ("D", 90), ("E", 10))
+    }
+    made = {
+        name: make_assignment(make_task(plan, number=name, due_on=due), tuphap)
+        for name, due in days.items()
+    }
+    # D: extended to 5 days ago (overdue since then); C: extended past today (not overdue).
+    Assignment.objects.filter(pk=made["D"].pk).update(
+        extended_to=TODAY - datetime.timedelta(days=5)
+    )
+    Assignment.objects.filter(pk=made["C"].pk).update(
+        extended_to=TODAY + datetime.timedelta(days=30)
+    )
+    Assignment.objects.filter(pk=made["E"].pk).update(
+        status=Assignment.Status.DONE, completed_on=TODAY - datetime.timedelta(days=1)
+    )
+    client.force_login(staff_tuphap)
+    overdue = client.get("/").context["overview"]["overdue"]
+    assert [a.task.number for a in overdue] == ["A", "B", "D"]
