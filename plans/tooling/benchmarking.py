@@ -415,6 +415,9 @@ def benchmark_setup(*, today) -> Setup:
     return setup
 
 
+PERSONAS = ("staff", "reviewer", "admin")
+
+
 @dataclass
 class Scenario:
     name: str
@@ -526,6 +529,9 @@ def benchmark_scenarios(setup: Setup) -> list[Scenario]:
             peer={"task__plan__province__id__exact": province, "q": SEARCH_ACCENTED},
             weight=5,
         ),
+        # Home: the counts in the six groups, due soon, overdue, returned and Sở Nội vụ's
+        # queue of each persona's scope (not in the load mix beyond the CSRF token's fetch).
+        *(Scenario(f"home, {persona}", persona, "/", weight=0) for persona in PERSONAS),
         Scenario("task detail", "staff", f"/tasks/{setup.task_id}/", weight=20),
         Scenario("status update", "staff", "/assignments/{pk}/progress/", post=True, weight=5),
         Scenario(

@@ -51,6 +51,9 @@ def test_benchmark_measures_every_scenario_over_http(tiny_env, tmp_path):
     assert names >= LIST_SCENARIOS
     for expected in (
         "task detail",
+        "home, staff",
+        "home, reviewer",
+        "home, admin",
         # The API's list with the staff and reviewer lists' filters, from the same run.
         "API staff list, 25 rows",
         "API reviewer list, 25 rows",
