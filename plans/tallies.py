@@ -46,6 +46,16 @@ from plans.timeliness import due_expression
 
 # Refreshing a whole plan or the whole country: sections per statement pair.
 CHUNK = 2000
+# Every counter table (what a bulk load refills, what the generator vacuums).
+TALLY_MODELS = [
+    AssignmentTally,
+    SectionTally,
+    PeriodReportTally,
+    AssignmentBucketTally,
+    PlanBucketTally,
+    PlanPeriodTally,
+    LastUpdateTally,
+]
 # Sections compared at a time by the recount (a national section: ~350 assignments).
 COMPARED = 200
 
@@ -431,17 +441,8 @@ def _refresh_all_statements() -> list[tuple[str, list]]:
     period_sql, period_params = period_rows().query.sql_with_params()
     last_sql, last_params = last_update_rows().query.sql_with_params()
     plan_keys = ["plan_id", "province_id", "year"]
-    tables = [
-        AssignmentTally,
-        SectionTally,
-        PeriodReportTally,
-        AssignmentBucketTally,
-        PlanBucketTally,
-        PlanPeriodTally,
-        LastUpdateTally,
-    ]
     return [
-        *((f"DELETE FROM {_table(model)}", []) for model in tables),
+        *((f"DELETE FROM {_table(model)}", []) for model in TALLY_MODELS),
         (
             _insert(
                 AssignmentTally,

@@ -46,6 +46,7 @@ from plans.services import (
 )
 from plans.staleness import stale_q
 from plans.tallies import (
+    TALLY_MODELS,
     tallies_differences,
     tallies_orphans,
     tallies_refresh,
@@ -551,15 +552,6 @@ def test_recount_finds_and_deletes_rows_whose_section_is_gone(bac_kan):
 
 
 def _stored_counters() -> dict[str, list[tuple]]:
-    models = [
-        AssignmentTally,
-        SectionTally,
-        PeriodReportTally,
-        AssignmentBucketTally,
-        PlanBucketTally,
-        PlanPeriodTally,
-        LastUpdateTally,
-    ]
     return {
         model.__name__: sorted(
             model.objects.values_list(
@@ -567,7 +559,7 @@ def _stored_counters() -> dict[str, list[tuple]]:
             ),
             key=repr,
         )
-        for model in models
+        for model in TALLY_MODELS
     }
 
 

@@ -32,19 +32,12 @@ from parindex.indices.models import CriterionScore, Index, Result
 from plans.importing.sync import BOOKKEEPING_FIELDS, CONTENT_FIELDS
 from plans.models import (
     Assignment,
-    AssignmentBucketTally,
-    AssignmentTally,
-    LastUpdateTally,
-    PeriodReportTally,
     Plan,
-    PlanBucketTally,
-    PlanPeriodTally,
     ProgressUpdate,
     Section,
-    SectionTally,
     Task,
 )
-from plans.tallies import tallies_refresh_all
+from plans.tallies import TALLY_MODELS, tallies_refresh_all
 from plans.tooling.synthetic import WORDS
 
 YEARS_BACK = 5  # plan years generated: this year and the 4 before
@@ -360,20 +353,7 @@ def _analyze() -> None:
     # a transaction (the test suite's), where ANALYZE alone still gives the planner its numbers.
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
     with connection.cursor() as cursor:
-        for model in (
-            Plan,
-            Section,
-            Task,
-            Assignment,
-            ProgressUpdate,
-            AssignmentTally,
-            SectionTally,
-            PeriodReportTally,
-            AssignmentBucketTally,
-            PlanBucketTally,
-            PlanPeriodTally,
-            LastUpdateTally,
-        ):
+        for model in (Plan, Section, Task, Assignment, ProgressUpdate, *TALLY_MODELS):
             cursor.execute(f"{command} {model._meta.db_table}")
 
 
